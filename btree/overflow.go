@@ -1,0 +1,52 @@
+package btree
+
+import (
+	"encoding/binary"
+)
+
+// preallocPages bounds how much of a claimed payload is allocated before
+// the pages holding it have actually been read.
+const preallocPages = 16
+
+// Payload returns the cell's whole payload: the local part followed by the
+// overflow chain. It also returns the overflow pages in chain order. The
+// chain is followed at most as far as the payload size requires, never into
+// a page twice, never outside the source. When the chain breaks, Payload
+// returns the prefix it could read together with a *CorruptError whose Err
+// is ErrLoop, ErrOutOfRange or ErrTruncated, so the caller can keep the row
+// and flag it as truncated.
+func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
+	if c.Overflow == 0 {
+		return c.Local, nil, nil
+	}
+	perPage := r.usable - 4
+	remaining := c.PayloadSize - int64(len(c.Local))
+	capacity := int64(len(c.Local)) + min(remaining, int64(preallocPages*perPage))
+	out := make([]byte, len(c.Local), capacity)
+	copy(out, c.Local)
+	var chain []uint32
+	seen := map[uint32]bool{}
+	buf := make([]byte, r.src.PageSize())
+	count := r.src.PageCount()
+	from := uint32(0) // the page that pointed at next, for error reports
+	for next := c.Overflow; remaining > 0; {
+		switch {
+		case next == 0:
+			return out, chain, corrupt(from, 0, ErrTruncated, "overflow chain ends with %d of %d payload bytes missing", remaining, c.PayloadSize)
+		case next > count:
+			return out, chain, corrupt(from, 0, ErrOutOfRange, "overflow page %d beyond the %d pages available", next, count)
+		case seen[next]:
+			return out, chain, corrupt(from, 0, ErrLoop, "overflow chain returns to page %d", next)
+		}
+		seen[next] = true
+		if err := r.src.ReadPage(next, buf); err != nil {
+			return out, chain, err
+		}
+		chain = append(chain, next)
+		n := min(remaining, int64(perPage))
+		out = append(out, buf[4:4+n]...)
+		remaining -= n
+		from, next = next, binary.BigEndian.Uint32(buf)
+	}
+	return out, chain, nil
+}

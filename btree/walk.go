@@ -1,0 +1,149 @@
+package btree
+
+import (
+	"errors"
+)
+
+// MaxDepth bounds how deep a walk descends. SQLite itself refuses trees
+// deeper than 20 levels; anything deeper here is a loop or garbage.
+const MaxDepth = 40
+
+// Entry is one record met on a walk: a row of a table b-tree (leaf cells) or
+// an entry of an index b-tree (leaf and interior cells, which in an index
+// carry real entries). Payload is complete unless PayloadErr is set, in
+// which case it is the prefix that could be read.
+type Entry struct {
+	Pgno       uint32
+	Cell       int
+	Rowid      int64 // table b-trees only
+	Payload    []byte
+	Overflow   []uint32
+	PayloadErr error
+}
+
+// PageVisit records one b-tree page reached by a walk.
+type PageVisit struct {
+	Pgno   uint32
+	Type   PageType
+	Depth  int
+	Parent uint32 // 0 for the root
+}
+
+// WalkResult summarises a walk: every page reached, every overflow page
+// followed, and every piece of damage met (each a *CorruptError, or an I/O
+// error from the source).
+type WalkResult struct {
+	Root     uint32
+	Pages    []PageVisit
+	Overflow []uint32
+	Entries  int
+	Errors   []error
+}
+
+// ErrStop may be returned by a walk callback to end the walk early without
+// an error being reported.
+var ErrStop = errors.New("btree: stop walk")
+
+// Walk visits the b-tree rooted at root in key order, calling fn for each
+// entry. A page that cannot be read or parsed, a child of the wrong kind, a
+// page reached twice (a loop) and a tree deeper than MaxDepth are reported
+// in the result and skipped; the walk carries on with the rest of the tree.
+// A bad cell loses only that cell. If fn returns an error the walk stops and
+// Walk returns it (ErrStop is swallowed).
+func (r *Reader) Walk(root uint32, fn func(*Entry) error) (*WalkResult, error) {
+	w := &walker{r: r, fn: fn, res: &WalkResult{Root: root}, seen: map[uint32]bool{}}
+	err := w.visit(root, 0, 0)
+	if errors.Is(err, ErrStop) {
+		err = nil
+	}
+	return w.res, err
+}
+
+type walker struct {
+	r    *Reader
+	fn   func(*Entry) error
+	res  *WalkResult
+	seen map[uint32]bool
+	// kind is the type family (table or index) of the root; every page of
+	// the tree must belong to it.
+	kindSet bool
+	table   bool
+}
+
+func (w *walker) fail(err error) { w.res.Errors = append(w.res.Errors, err) }
+
+// visit walks the subtree at pgno; a non-nil return is fn's error.
+func (w *walker) visit(pgno, parent uint32, depth int) error {
+	switch {
+	case depth > MaxDepth:
+		w.fail(corrupt(parent, 0, ErrLoop, "tree deeper than %d levels at page %d", MaxDepth, pgno))
+		return nil
+	case pgno == 0 || pgno > w.r.src.PageCount():
+		w.fail(corrupt(parent, 0, ErrOutOfRange, "child page %d outside the %d pages available", pgno, w.r.src.PageCount()))
+		return nil
+	case w.seen[pgno]:
+		w.fail(corrupt(parent, 0, ErrLoop, "page %d reached twice", pgno))
+		return nil
+	}
+	w.seen[pgno] = true
+	p, err := w.r.Page(pgno)
+	if err != nil {
+		w.fail(err)
+		return nil
+	}
+	if !w.kindSet {
+		w.kindSet, w.table = true, p.Type.Table()
+	} else if p.Type.Table() != w.table {
+		w.fail(corrupt(pgno, int64(p.HeaderOffset), ErrBadValue, "%s page in a %s b-tree", p.Type, treeKind(w.table)))
+		return nil
+	}
+	w.res.Pages = append(w.res.Pages, PageVisit{Pgno: pgno, Type: p.Type, Depth: depth, Parent: parent})
+	for i := 0; i < p.CellCount; i++ {
+		c, err := p.Cell(i)
+		if err != nil {
+			w.fail(err)
+			continue
+		}
+		if !p.Type.Leaf() {
+			if err := w.visit(c.LeftChild, pgno, depth+1); err != nil {
+				return err
+			}
+		}
+		if p.Type == TableInterior {
+			continue // interior table cells carry only keys
+		}
+		if err := w.emit(p, c); err != nil {
+			return err
+		}
+	}
+	if !p.Type.Leaf() {
+		return w.visit(p.RightChild, pgno, depth+1)
+	}
+	return nil
+}
+
+func (w *walker) emit(p *Page, c *Cell) error {
+	payload, chain, perr := w.r.Payload(c)
+	for _, o := range chain {
+		if w.seen[o] {
+			perr = corrupt(p.Pgno, int64(c.Offset), ErrLoop, "cell %d overflow page %d is already part of the tree", c.Index, o)
+		}
+		w.seen[o] = true
+	}
+	w.res.Overflow = append(w.res.Overflow, chain...)
+	if perr != nil {
+		w.fail(perr)
+	}
+	w.res.Entries++
+	if w.fn == nil {
+		return nil
+	}
+	return w.fn(&Entry{Pgno: p.Pgno, Cell: c.Index, Rowid: c.Rowid, Payload: payload, Overflow: chain, PayloadErr: perr})
+}
+
+func treeKind(table bool) string {
+	if table {
+		return "table"
+	}
+	return "index"
+}

@@ -1,0 +1,46 @@
+package pagefile
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel causes carried by CorruptError.Err, for errors.Is.
+var (
+	// ErrLoop reports a chain (freelist, overflow, tree) that revisits a page.
+	ErrLoop = errors.New("loop")
+	// ErrOutOfRange reports a page number or offset beyond what the file holds.
+	ErrOutOfRange = errors.New("out of range")
+	// ErrTruncated reports data that ends before its declared length.
+	ErrTruncated = errors.New("truncated")
+	// ErrBadValue reports a field whose value is impossible.
+	ErrBadValue = errors.New("bad value")
+)
+
+// CorruptError describes damage found in a database, WAL or page image.
+// Pgno is 0 when the damage is not in a page (the database header, a WAL
+// header). Offset is relative to the page, or to the file when Pgno is 0.
+type CorruptError struct {
+	Pgno   uint32
+	Offset int64
+	Reason string
+	Err    error // one of the sentinels above, or nil
+}
+
+func (e *CorruptError) Error() string {
+	if e.Pgno == 0 {
+		return fmt.Sprintf("corrupt at offset %d: %s", e.Offset, e.Reason)
+	}
+	return fmt.Sprintf("corrupt page %d at offset %d: %s", e.Pgno, e.Offset, e.Reason)
+}
+
+// Unwrap returns the sentinel cause, so errors.Is(err, ErrLoop) works.
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Corrupt builds a *CorruptError; reason is formatted with args.
+func Corrupt(pgno uint32, offset int64, cause error, reason string, args ...any) *CorruptError {
+	if len(args) > 0 {
+		reason = fmt.Sprintf(reason, args...)
+	}
+	return &CorruptError{Pgno: pgno, Offset: offset, Reason: reason, Err: cause}
+}

@@ -1,0 +1,64 @@
+package pagefile
+
+import "encoding/binary"
+
+// Freelist lists the pages on the freelist: trunk pages in chain order and
+// the leaf pages they name. Problems records every inconsistency met; the
+// enumeration stops at a loop or an out-of-range trunk and keeps what it
+// found before.
+type Freelist struct {
+	Trunks   []uint32
+	Leaves   []uint32
+	Problems []error
+}
+
+// Freelist enumerates the freelist starting at the header's first trunk.
+// It never follows a trunk twice and never lists more pages than the file
+// holds, so a looping or absurd freelist cannot hang or exhaust memory.
+func (f *File) Freelist() *Freelist {
+	fl := &Freelist{}
+	count := f.PageCount()
+	seen := map[uint32]bool{}
+	buf := make([]byte, f.Geometry.PageSize)
+	maxLeaves := f.Usable()/4 - 2
+	prev := uint32(0)
+	for trunk := f.Header.FirstFreelistTrunk; trunk != 0; {
+		if trunk > count {
+			fl.Problems = append(fl.Problems, Corrupt(prev, 0, ErrOutOfRange, "freelist trunk %d beyond the %d pages of the file", trunk, count))
+			break
+		}
+		if seen[trunk] {
+			fl.Problems = append(fl.Problems, Corrupt(prev, 0, ErrLoop, "freelist trunk chain returns to page %d", trunk))
+			break
+		}
+		seen[trunk] = true
+		if err := f.ReadPage(trunk, buf); err != nil {
+			fl.Problems = append(fl.Problems, err)
+			break
+		}
+		fl.Trunks = append(fl.Trunks, trunk)
+		next := binary.BigEndian.Uint32(buf[0:])
+		n := int(binary.BigEndian.Uint32(buf[4:]))
+		if n > maxLeaves {
+			fl.Problems = append(fl.Problems, Corrupt(trunk, 4, ErrBadValue, "freelist trunk claims %d leaves, at most %d fit", n, maxLeaves))
+			n = maxLeaves
+		}
+		for i := 0; i < n; i++ {
+			leaf := binary.BigEndian.Uint32(buf[8+4*i:])
+			switch {
+			case leaf == 0 || leaf > count:
+				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrOutOfRange, "freelist leaf %d beyond the %d pages of the file", leaf, count))
+			case seen[leaf]:
+				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrLoop, "freelist names page %d twice", leaf))
+			default:
+				seen[leaf] = true
+				fl.Leaves = append(fl.Leaves, leaf)
+			}
+		}
+		prev, trunk = trunk, next
+	}
+	if total := uint32(len(fl.Trunks) + len(fl.Leaves)); total != f.Header.FreelistCount && len(fl.Problems) == 0 {
+		fl.Problems = append(fl.Problems, Corrupt(0, 36, ErrBadValue, "header counts %d freelist pages, the chain holds %d", f.Header.FreelistCount, total))
+	}
+	return fl
+}

@@ -1,0 +1,247 @@
+package pagefile
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// WAL header and frame geometry.
+const (
+	WALHeaderSize      = 32
+	WALFrameHeaderSize = 24
+	walMagicLE         = 0x377f0682 // checksums over little-endian words
+	walMagicBE         = 0x377f0683 // checksums over big-endian words
+)
+
+// WALHeader is the decoded 32-byte WAL header.
+type WALHeader struct {
+	Magic         uint32
+	Version       uint32
+	PageSize      int
+	CheckpointSeq uint32
+	Salt1, Salt2  uint32
+	Checksum1     uint32
+	Checksum2     uint32
+}
+
+// BigEndianChecksum reports whether checksums are computed over big-endian
+// words (magic 0x377f0683) rather than little-endian ones.
+func (h *WALHeader) BigEndianChecksum() bool { return h.Magic == walMagicBE }
+
+// WALFrame is one frame whose salts and running checksum verified.
+type WALFrame struct {
+	Index  int    // position of the frame in the WAL, from 0
+	Offset int64  // file offset of the frame header
+	Pgno   uint32 // page the frame holds
+	Commit uint32 // database size in pages after this commit; 0 if not a commit frame
+}
+
+// WAL is a write-ahead log read and verified up to its last valid frame.
+//
+// ReadWAL verifies the header checksum, and for each frame that the salts
+// match the header and that the running checksum (over the header and every
+// frame so far) matches. Reading stops at the first frame that fails; Stop
+// says why. Frames lists every verified frame, including an uncommitted tail;
+// only frames up to and including the last commit frame (Committed of them)
+// are part of the database, and only those are served by ReadPage.
+type WAL struct {
+	Header       WALHeader
+	Frames       []WALFrame
+	Commits      []int  // indexes into Frames of the commit frames
+	Committed    int    // number of frames up to and including the last commit
+	DatabaseSize uint32 // database size in pages after the last commit; 0 if none
+	Stop         error  // why reading stopped before the end of the file; nil if it reached the end
+
+	r      io.ReaderAt
+	latest map[uint32]int64 // page number → offset of its newest committed image
+}
+
+// ReadWAL reads and verifies the WAL held in r (size bytes). A damaged or
+// missing header is an error; damaged frames only end the valid prefix.
+func ReadWAL(r io.ReaderAt, size int64) (*WAL, error) {
+	var hb [WALHeaderSize]byte
+	if size < WALHeaderSize {
+		return nil, Corrupt(0, 0, ErrTruncated, "WAL has %d bytes, shorter than its %d-byte header", size, WALHeaderSize)
+	}
+	if _, err := r.ReadAt(hb[:], 0); err != nil {
+		return nil, fmt.Errorf("pagefile: reading WAL header: %w", err)
+	}
+	be := binary.BigEndian
+	h := WALHeader{
+		Magic:         be.Uint32(hb[0:]),
+		Version:       be.Uint32(hb[4:]),
+		PageSize:      int(be.Uint32(hb[8:])),
+		CheckpointSeq: be.Uint32(hb[12:]),
+		Salt1:         be.Uint32(hb[16:]),
+		Salt2:         be.Uint32(hb[20:]),
+		Checksum1:     be.Uint32(hb[24:]),
+		Checksum2:     be.Uint32(hb[28:]),
+	}
+	if h.Magic != walMagicLE && h.Magic != walMagicBE {
+		return nil, Corrupt(0, 0, ErrBadValue, "WAL magic is %#x, not 0x377f0682 or 0x377f0683", h.Magic)
+	}
+	if h.PageSize == 1 {
+		h.PageSize = 65536 // not written by SQLite, but harmless to accept
+	}
+	if !ValidPageSize(h.PageSize) {
+		return nil, Corrupt(0, 8, ErrBadValue, "WAL page size %d is not a power of two between 512 and 65536", h.PageSize)
+	}
+	var sum walChecksum
+	sum.bigEndian = h.BigEndianChecksum()
+	sum.add(hb[:24])
+	if sum.s0 != h.Checksum1 || sum.s1 != h.Checksum2 {
+		return nil, Corrupt(0, 24, ErrBadValue, "WAL header checksum %08x%08x does not match computed %08x%08x",
+			h.Checksum1, h.Checksum2, sum.s0, sum.s1)
+	}
+
+	w := &WAL{Header: h, r: r, latest: map[uint32]int64{}}
+	frameSize := int64(WALFrameHeaderSize + h.PageSize)
+	frame := make([]byte, frameSize)
+	pending := map[uint32]int64{} // images since the last commit
+	for off := int64(WALHeaderSize); ; off += frameSize {
+		if off+frameSize > size {
+			if off < size {
+				w.Stop = Corrupt(0, off, ErrTruncated, "WAL ends inside frame %d (%d of %d bytes)", len(w.Frames), size-off, frameSize)
+			}
+			break
+		}
+		if _, err := r.ReadAt(frame, off); err != nil {
+			w.Stop = fmt.Errorf("pagefile: reading WAL frame at offset %d: %w", off, err)
+			break
+		}
+		pgno := be.Uint32(frame[0:])
+		commit := be.Uint32(frame[4:])
+		if be.Uint32(frame[8:]) != h.Salt1 || be.Uint32(frame[12:]) != h.Salt2 {
+			w.Stop = Corrupt(0, off+8, ErrBadValue, "WAL frame %d salts do not match the header (left from an earlier generation)", len(w.Frames))
+			break
+		}
+		next := sum
+		next.add(frame[0:8])
+		next.add(frame[WALFrameHeaderSize:])
+		if next.s0 != be.Uint32(frame[16:]) || next.s1 != be.Uint32(frame[20:]) {
+			w.Stop = Corrupt(0, off+16, ErrBadValue, "WAL frame %d checksum does not match", len(w.Frames))
+			break
+		}
+		if pgno == 0 {
+			w.Stop = Corrupt(0, off, ErrBadValue, "WAL frame %d holds page 0", len(w.Frames))
+			break
+		}
+		sum = next
+		w.Frames = append(w.Frames, WALFrame{Index: len(w.Frames), Offset: off, Pgno: pgno, Commit: commit})
+		pending[pgno] = off + WALFrameHeaderSize
+		if commit != 0 {
+			w.Commits = append(w.Commits, len(w.Frames)-1)
+			w.Committed = len(w.Frames)
+			w.DatabaseSize = commit
+			for p, o := range pending {
+				w.latest[p] = o
+			}
+			clear(pending)
+		}
+	}
+	return w, nil
+}
+
+// PageSize is the page size the WAL was written with.
+func (w *WAL) PageSize() int { return w.Header.PageSize }
+
+// Has reports whether the committed part of the WAL holds an image of pgno.
+func (w *WAL) Has(pgno uint32) bool {
+	_, ok := w.latest[pgno]
+	return ok && pgno <= w.DatabaseSize
+}
+
+// ReadPage fills dst with the newest committed image of pgno. It reports
+// false when the WAL holds no committed image of that page.
+func (w *WAL) ReadPage(pgno uint32, dst []byte) (bool, error) {
+	off, ok := w.latest[pgno]
+	if !ok || pgno > w.DatabaseSize {
+		return false, nil
+	}
+	if len(dst) != w.Header.PageSize {
+		return false, fmt.Errorf("pagefile: WAL ReadPage buffer is %d bytes, page size is %d", len(dst), w.Header.PageSize)
+	}
+	if _, err := w.r.ReadAt(dst, off); err != nil {
+		return false, fmt.Errorf("pagefile: reading WAL page %d: %w", pgno, err)
+	}
+	return true, nil
+}
+
+// WALChecksum continues the WAL's running checksum (s0, s1) over b, whose
+// length must be a multiple of 8, with words read big-endian or
+// little-endian as the WAL magic says. Start from (0, 0) for the header.
+func WALChecksum(s0, s1 uint32, bigEndian bool, b []byte) (uint32, uint32) {
+	c := walChecksum{s0: s0, s1: s1, bigEndian: bigEndian}
+	c.add(b)
+	return c.s0, c.s1
+}
+
+// walChecksum is the running Fibonacci-weighted checksum of the WAL format.
+type walChecksum struct {
+	s0, s1    uint32
+	bigEndian bool
+}
+
+// add folds b, whose length is a multiple of 8, into the checksum.
+func (c *walChecksum) add(b []byte) {
+	s0, s1 := c.s0, c.s1
+	if c.bigEndian {
+		for i := 0; i+8 <= len(b); i += 8 {
+			s0 += binary.BigEndian.Uint32(b[i:]) + s1
+			s1 += binary.BigEndian.Uint32(b[i+4:]) + s0
+		}
+	} else {
+		for i := 0; i+8 <= len(b); i += 8 {
+			s0 += binary.LittleEndian.Uint32(b[i:]) + s1
+			s1 += binary.LittleEndian.Uint32(b[i+4:]) + s0
+		}
+	}
+	c.s0, c.s1 = s0, s1
+}
+
+// WALOverlay serves the database as of the WAL's last valid commit: pages
+// the committed WAL holds come from the WAL, the rest from the main file.
+type WALOverlay struct {
+	base Source
+	wal  *WAL
+}
+
+// NewWALOverlay overlays w on base. Their page sizes must agree.
+func NewWALOverlay(base Source, w *WAL) (*WALOverlay, error) {
+	if base.PageSize() != w.PageSize() {
+		return nil, Corrupt(0, 8, ErrBadValue, "WAL page size %d differs from the database's %d", w.PageSize(), base.PageSize())
+	}
+	return &WALOverlay{base: base, wal: w}, nil
+}
+
+// WAL returns the overlaid log.
+func (o *WALOverlay) WAL() *WAL { return o.wal }
+
+// PageSize implements Source.
+func (o *WALOverlay) PageSize() int { return o.base.PageSize() }
+
+// PageCount implements Source: the size after the last commit, or the main
+// file's size when the WAL has no commit.
+func (o *WALOverlay) PageCount() uint32 {
+	if o.wal.DatabaseSize != 0 {
+		return o.wal.DatabaseSize
+	}
+	return o.base.PageCount()
+}
+
+// ReadPage implements Source. A page inside the committed size that neither
+// the WAL nor the main file holds reads as zeros, as it does for SQLite.
+func (o *WALOverlay) ReadPage(pgno uint32, dst []byte) error {
+	if err := checkRead(o, pgno, dst); err != nil {
+		return err
+	}
+	if ok, err := o.wal.ReadPage(pgno, dst); ok || err != nil {
+		return err
+	}
+	if pgno > o.base.PageCount() {
+		clear(dst)
+		return nil
+	}
+	return o.base.ReadPage(pgno, dst)
+}
