@@ -16,6 +16,15 @@ const preallocPages = 16
 // is ErrLoop, ErrOutOfRange or ErrTruncated, so the caller can keep the row
 // and flag it as truncated.
 func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
+	return r.payload(c, map[uint32]bool{})
+}
+
+// payload is Payload with the set of pages already used. A walk passes its
+// own set, so that no page serves two cells or both a cell and the tree: in
+// a valid file each page has one owner, and a hostile file that makes many
+// cells share one long chain would otherwise cost cells × chain reads.
+// Pages of the chain are added to seen.
+func (r *Reader) payload(c *Cell, seen map[uint32]bool) ([]byte, []uint32, error) {
 	if c.Overflow == 0 {
 		return c.Local, nil, nil
 	}
@@ -25,7 +34,6 @@ func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
 	out := make([]byte, len(c.Local), capacity)
 	copy(out, c.Local)
 	var chain []uint32
-	seen := map[uint32]bool{}
 	buf := make([]byte, r.src.PageSize())
 	count := r.src.PageCount()
 	from := uint32(0) // the page that pointed at next, for error reports
@@ -36,7 +44,7 @@ func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
 		case next > count:
 			return out, chain, corrupt(from, 0, ErrOutOfRange, "overflow page %d beyond the %d pages available", next, count)
 		case seen[next]:
-			return out, chain, corrupt(from, 0, ErrLoop, "overflow chain returns to page %d", next)
+			return out, chain, corrupt(from, 0, ErrLoop, "overflow chain reaches page %d, which is already in use", next)
 		}
 		seen[next] = true
 		if err := r.src.ReadPage(next, buf); err != nil {

@@ -123,13 +123,7 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 }
 
 func (w *walker) emit(p *Page, c *Cell) error {
-	payload, chain, perr := w.r.Payload(c)
-	for _, o := range chain {
-		if w.seen[o] {
-			perr = corrupt(p.Pgno, int64(c.Offset), ErrLoop, "cell %d overflow page %d is already part of the tree", c.Index, o)
-		}
-		w.seen[o] = true
-	}
+	payload, chain, perr := w.r.payload(c, w.seen)
 	w.res.Overflow = append(w.res.Overflow, chain...)
 	if perr != nil {
 		w.fail(perr)
