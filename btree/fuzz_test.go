@@ -1,0 +1,134 @@
+package btree_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+// Seeds for these targets live in testdata/fuzz/<Target>, cut from real
+// databases by TestUpdateFuzzSeeds; crashers found are committed there too.
+
+// FuzzParsePage parses one page image as a b-tree page and everything on it.
+func FuzzParsePage(f *testing.F) {
+	f.Fuzz(func(t *testing.T, page []byte, pgno uint32, reserved uint8) {
+		usable := len(page) - int(reserved)
+		p, err := btree.ParsePage(pgno, page, usable)
+		if err != nil {
+			assertCorrupt(t, err)
+			return
+		}
+		_, _ = p.Space()
+		for i := 0; i < p.CellCount; i++ {
+			c, err := p.Cell(i)
+			if err != nil {
+				assertCorrupt(t, err)
+				continue
+			}
+			if c.Offset+c.Size > usable+4 || len(c.Local) > usable {
+				t.Fatalf("cell %d at %d size %d escapes usable size %d", i, c.Offset, c.Size, usable)
+			}
+			if c.Local != nil {
+				_, _ = btree.DecodeRecord(c.Local, pagefile.EncodingUTF16LE)
+			}
+		}
+	})
+}
+
+// FuzzDecodeRecord decodes arbitrary bytes as a record in each encoding.
+func FuzzDecodeRecord(f *testing.F) {
+	f.Fuzz(func(t *testing.T, payload []byte, enc uint8) {
+		types, _, herr := btree.RecordHeader(payload)
+		vals, err := btree.DecodeRecord(payload, uint32(enc%4))
+		if err != nil {
+			assertCorrupt(t, err)
+		}
+		if herr == nil && len(vals) != len(types) {
+			t.Fatalf("%d values for %d serial types", len(vals), len(types))
+		}
+		if len(types) > len(payload) {
+			t.Fatalf("%d serial types from a %d-byte payload", len(types), len(payload))
+		}
+	})
+}
+
+// FuzzOpenAndWalk opens arbitrary bytes as a database (detecting the
+// geometry when the header is broken), reads the schema, walks every tree
+// it names, enumerates the freelist and reads pointer-map entries.
+func FuzzOpenAndWalk(f *testing.F) {
+	f.Fuzz(func(t *testing.T, db []byte) {
+		openAndWalk(t, db, nil, 0)
+	})
+}
+
+func openAndWalk(t *testing.T, db, wal []byte, walSize int64) {
+	r := bytes.NewReader(db)
+	var walR *bytes.Reader
+	if wal != nil {
+		walR = bytes.NewReader(wal)
+	}
+	opts := pagefile.Options{}
+	file, err := pagefile.New(r, int64(len(db)), readerOrNil(walR), walSize, opts)
+	if errors.Is(err, pagefile.ErrUnknownPageSize) {
+		g, _, derr := btree.DetectGeometry(r, int64(len(db)))
+		if derr != nil {
+			return
+		}
+		opts.Geometry = &g
+		file, err = pagefile.New(r, int64(len(db)), readerOrNil(walR), walSize, opts)
+	}
+	if err != nil {
+		return
+	}
+	rd := btree.ReaderFor(file)
+	rows, res, err := rd.ReadSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.Errors {
+		assertCorrupt(t, e)
+	}
+	for _, row := range rows {
+		if row.RootPage > 0 && row.RootPage <= int64(file.PageCount()) {
+			res, err := rd.Walk(uint32(row.RootPage), func(e *btree.Entry) error {
+				_, _ = rd.Record(e.Payload)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range res.Errors {
+				assertCorrupt(t, e)
+			}
+		}
+	}
+	fl := file.Freelist()
+	if n := len(fl.Trunks) + len(fl.Leaves); uint32(n) > file.PageCount() {
+		t.Fatalf("freelist lists %d pages of %d", n, file.PageCount())
+	}
+	for pgno := uint32(2); pgno <= min(file.PageCount(), 64); pgno++ {
+		_, _ = file.Ptrmap(pgno)
+	}
+}
+
+// readerOrNil keeps a nil *bytes.Reader from becoming a non-nil interface.
+func readerOrNil(r *bytes.Reader) io.ReaderAt {
+	if r == nil {
+		return nil
+	}
+	return r
+}
+
+// assertCorrupt fails unless err is a *CorruptError: damage must always be
+// reported with its page, offset and reason.
+func assertCorrupt(t *testing.T, err error) {
+	t.Helper()
+	var ce *btree.CorruptError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error is %T, not *CorruptError: %v", err, err)
+	}
+}
