@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExitCodes(t *testing.T) {
+	db := newSampleDB(t)
+	missing := filepath.Join(t.TempDir(), "no-such.db")
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{[]string{"inspect", "--bogus", db}, exitUsage, "flag provided but not defined"},
+		{[]string{"inspect", db, "--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{"inspect"}, exitUsage, "missing argument DB"},
+		{[]string{"inspect", "--json"}, exitUsage, "missing argument DB"},
+		{[]string{"inspect", db, "other.db"}, exitUsage, `unexpected argument "other.db"`},
+		{[]string{"inspect", db, "--page"}, exitUsage, "flag needs an argument"},
+		{[]string{"inspect", db, "--page", "abc"}, exitUsage, `invalid value "abc"`},
+		{[]string{"inspect", db, "--page", "0"}, exitUsage, "numbered from 1"},
+		{[]string{"inspect", db, "--page", "100000"}, exitUsage, "--page 100000"},
+		{[]string{"demo", "extra"}, exitUsage, `unexpected argument "extra"`},
+		{[]string{"nosuchcommand"}, exitUsage, `unknown command "nosuchcommand"`},
+		{[]string{"help", "nosuchcommand"}, exitUsage, `no help topic for "nosuchcommand"`},
+		{[]string{"--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{}, exitUsage, "no command given"},
+		{[]string{"inspect", missing}, exitFailure, "no such file"},
+		{[]string{"inspect", t.TempDir()}, exitFailure, "not a regular file"},
+		{[]string{"inspect", empty}, exitFailure, "is empty"},
+	} {
+		r := runApp(t, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.inStderr) {
+			t.Errorf("dbrescue %q: exit %d, stderr %q; want exit %d and %q in stderr", tc.args, r.code, r.stderr, tc.code, tc.inStderr)
+		}
+		if r.stdout != "" {
+			t.Errorf("dbrescue %q: failure wrote to stdout: %q", tc.args, r.stdout)
+		}
+	}
+}
+
+func TestNotABTreeFileFailsClearly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "noise.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 1000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runApp(t, "inspect", path)
+	if r.code != exitFailure || !strings.Contains(r.stderr, "cannot determine the page size") {
+		t.Errorf("exit %d, stderr %q; want exit 1 saying the page size cannot be determined", r.code, r.stderr)
+	}
+}
+
+func TestExitCodeMapping(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code int
+	}{
+		{nil, exitOK},
+		{errors.New("disk on fire"), exitFailure},
+		{fmt.Errorf("repair: %w", usageErrorf("dbrescue repair", "missing argument OUT")), exitUsage},
+		{fmt.Errorf("%w: 3 of 40 pages unreadable", ErrPartial), exitPartial},
+	} {
+		if got := exitCode(tc.err, io.Discard); got != tc.code {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.code)
+		}
+	}
+}
+
+func TestEveryHelpHasAnExample(t *testing.T) {
+	root := newRootCommand(io.Discard, io.Discard)
+	helps := [][]string{{"--help"}}
+	for _, c := range root.Commands {
+		helps = append(helps, []string{c.Name, "--help"}, []string{"help", c.Name})
+	}
+	for _, args := range helps {
+		r := runApp(t, args...).mustSucceed(t)
+		if !strings.Contains(r.stdout, "Examples:\n") || !strings.Contains(r.stdout, "   dbrescue ") {
+			t.Errorf("dbrescue %q: help has no usage example:\n%s", args, r.stdout)
+		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	r := runApp(t, "demo").mustSucceed(t)
+	for _, want := range []string{"[1/2]", "[2/2]"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("demo stderr lacks step %s:\n%s", want, r.stderr)
+		}
+	}
+	for _, want := range []string{"Pages by kind", "messages_by_conversation", "Damage: none"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestDemoKeepsItsDatabaseWhenAsked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	r := runApp(t, "demo", "--json", "--dir", dir).mustSucceed(t)
+	var rep inspectReport
+	decodeJSON(t, r.stdout, &rep)
+	if b := btreeByName(t, &rep, "messages"); b.Entries != sampleMessages {
+		t.Errorf("messages: %d entries, want %d", b.Entries, sampleMessages)
+	}
+	if got, want := sqliteInt(t, filepath.Join(dir, sampleDBFileName), "SELECT count(*) FROM contacts"), int64(len(sampleContacts)); got != want {
+		t.Errorf("kept database has %d contacts, want %d", got, want)
+	}
+	// A second run must not overwrite the kept database.
+	if r := runApp(t, "demo", "--dir", dir); r.code != exitFailure || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("second demo into %s: exit %d, stderr %q; want exit 1, already exists", dir, r.code, r.stderr)
+	}
+}
