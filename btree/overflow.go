@@ -16,23 +16,27 @@ const preallocPages = 16
 // is ErrLoop, ErrOutOfRange or ErrTruncated, so the caller can keep the row
 // and flag it as truncated.
 func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
-	return r.payload(c, map[uint32]bool{})
+	return r.payload(c, map[uint32]bool{}, false)
 }
 
 // payload is Payload with the set of pages already used. A walk passes its
 // own set, so that no page serves two cells or both a cell and the tree: in
 // a valid file each page has one owner, and a hostile file that makes many
 // cells share one long chain would otherwise cost cells × chain reads.
-// Pages of the chain are added to seen.
-func (r *Reader) payload(c *Cell, seen map[uint32]bool) ([]byte, []uint32, error) {
+// Pages of the chain are added to seen. With chainOnly the chain is
+// followed but only the local part is returned.
+func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool) ([]byte, []uint32, error) {
 	if c.Overflow == 0 {
 		return c.Local, nil, nil
 	}
 	perPage := r.usable - 4
 	remaining := c.PayloadSize - int64(len(c.Local))
-	capacity := int64(len(c.Local)) + min(remaining, int64(preallocPages*perPage))
-	out := make([]byte, len(c.Local), capacity)
-	copy(out, c.Local)
+	out := c.Local
+	if !chainOnly {
+		capacity := int64(len(c.Local)) + min(remaining, int64(preallocPages*perPage))
+		out = make([]byte, len(c.Local), capacity)
+		copy(out, c.Local)
+	}
 	var chain []uint32
 	buf := make([]byte, r.src.PageSize())
 	count := r.src.PageCount()
@@ -52,7 +56,9 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool) ([]byte, []uint32, error
 		}
 		chain = append(chain, next)
 		n := min(remaining, int64(perPage))
-		out = append(out, buf[4:4+n]...)
+		if !chainOnly {
+			out = append(out, buf[4:4+n]...)
+		}
 		remaining -= n
 		from, next = next, binary.BigEndian.Uint32(buf)
 	}

@@ -44,6 +44,19 @@ type WalkResult struct {
 // an error being reported.
 var ErrStop = errors.New("btree: stop walk")
 
+// WalkOptions choose what a walk reports beyond its WalkResult.
+type WalkOptions struct {
+	// OnEntry is called for each entry in key order. An error stops the
+	// walk and is returned by WalkTree (ErrStop is swallowed).
+	OnEntry func(*Entry) error
+	// OnPage is called for each b-tree page reached, before its cells.
+	// The page (and its Data) is valid only during the call.
+	OnPage func(*Page)
+	// ChainsOnly follows overflow chains to list their pages without
+	// assembling payloads: entries then carry only the local payload.
+	ChainsOnly bool
+}
+
 // Walk visits the b-tree rooted at root in key order, calling fn for each
 // entry. A page that cannot be read or parsed, a child of the wrong kind, a
 // page reached twice (a loop) and a tree deeper than MaxDepth are reported
@@ -51,7 +64,12 @@ var ErrStop = errors.New("btree: stop walk")
 // A bad cell loses only that cell. If fn returns an error the walk stops and
 // Walk returns it (ErrStop is swallowed).
 func (r *Reader) Walk(root uint32, fn func(*Entry) error) (*WalkResult, error) {
-	w := &walker{r: r, fn: fn, res: &WalkResult{Root: root}, seen: map[uint32]bool{}}
+	return r.WalkTree(root, WalkOptions{OnEntry: fn})
+}
+
+// WalkTree is Walk with options.
+func (r *Reader) WalkTree(root uint32, opts WalkOptions) (*WalkResult, error) {
+	w := &walker{r: r, opts: opts, res: &WalkResult{Root: root}, seen: map[uint32]bool{}}
 	err := w.visit(root, 0, 0)
 	if errors.Is(err, ErrStop) {
 		err = nil
@@ -61,7 +79,7 @@ func (r *Reader) Walk(root uint32, fn func(*Entry) error) (*WalkResult, error) {
 
 type walker struct {
 	r    *Reader
-	fn   func(*Entry) error
+	opts WalkOptions
 	res  *WalkResult
 	seen map[uint32]bool
 	// kind is the type family (table or index) of the root; every page of
@@ -98,6 +116,9 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 		return nil
 	}
 	w.res.Pages = append(w.res.Pages, PageVisit{Pgno: pgno, Type: p.Type, Depth: depth, Parent: parent})
+	if w.opts.OnPage != nil {
+		w.opts.OnPage(p)
+	}
 	for i := 0; i < p.CellCount; i++ {
 		c, err := p.Cell(i)
 		if err != nil {
@@ -123,16 +144,16 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 }
 
 func (w *walker) emit(p *Page, c *Cell) error {
-	payload, chain, perr := w.r.payload(c, w.seen)
+	payload, chain, perr := w.r.payload(c, w.seen, w.opts.ChainsOnly)
 	w.res.Overflow = append(w.res.Overflow, chain...)
 	if perr != nil {
 		w.fail(perr)
 	}
 	w.res.Entries++
-	if w.fn == nil {
+	if w.opts.OnEntry == nil {
 		return nil
 	}
-	return w.fn(&Entry{Pgno: p.Pgno, Cell: c.Index, Rowid: c.Rowid, Payload: payload, Overflow: chain, PayloadErr: perr})
+	return w.opts.OnEntry(&Entry{Pgno: p.Pgno, Cell: c.Index, Rowid: c.Rowid, Payload: payload, Overflow: chain, PayloadErr: perr})
 }
 
 func treeKind(table bool) string {

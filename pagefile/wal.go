@@ -143,6 +143,31 @@ func ReadWAL(r io.ReaderAt, size int64) (*WAL, error) {
 	return w, nil
 }
 
+// AsOfCommit returns the WAL as it stood after its (i+1)-th commit frame,
+// Commits[i]: later frames are dropped, and ReadPage serves the images
+// committed up to then. i = -1 gives a WAL with no committed frame, which
+// serves nothing. A reader that holds an older snapshot than the newest
+// commit sees the database this way.
+func (w *WAL) AsOfCommit(i int) (*WAL, error) {
+	if i < -1 || i >= len(w.Commits) {
+		return nil, fmt.Errorf("pagefile: commit %d of %d", i, len(w.Commits))
+	}
+	v := &WAL{Header: w.Header, r: w.r, latest: map[uint32]int64{}}
+	if i < 0 {
+		v.Frames = w.Frames[:0:0]
+		return v, nil
+	}
+	end := w.Commits[i] + 1
+	v.Frames = w.Frames[:end:end]
+	v.Commits = w.Commits[: i+1 : i+1]
+	v.Committed = end
+	v.DatabaseSize = w.Frames[end-1].Commit
+	for _, f := range v.Frames {
+		v.latest[f.Pgno] = f.Offset + WALFrameHeaderSize
+	}
+	return v, nil
+}
+
 // PageSize is the page size the WAL was written with.
 func (w *WAL) PageSize() int { return w.Header.PageSize }
 
