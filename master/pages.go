@@ -1,0 +1,57 @@
+package master
+
+import (
+	"fmt"
+	"hash/crc32"
+
+	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// PageCRC is the checksum a Leaf records: CRC32C of the whole page image.
+func PageCRC(page []byte) uint32 { return crc32.Checksum(page, castagnoli) }
+
+// pageLists walks sqlite_master and every b-tree it names with the
+// project's own reader and lists each tree's pages by kind, with a CRC of
+// each leaf. Overflow chains are followed without assembling payloads. The
+// capture is of a healthy database, so any damage met is an error.
+func pageLists(src pagefile.Source, usable int, encoding uint32, schema []SchemaRow) ([]Tree, error) {
+	r := btree.NewReader(src, usable, encoding)
+	roots := []SchemaRow{{Type: "table", Name: "sqlite_master", RootPage: btree.SchemaRoot}}
+	for _, row := range schema {
+		if row.RootPage > 0 {
+			roots = append(roots, row)
+		}
+	}
+	trees := make([]Tree, 0, len(roots))
+	for _, row := range roots {
+		t := Tree{Name: row.Name, Root: row.RootPage}
+		res, err := r.WalkTree(row.RootPage, btree.WalkOptions{
+			ChainsOnly: true,
+			OnPage: func(p *btree.Page) {
+				if p.Pgno == row.RootPage {
+					t.Kind = TreeIndex
+					if p.Type.Table() {
+						t.Kind = TreeTable
+					}
+				}
+				if p.Type.Leaf() {
+					t.Leaves = append(t.Leaves, Leaf{Pgno: p.Pgno, CRC: PageCRC(p.Data)})
+				} else {
+					t.Interior = append(t.Interior, p.Pgno)
+				}
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Errors) > 0 {
+			return nil, fmt.Errorf("master: b-tree %q (root %d) is damaged, %d problems, first: %w", row.Name, row.RootPage, len(res.Errors), res.Errors[0])
+		}
+		t.Overflow = res.Overflow
+		trees = append(trees, t)
+	}
+	return trees, nil
+}
