@@ -14,18 +14,18 @@ type queryer interface {
 }
 
 // The column queries join sqlite_master with SQLite's table-valued pragma
-// functions, so the schema of any number of tables costs four queries, not
-// four per table. Virtual tables (rootpage 0) are left out: describing them
+// functions, so the schema of any number of tables costs three queries, not
+// several per table. (SQLite still runs one internal PRAGMA per table and
+// per index; it is those, not the queries, that cost the time.) Virtual tables (rootpage 0) are left out: describing them
 // needs their module, and they hold no rows of their own.
 const (
 	queryTableList = `SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'`
 	queryColumns   = `SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
 		FROM sqlite_master AS m, pragma_table_xinfo(m.name) AS p
 		WHERE m.type = 'table' AND m.rootpage > 0 ORDER BY m.rowid, p.cid`
-	queryIndexList = `SELECT m.name, l.name, l."unique", l.origin, l.partial
-		FROM sqlite_master AS m, pragma_index_list(m.name) AS l
-		WHERE m.type = 'table' AND m.rootpage > 0 ORDER BY m.rowid, l.seq`
-	queryIndexCols = `SELECT l.name, x.cid, x.name, x."desc", x.coll, x."key"
+	// Every index has at least one index_xinfo row (its key and the rowid
+	// or primary key), so the inner join loses no index.
+	queryIndexes = `SELECT m.name, l.name, l."unique", l.origin, l.partial, x.cid, x.name, x."desc", x.coll, x."key"
 		FROM sqlite_master AS m, pragma_index_list(m.name) AS l, pragma_index_xinfo(l.name) AS x
 		WHERE m.type = 'table' AND m.rootpage > 0 ORDER BY m.rowid, l.seq, x.seqno`
 )
@@ -76,32 +76,21 @@ func describeSchema(ctx context.Context, q queryer) ([]Table, []Index, error) {
 	}
 
 	var indexes []Index
-	indexAt := map[string]int{}
-	if err := eachRow(ctx, q, queryIndexList, func(rows *sql.Rows) error {
+	if err := eachRow(ctx, q, queryIndexes, func(rows *sql.Rows) error {
 		var ix Index
-		var unique, partial int
-		if err := rows.Scan(&ix.Table, &ix.Name, &unique, &ix.Origin, &partial); err != nil {
-			return err
-		}
-		ix.Unique, ix.Partial = unique != 0, partial != 0
-		indexAt[ix.Name] = len(indexes)
-		indexes = append(indexes, ix)
-		return nil
-	}); err != nil {
-		return nil, nil, err
-	}
-	if err := eachRow(ctx, q, queryIndexCols, func(rows *sql.Rows) error {
-		var index string
+		var unique, partial, desc, key int
 		var c IndexColumn
 		var name, coll sql.NullString
-		var desc, key int
-		if err := rows.Scan(&index, &c.Cid, &name, &desc, &coll, &key); err != nil {
+		if err := rows.Scan(&ix.Table, &ix.Name, &unique, &ix.Origin, &partial, &c.Cid, &name, &desc, &coll, &key); err != nil {
 			return err
 		}
 		c.Name, c.Coll, c.Desc, c.Key = name.String, coll.String, desc != 0, key != 0
-		if i, ok := indexAt[index]; ok {
-			indexes[i].Columns = append(indexes[i].Columns, c)
+		if n := len(indexes); n == 0 || indexes[n-1].Name != ix.Name || indexes[n-1].Table != ix.Table {
+			ix.Unique, ix.Partial = unique != 0, partial != 0
+			indexes = append(indexes, ix)
 		}
+		last := &indexes[len(indexes)-1]
+		last.Columns = append(last.Columns, c)
 		return nil
 	}); err != nil {
 		return nil, nil, err
