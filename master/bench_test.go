@@ -60,7 +60,7 @@ func BenchmarkUnchanged(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if same, err := master.Unchanged(path, metaPath); !same || err != nil {
+		if same, err := master.Unchanged(path, metaPath, master.Options{}); !same || err != nil {
 			b.Fatal(same, err)
 		}
 	}

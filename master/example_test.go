@@ -34,7 +34,7 @@ func ExampleCapture() {
 	db.Close()
 
 	metaPath := dbPath + ".meta"
-	if same, _ := master.Unchanged(dbPath, metaPath); !same {
+	if same, _ := master.Unchanged(dbPath, metaPath, master.Options{}); !same {
 		m, err := master.Capture(context.Background(), dbPath, master.Options{})
 		if err != nil {
 			panic(err)
@@ -57,7 +57,7 @@ func ExampleCapture() {
 	for _, tr := range m.Trees {
 		fmt.Printf("b-tree %s: root %d, %d leaves\n", tr.Name, tr.Root, len(tr.Leaves))
 	}
-	same, _ := master.Unchanged(dbPath, metaPath)
+	same, _ := master.Unchanged(dbPath, metaPath, master.Options{})
 	fmt.Println("unchanged since the backup:", same)
 	// Output:
 	// table notes: 2 columns, rowid alias column 0

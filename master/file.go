@@ -207,18 +207,27 @@ func ReadLatest(path string) (*Meta, string, error) {
 // ReadFingerprint reads only the fingerprint section of a backup file (a
 // few hundred bytes), verified by its own checksum.
 func ReadFingerprint(path string) (Fingerprint, error) {
+	fp, _, err := readFingerprint(path)
+	return fp, err
+}
+
+// readFingerprint also reports the schema-only flag.
+func readFingerprint(path string) (Fingerprint, bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Fingerprint{}, err
+		return Fingerprint{}, false, err
 	}
 	defer f.Close()
 	buf := make([]byte, 20+maxFingerprint)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && err != io.ErrUnexpectedEOF {
-		return Fingerprint{}, err
+		return Fingerprint{}, false, err
 	}
 	fp, _, err := decodePrefix(buf[:n])
-	return fp, withPath(err, path)
+	if err != nil {
+		return Fingerprint{}, false, withPath(err, path)
+	}
+	return fp, binary.BigEndian.Uint16(buf[10:])&flagSchemaOnly != 0, nil
 }
 
 func withPath(err error, path string) error {

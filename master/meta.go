@@ -1,61 +1,63 @@
 package master
 
+import "fmt"
+
 // Meta is a metadata backup: everything a repair needs that lives in
 // fragile places (page 1, sqlite_master, interior pages), captured from one
 // consistent snapshot of a healthy database.
 type Meta struct {
 	// CapturedAt is the capture time in Unix nanoseconds.
-	CapturedAt int64
+	CapturedAt int64 `json:"captured_at"`
 	// Source is the database path the capture was taken from.
-	Source string
+	Source string `json:"source"`
 	// SQLiteVersion is sqlite_version() of the capturing library.
-	SQLiteVersion string
+	SQLiteVersion string `json:"sqlite_version"`
 	// SchemaOnly is set when page lists were not captured.
-	SchemaOnly bool
+	SchemaOnly bool `json:"schema_only"`
 	// PagesReadFrom says how the page lists were read: ReadFromFile,
 	// ReadFromWAL or ReadFromDBPage; empty when SchemaOnly.
-	PagesReadFrom string
-	Header        Header
-	Fingerprint   Fingerprint
+	PagesReadFrom string      `json:"pages_read_from"`
+	Header        Header      `json:"header"`
+	Fingerprint   Fingerprint `json:"fingerprint"`
 	// Schema holds every sqlite_master row in rowid order, including
 	// views and triggers (RootPage 0) and autoindexes (SQL empty).
-	Schema    []SchemaRow
-	Sequences []Sequence
-	Tables    []Table
-	Indexes   []Index
+	Schema    []SchemaRow `json:"schema"`
+	Sequences []Sequence  `json:"sequences"`
+	Tables    []Table     `json:"tables"`
+	Indexes   []Index     `json:"indexes"`
 	// Trees lists the pages of every b-tree: sqlite_master (root 1),
 	// tables, WITHOUT ROWID tables and indexes. Empty when SchemaOnly.
-	Trees []Tree
+	Trees []Tree `json:"trees"`
 }
 
 // Header holds the database header fields a repair needs.
 type Header struct {
-	PageSize          int
-	ReservedBytes     int
-	TextEncoding      uint32 // 1 UTF-8, 2 UTF-16le, 3 UTF-16be
-	AutoVacuum        uint32 // 0 none, 1 full, 2 incremental
-	UserVersion       uint32
-	ApplicationID     uint32
-	SchemaCookie      uint32
-	FileChangeCounter uint32
-	PageCount         uint32
-	FreelistCount     uint32
-	JournalMode       string
+	PageSize          int    `json:"page_size"`
+	ReservedBytes     int    `json:"reserved_bytes"`
+	TextEncoding      uint32 `json:"text_encoding"` // 1 UTF-8, 2 UTF-16le, 3 UTF-16be
+	AutoVacuum        uint32 `json:"auto_vacuum"`   // 0 none, 1 full, 2 incremental
+	UserVersion       uint32 `json:"user_version"`
+	ApplicationID     uint32 `json:"application_id"`
+	SchemaCookie      uint32 `json:"schema_cookie"`
+	FileChangeCounter uint32 `json:"file_change_counter"`
+	PageCount         uint32 `json:"page_count"`
+	FreelistCount     uint32 `json:"freelist_count"`
+	JournalMode       string `json:"journal_mode"`
 }
 
 // SchemaRow is one row of sqlite_master.
 type SchemaRow struct {
-	Type     string
-	Name     string
-	TblName  string
-	RootPage uint32
-	SQL      string // empty for autoindexes, whose sql is NULL
+	Type     string `json:"type"`
+	Name     string `json:"name"`
+	TblName  string `json:"tbl_name"`
+	RootPage uint32 `json:"root_page"`
+	SQL      string `json:"sql"` // empty for autoindexes, whose sql is NULL
 }
 
 // Sequence is one row of sqlite_sequence (AUTOINCREMENT counters).
 type Sequence struct {
-	Name string
-	Seq  int64
+	Name string `json:"name"`
+	Seq  int64  `json:"seq"`
 }
 
 // Affinity is a column's type affinity.
@@ -69,6 +71,20 @@ const (
 	AffinityInteger Affinity = 'D'
 	AffinityReal    Affinity = 'E'
 )
+
+// MarshalText names the affinity in JSON.
+func (a Affinity) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads an affinity name.
+func (a *Affinity) UnmarshalText(b []byte) error {
+	for _, v := range []Affinity{AffinityBlob, AffinityText, AffinityNumeric, AffinityInteger, AffinityReal} {
+		if v.String() == string(b) {
+			*a = v
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown affinity %q", b)
+}
 
 func (a Affinity) String() string {
 	switch a {
@@ -94,49 +110,49 @@ const (
 
 // Column is one column as SQLite's PRAGMA table_xinfo reports it.
 type Column struct {
-	Name       string
-	DeclType   string
-	Affinity   Affinity
-	NotNull    bool
-	HasDefault bool
-	Default    string // the DEFAULT expression's text, when HasDefault
-	PK         int    // position in the PRIMARY KEY, from 1; 0 if not part of it
-	Hidden     int
+	Name       string   `json:"name"`
+	DeclType   string   `json:"decl_type"`
+	Affinity   Affinity `json:"affinity"`
+	NotNull    bool     `json:"not_null"`
+	HasDefault bool     `json:"has_default"`
+	Default    string   `json:"default"` // the DEFAULT expression's text, when HasDefault
+	PK         int      `json:"pk"`      // position in the PRIMARY KEY, from 1; 0 if not part of it
+	Hidden     int      `json:"hidden"`
 }
 
 // Table describes a table's columns and how its rows are stored.
 type Table struct {
-	Name         string
-	WithoutRowid bool
-	Strict       bool
+	Name         string `json:"name"`
+	WithoutRowid bool   `json:"without_rowid"`
+	Strict       bool   `json:"strict"`
 	// RowidAlias is the index of the INTEGER PRIMARY KEY column, whose
 	// value is the rowid and is stored as NULL in the record; -1 if none.
-	RowidAlias int
-	Columns    []Column
+	RowidAlias int      `json:"rowid_alias"`
+	Columns    []Column `json:"columns"`
 	// RecordOrder lists column indexes in the order their values appear in
 	// a record: declaration order without VIRTUAL generated columns for
 	// rowid tables; the PRIMARY KEY columns first for WITHOUT ROWID.
-	RecordOrder []int
+	RecordOrder []int `json:"record_order"`
 }
 
 // IndexColumn is one entry of PRAGMA index_xinfo.
 type IndexColumn struct {
-	Cid  int // table column index; -1 the rowid, -2 an expression
-	Name string
-	Desc bool
-	Coll string
-	Key  bool // false for the trailing columns that are not part of the key
+	Cid  int    `json:"cid"` // table column index; -1 the rowid, -2 an expression
+	Name string `json:"name"`
+	Desc bool   `json:"desc"`
+	Coll string `json:"coll"`
+	Key  bool   `json:"key"` // false for the trailing columns that are not part of the key
 }
 
 // Index describes an index, or the PRIMARY KEY b-tree of a WITHOUT ROWID
 // table, as PRAGMA index_list and index_xinfo report it.
 type Index struct {
-	Name    string
-	Table   string
-	Unique  bool
-	Origin  string // "c" CREATE INDEX, "u" UNIQUE constraint, "pk" PRIMARY KEY
-	Partial bool
-	Columns []IndexColumn
+	Name    string        `json:"name"`
+	Table   string        `json:"table"`
+	Unique  bool          `json:"unique"`
+	Origin  string        `json:"origin"` // "c" CREATE INDEX, "u" UNIQUE constraint, "pk" PRIMARY KEY
+	Partial bool          `json:"partial"`
+	Columns []IndexColumn `json:"columns"`
 }
 
 // Tree kinds.
@@ -147,18 +163,18 @@ const (
 
 // Leaf is a leaf page with the CRC32C (Castagnoli) of its whole image.
 type Leaf struct {
-	Pgno uint32
-	CRC  uint32
+	Pgno uint32 `json:"pgno"`
+	CRC  uint32 `json:"crc"`
 }
 
 // Tree lists the pages of one b-tree by kind, each in walk order.
 type Tree struct {
-	Name     string // sqlite_master for root 1
-	Root     uint32
-	Kind     string // TreeTable or TreeIndex
-	Interior []uint32
-	Leaves   []Leaf
-	Overflow []uint32
+	Name     string   `json:"name"` // sqlite_master for root 1
+	Root     uint32   `json:"root"`
+	Kind     string   `json:"kind"` // TreeTable or TreeIndex
+	Interior []uint32 `json:"interior"`
+	Leaves   []Leaf   `json:"leaves"`
+	Overflow []uint32 `json:"overflow"`
 }
 
 // Fingerprint identifies the state of the database files cheaply, without
@@ -169,10 +185,10 @@ type Tree struct {
 // database can have a byte-identical header. Sizes and modification times
 // of the database and its WAL, with the WAL header, catch that.
 type Fingerprint struct {
-	DBHeader   []byte // the first 100 bytes of the database file
-	DBSize     int64
-	DBModNano  int64
-	WALSize    int64 // 0 when there is no WAL
-	WALModNano int64
-	WALHeader  []byte // the first 32 bytes of the WAL, when there is one
+	DBHeader   []byte `json:"db_header"` // the first 100 bytes of the database file
+	DBSize     int64  `json:"db_size"`
+	DBModNano  int64  `json:"db_mod_nano"`
+	WALSize    int64  `json:"wal_size"` // 0 when there is no WAL
+	WALModNano int64  `json:"wal_mod_nano"`
+	WALHeader  []byte `json:"wal_header"` // the first 32 bytes of the WAL, when there is one
 }

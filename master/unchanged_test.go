@@ -22,7 +22,7 @@ func TestUnchanged(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "app.db")
 			runSQL(t, path, `PRAGMA journal_mode=`+mode, `CREATE TABLE t(a)`, `INSERT INTO t VALUES(1)`)
 			metaPath := path + ".meta"
-			if same, err := master.Unchanged(path, metaPath); same || err != nil {
+			if same, err := master.Unchanged(path, metaPath, master.Options{}); same || err != nil {
 				t.Fatalf("no backup yet: unchanged=%v, %v", same, err)
 			}
 			m, err := master.Capture(ctx, path, master.Options{})
@@ -32,7 +32,7 @@ func TestUnchanged(t *testing.T) {
 			if err := master.WriteFile(metaPath, m); err != nil {
 				t.Fatal(err)
 			}
-			if same, err := master.Unchanged(path, metaPath); !same || err != nil {
+			if same, err := master.Unchanged(path, metaPath, master.Options{}); !same || err != nil {
 				t.Fatalf("right after the capture: unchanged=%v, %v", same, err)
 			}
 			header := readHead(t, path)
@@ -40,7 +40,7 @@ func TestUnchanged(t *testing.T) {
 			if mode == "wal" && !bytes.Equal(header, readHead(t, path)) {
 				t.Fatalf("test premise: a checkpointed WAL-mode commit should leave the header as it was")
 			}
-			if same, err := master.Unchanged(path, metaPath); same || err != nil {
+			if same, err := master.Unchanged(path, metaPath, master.Options{}); same || err != nil {
 				t.Fatalf("after an UPDATE: unchanged=%v, %v", same, err)
 			}
 		})

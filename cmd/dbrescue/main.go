@@ -62,6 +62,8 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
 			inspectCommand(),
+			metabackupCommand(),
+			metaCommand(),
 			demoCommand(),
 		},
 		// Without an Action urfave/cli shows help for an unknown command
