@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/dbrescue/dbrescue/master"
 )
 
 func demoCommand() *cli.Command {
@@ -16,8 +18,9 @@ func demoCommand() *cli.Command {
 		Usage: "build a sample app database and show what dbrescue sees in it",
 		Description: "Builds a small messenger-style database with SQLite (contacts, conversations,\n" +
 			"messages with large attachments, an index, a WITHOUT ROWID table, a view, a trigger,\n" +
-			"a dropped table on the freelist), closes it, and inspects it with dbrescue's own\n" +
-			"page reader. Each step is explained on stderr; the report goes to stdout.\n\n" +
+			"a dropped table on the freelist), closes it, takes a metadata backup of it, and\n" +
+			"inspects it with dbrescue's own page reader. Each step is explained on stderr;\n" +
+			"the report goes to stdout.\n\n" +
 			"Examples:\n" +
 			"   dbrescue demo\n" +
 			"   dbrescue demo --dir /tmp/rescue-demo\n" +
@@ -65,6 +68,16 @@ func demoSteps() []demoStep {
 			explain: "Build a sample messenger database with SQLite (modernc.org/sqlite), as an app would, and close it.",
 			run: func(ctx context.Context, d *demoRun) error {
 				return buildSampleDB(ctx, d.dbPath)
+			},
+		},
+		{
+			explain: "While it is healthy, take a metadata backup beside it (`dbrescue metabackup`): schema, header fields and every b-tree's pages, in a few KB.",
+			run: func(ctx context.Context, d *demoRun) error {
+				res, err := runMetabackup(ctx, d.dbPath, d.dbPath+".meta", master.Options{}, false)
+				if err != nil {
+					return err
+				}
+				return res.printText(d.stderr)
 			},
 		},
 		{

@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/dbrescue/dbrescue/master"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -80,8 +84,20 @@ func TestExitCodeMapping(t *testing.T) {
 func TestEveryHelpHasAnExample(t *testing.T) {
 	root := newRootCommand(io.Discard, io.Discard)
 	helps := [][]string{{"--help"}}
+	var walk func(path []string, cmds []*cli.Command)
+	walk = func(path []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			if c.Hidden || c.Name == "help" {
+				continue
+			}
+			p := append(append([]string(nil), path...), c.Name)
+			helps = append(helps, append(append([]string(nil), p...), "--help"))
+			walk(p, c.Commands)
+		}
+	}
+	walk(nil, root.Commands)
 	for _, c := range root.Commands {
-		helps = append(helps, []string{c.Name, "--help"}, []string{"help", c.Name})
+		helps = append(helps, []string{"help", c.Name})
 	}
 	for _, args := range helps {
 		r := runApp(t, args...).mustSucceed(t)
@@ -92,8 +108,12 @@ func TestEveryHelpHasAnExample(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	r := runApp(t, "demo").mustSucceed(t)
-	for _, want := range []string{"[1/2]", "[2/2]"} {
+	dir := t.TempDir()
+	r := runApp(t, "demo", "--dir", dir).mustSucceed(t)
+	if _, err := master.ReadFile(filepath.Join(dir, sampleDBFileName+".meta")); err != nil {
+		t.Errorf("demo left no valid metadata backup: %v", err)
+	}
+	for _, want := range []string{"[1/3]", "[2/3]", "[3/3]"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("demo stderr lacks step %s:\n%s", want, r.stderr)
 		}
