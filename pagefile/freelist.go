@@ -23,8 +23,15 @@ func (f *File) Freelist() *Freelist {
 	maxLeaves := f.Usable()/4 - 2
 	prev := uint32(0)
 	for trunk := f.Header.FirstFreelistTrunk; trunk != 0; {
-		if trunk > count {
-			fl.Problems = append(fl.Problems, Corrupt(prev, 0, ErrOutOfRange, "freelist trunk %d beyond the %d pages of the file", trunk, count))
+		// Page 1 holds the header and sqlite_master: never a freelist page.
+		if trunk == 1 || trunk > count {
+			// The first trunk is named by header offset 32; later ones
+			// by the first 4 bytes of the previous trunk.
+			where := int64(0)
+			if prev == 0 {
+				where = 32
+			}
+			fl.Problems = append(fl.Problems, Corrupt(prev, where, ErrOutOfRange, "freelist trunk %d outside pages 2..%d", trunk, count))
 			break
 		}
 		if seen[trunk] {
@@ -46,8 +53,8 @@ func (f *File) Freelist() *Freelist {
 		for i := 0; i < n; i++ {
 			leaf := binary.BigEndian.Uint32(buf[8+4*i:])
 			switch {
-			case leaf == 0 || leaf > count:
-				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrOutOfRange, "freelist leaf %d beyond the %d pages of the file", leaf, count))
+			case leaf < 2 || leaf > count:
+				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrOutOfRange, "freelist leaf %d outside pages 2..%d", leaf, count))
 			case seen[leaf]:
 				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrLoop, "freelist names page %d twice", leaf))
 			default:

@@ -8,6 +8,9 @@ const lockByteOffset = 1 << 30
 // LockBytePage is the page holding file offset 1 GiB, which SQLite never
 // uses for data. For a file smaller than 1 GiB it is beyond the last page.
 func LockBytePage(pageSize int) uint32 {
+	if pageSize <= 0 {
+		return 0
+	}
 	return uint32(lockByteOffset/pageSize) + 1
 }
 
@@ -29,7 +32,7 @@ type PtrmapEntry struct {
 // PtrmapPageFor returns the pointer-map page that holds the entry for pgno
 // in a database with the given geometry (as SQLite's ptrmapPageno does).
 func PtrmapPageFor(pgno uint32, g Geometry) uint32 {
-	if pgno < 2 {
+	if pgno < 2 || g.Usable() < 5 {
 		return 0
 	}
 	perMap := uint32(g.Usable()/5) + 1
@@ -59,7 +62,9 @@ func (f *File) IsLockBytePage(pgno uint32) bool {
 // Ptrmap reads the pointer-map entry for pgno.
 func (f *File) Ptrmap(pgno uint32) (PtrmapEntry, error) {
 	mp := PtrmapPageFor(pgno, f.Geometry)
-	if !f.HasPtrmap() || mp == 0 || mp == pgno {
+	// The map page itself has no entry, and neither has the lock-byte page
+	// when the map page that would cover it moved past it (mp > pgno).
+	if !f.HasPtrmap() || mp == 0 || mp >= pgno || f.IsLockBytePage(pgno) {
 		return PtrmapEntry{}, Corrupt(pgno, 0, ErrBadValue, "page %d has no pointer-map entry", pgno)
 	}
 	buf, err := f.Page(mp)

@@ -12,6 +12,7 @@ const (
 	WALFrameHeaderSize = 24
 	walMagicLE         = 0x377f0682 // checksums over little-endian words
 	walMagicBE         = 0x377f0683 // checksums over big-endian words
+	walFormatVersion   = 3007000    // the only version SQLite writes or accepts
 )
 
 // WALHeader is the decoded 32-byte WAL header.
@@ -80,6 +81,9 @@ func ReadWAL(r io.ReaderAt, size int64) (*WAL, error) {
 	}
 	if h.Magic != walMagicLE && h.Magic != walMagicBE {
 		return nil, Corrupt(0, 0, ErrBadValue, "WAL magic is %#x, not 0x377f0682 or 0x377f0683", h.Magic)
+	}
+	if h.Version != walFormatVersion {
+		return nil, Corrupt(0, 4, ErrBadValue, "WAL format version %d, not %d", h.Version, walFormatVersion)
 	}
 	if h.PageSize == 1 {
 		h.PageSize = 65536 // not written by SQLite, but harmless to accept
