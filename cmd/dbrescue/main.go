@@ -65,6 +65,8 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 			metabackupCommand(),
 			metaCommand(),
 			demoCommand(),
+			corruptCommand(),
+			scoreCommand(),
 		},
 		// Without an Action urfave/cli shows help for an unknown command
 		// name and exits 3; a mistyped command is a usage error.

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/dbrescue/dbrescue/corpus"
+)
+
+// method is one way of recovering a damaged database into a new one.
+type method struct {
+	name string
+	run  func(ctx context.Context, b corpus.Built, out string) error
+}
+
+// slug is the method's name made file-name safe.
+func (m method) slug() string {
+	return strings.NewReplacer(" ", "-", ".", "", "+", "").Replace(m.name)
+}
+
+// availableMethods probes each method and says on stderr why one is
+// skipped.
+func availableMethods(ctx context.Context, cli, dir string, stderr io.Writer) []method {
+	truths := truthCache{}
+	methods := []method{{
+		name: "sqlite-select",
+		run: func(ctx context.Context, b corpus.Built, out string) error {
+			truth, err := truths.get(ctx, b.Original)
+			if err != nil {
+				return err
+			}
+			_, err = corpus.SelectCopy(ctx, truth, b.Broken, out)
+			return err
+		},
+	}}
+	if shell, why := probeRecover(ctx, dir); shell != "" {
+		methods = append(methods, method{name: "sqlite3 .recover", run: func(ctx context.Context, b corpus.Built, out string) error {
+			return shellRecover(ctx, shell, b.Broken, out)
+		}})
+	} else {
+		fmt.Fprintf(stderr, "skipping sqlite3 .recover: %s\n", why)
+	}
+	if err := exec.CommandContext(ctx, cli, "repair", "--help").Run(); err != nil {
+		fmt.Fprintf(stderr, "skipping dbrescue repair: `dbrescue repair --help` fails (%v): the command does not exist yet\n", err)
+		return methods
+	}
+	methods = append(methods, method{name: "dbrescue repair", run: func(ctx context.Context, b corpus.Built, out string) error {
+		return repair(ctx, cli, out, b.Broken)
+	}})
+	if err := exec.CommandContext(ctx, cli, "metabackup", "--help").Run(); err != nil {
+		fmt.Fprintf(stderr, "skipping dbrescue repair --meta: `dbrescue metabackup --help` fails (%v)\n", err)
+		return methods
+	}
+	metas := map[string]string{}
+	methods = append(methods, method{name: "dbrescue repair --meta", run: func(ctx context.Context, b corpus.Built, out string) error {
+		meta, ok := metas[b.Original.Path]
+		if !ok {
+			// Taken from the original, as it would have been before the
+			// damage; kept apart from the originals so none is modified.
+			meta = filepath.Join(filepath.Dir(out), filepath.Base(b.Original.Path)+".meta")
+			if res, err := exec.CommandContext(ctx, cli, "metabackup", "-o", meta, b.Original.Path).CombinedOutput(); err != nil {
+				return fmt.Errorf("metabackup: %v\n%s", err, res)
+			}
+			metas[b.Original.Path] = meta
+		}
+		return repair(ctx, cli, out, b.Broken, "--meta", meta)
+	}})
+	return methods
+}
+
+// repair runs dbrescue repair; exit 3 (partial) is a result like 0.
+func repair(ctx context.Context, cli, out, broken string, extra ...string) error {
+	args := append([]string{"repair"}, extra...)
+	args = append(args, "-o", out, "--json", broken)
+	cmd := exec.CommandContext(ctx, cli, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 3 {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// probeRecover finds a sqlite3 shell whose .recover works, by recovering a
+// small database with it. It returns the shell's path, or why not.
+func probeRecover(ctx context.Context, dir string) (string, string) {
+	shell, err := exec.LookPath("sqlite3")
+	if err != nil {
+		return "", "no sqlite3 on PATH"
+	}
+	probe := filepath.Join(dir, "recover-probe.db")
+	db, err := sql.Open("sqlite", "file:"+probe)
+	if err != nil {
+		return "", err.Error()
+	}
+	_, err = db.ExecContext(ctx, `CREATE TABLE t(x); INSERT INTO t VALUES (42)`)
+	db.Close()
+	if err != nil {
+		return "", err.Error()
+	}
+	out := filepath.Join(dir, "recover-probe-out.db")
+	if err := shellRecover(ctx, shell, probe, out); err != nil {
+		version, _ := exec.CommandContext(ctx, shell, "--version").Output()
+		return "", fmt.Sprintf("%s (%s) cannot run .recover: %v", shell, strings.Fields(string(version) + " ?")[0], err)
+	}
+	return shell, ""
+}
+
+// shellRecover pipes `sqlite3 BROKEN .recover` into `sqlite3 OUT`, on a
+// copy of the damaged files so the shell cannot change them.
+func shellRecover(ctx context.Context, shell, broken, out string) error {
+	dir, err := os.MkdirTemp("", "dbrescue-recover-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cp := filepath.Join(dir, "broken.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(broken + suffix)
+		if err != nil {
+			if suffix == "" {
+				return err
+			}
+			continue
+		}
+		if err := os.WriteFile(cp+suffix, b, 0o644); err != nil {
+			return err
+		}
+	}
+	dump := exec.CommandContext(ctx, shell, cp, ".recover")
+	var sqlText, stderr bytes.Buffer
+	dump.Stdout, dump.Stderr = &sqlText, &stderr
+	if err := dump.Run(); err != nil {
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	load := exec.CommandContext(ctx, shell, out)
+	load.Stdin = &sqlText
+	if res, err := load.CombinedOutput(); err != nil {
+		return fmt.Errorf("loading the recovered SQL: %v: %s", err, res)
+	}
+	return nil
+}
