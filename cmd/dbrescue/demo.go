@@ -10,24 +10,26 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/recover"
 )
 
 func demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
 		Usage: "build a sample app database and show what dbrescue sees in it",
-		Description: "Builds a small messenger-style database with SQLite (contacts, conversations,\n" +
-			"messages with large attachments, an index, a WITHOUT ROWID table, a view, a trigger,\n" +
-			"a dropped table on the freelist), closes it, takes a metadata backup of it, and\n" +
-			"inspects it with dbrescue's own page reader. Each step is explained on stderr;\n" +
-			"the report goes to stdout.\n\n" +
+		Description: "Tells the whole rescue story on a sample: builds a small messenger-style database\n" +
+			"with SQLite (contacts, conversations, messages with large attachments, an index, a\n" +
+			"WITHOUT ROWID table, a view, a trigger), takes a metadata backup while it is healthy,\n" +
+			"destroys page 1 of a copy so SQLite cannot open it, repairs the copy with the backup,\n" +
+			"and compares the result with the original. Each step is explained on stderr; the\n" +
+			"repair report goes to stdout.\n\n" +
 			"Examples:\n" +
 			"   dbrescue demo\n" +
 			"   dbrescue demo --dir /tmp/rescue-demo\n" +
-			"   dbrescue demo --json 2>/dev/null | jq .page_kinds",
+			"   dbrescue demo --json 2>/dev/null | jq .tables",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Usage: "build the sample in `DIR` and keep it (default: a temporary directory, removed afterwards)"},
-			&cli.BoolFlag{Name: "json", Usage: "write the inspect report as JSON"},
+			&cli.BoolFlag{Name: "json", Usage: "write the repair report as JSON"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if _, err := positionalArgs(cmd); err != nil {
@@ -43,6 +45,9 @@ type demoOptions struct {
 	Dir  string // empty: a temporary directory
 	JSON bool
 }
+
+func (d *demoRun) brokenPath() string    { return filepath.Join(d.dir, "broken.db") }
+func (d *demoRun) recoveredPath() string { return filepath.Join(d.dir, "recovered.db") }
 
 // demoRun is the state the demo's steps share.
 type demoRun struct {
@@ -81,9 +86,32 @@ func demoSteps() []demoStep {
 			},
 		},
 		{
-			explain: "Inspect it with dbrescue's own page reader, without SQLite: the same code path as `dbrescue inspect`.",
+			explain: "Disaster: page 1 (the header and sqlite_master) is overwritten with zeros, as field reports most often show. SQLite can no longer open the file.",
 			run: func(ctx context.Context, d *demoRun) error {
-				return runInspect(ctx, d.dbPath, inspectOptions{JSON: d.opts.JSON}, d.stdout, d.stderr)
+				if err := destroyPage1(d.dbPath, d.brokenPath()); err != nil {
+					return err
+				}
+				fmt.Fprintf(d.stderr, "SQLite on %s: %v\n", filepath.Base(d.brokenPath()), sqliteOpenError(ctx, d.brokenPath()))
+				return nil
+			},
+		},
+		{
+			explain: "Repair it with the metadata backup (`dbrescue repair broken.db --meta messenger.db.meta`): every row goes back into its own table in a fresh database.",
+			run: func(ctx context.Context, d *demoRun) error {
+				rep, err := recover.Repair(ctx, d.brokenPath(), recover.Options{Output: d.recoveredPath(), MetaPaths: []string{d.dbPath + ".meta"}})
+				if err != nil {
+					return err
+				}
+				if d.opts.JSON {
+					return writeJSON(d.stdout, rep)
+				}
+				return printRepairReport(d.stdout, rep)
+			},
+		},
+		{
+			explain: "Check the result against the original with SQLite: the same rows in every table.",
+			run: func(ctx context.Context, d *demoRun) error {
+				return compareTables(ctx, d.dbPath, d.recoveredPath(), d.stderr)
 			},
 		},
 	}

@@ -62,6 +62,7 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
 			inspectCommand(),
+			repairCommand(),
 			metabackupCommand(),
 			metaCommand(),
 			demoCommand(),

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/recover"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -113,12 +114,12 @@ func TestDemo(t *testing.T) {
 	if _, err := master.ReadFile(filepath.Join(dir, sampleDBFileName+".meta")); err != nil {
 		t.Errorf("demo left no valid metadata backup: %v", err)
 	}
-	for _, want := range []string{"[1/3]", "[2/3]", "[3/3]"} {
+	for _, want := range []string{"[1/5]", "[5/5]", "file is not a database", "All 347 rows of 4 tables are back, identical."} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("demo stderr lacks step %s:\n%s", want, r.stderr)
 		}
 	}
-	for _, want := range []string{"Pages by kind", "messages_by_conversation", "Damage: none"} {
+	for _, want := range []string{"Repaired ", "messages", "integrity_check: ok"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo report lacks %q:\n%s", want, r.stdout)
 		}
@@ -128,10 +129,19 @@ func TestDemo(t *testing.T) {
 func TestDemoKeepsItsDatabaseWhenAsked(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	r := runApp(t, "demo", "--json", "--dir", dir).mustSucceed(t)
-	var rep inspectReport
+	var rep recover.Report
 	decodeJSON(t, r.stdout, &rep)
-	if b := btreeByName(t, &rep, "messages"); b.Entries != sampleMessages {
-		t.Errorf("messages: %d entries, want %d", b.Entries, sampleMessages)
+	found := false
+	for _, tr := range rep.Tables {
+		if tr.Name == "messages" {
+			found = true
+			if tr.RowsWritten != sampleMessages {
+				t.Errorf("messages: %d rows recovered, want %d", tr.RowsWritten, sampleMessages)
+			}
+		}
+	}
+	if !found || rep.Integrity != "ok" {
+		t.Errorf("repair report: messages found %v, integrity %q", found, rep.Integrity)
 	}
 	if got, want := sqliteInt(t, filepath.Join(dir, sampleDBFileName), "SELECT count(*) FROM contacts"), int64(len(sampleContacts)); got != want {
 		t.Errorf("kept database has %d contacts, want %d", got, want)

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbrescue/dbrescue/recover"
+)
+
+// brokenSample returns the sample database, its metadata backup, and a
+// copy whose page 1 is destroyed.
+func brokenSample(t *testing.T) (db, meta, broken string) {
+	t.Helper()
+	db = newSampleDB(t)
+	runApp(t, "metabackup", db).mustSucceed(t)
+	broken = filepath.Join(filepath.Dir(db), "broken.db")
+	if err := destroyPage1(db, broken); err != nil {
+		t.Fatal(err)
+	}
+	return db, db + ".meta", broken
+}
+
+func TestRepairCommand(t *testing.T) {
+	db, meta, broken := brokenSample(t)
+	before := fileSHA256(t, broken)
+
+	// Flags after the argument, as support engineers type them.
+	r := runApp(t, "repair", broken, "--meta", meta, "--json")
+	if r.code != exitPartial {
+		t.Fatalf("exit %d, want 3 (page 1 was lost)\nstderr: %s", r.code, r.stderr)
+	}
+	var rep recover.Report
+	decodeJSON(t, r.stdout, &rep)
+	wantOut := strings.TrimSuffix(broken, ".db") + ".recovered.db"
+	if rep.Output != wantOut || rep.Meta != meta || rep.Integrity != "ok" {
+		t.Errorf("report: output %q meta %q integrity %q", rep.Output, rep.Meta, rep.Integrity)
+	}
+	if err := compareTables(t.Context(), db, wantOut, os.Stderr); err != nil {
+		t.Errorf("recovered database differs from the original: %v", err)
+	}
+	if fileSHA256(t, broken) != before {
+		t.Errorf("repair modified its input")
+	}
+
+	// The output exists now: refused without --force (a usage error),
+	// replaced with it.
+	if r := runApp(t, "repair", "--meta", meta, broken); r.code != exitUsage {
+		t.Errorf("repair over an existing output: exit %d, want 2", r.code)
+	}
+	if r := runApp(t, "repair", "--force", "--meta", meta, broken); r.code != exitPartial || !strings.Contains(r.stderr, "PARTIAL") {
+		t.Errorf("repair --force: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+func TestRepairCommandExitCodes(t *testing.T) {
+	db := newSampleDB(t)
+	out := filepath.Join(t.TempDir(), "copy.db")
+	if r := runApp(t, "repair", db, "-o", out); r.code != exitOK || !strings.Contains(r.stderr, "COMPLETE") {
+		t.Errorf("repair of a healthy database: exit %d\n%s", r.code, r.stderr)
+	}
+	noise := filepath.Join(t.TempDir(), "noise.db")
+	if err := os.WriteFile(noise, []byte(strings.Repeat("not a database ", 4000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runApp(t, "repair", noise); r.code != exitFailure {
+		t.Errorf("repair of noise: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	if r := runApp(t, "repair"); r.code != exitUsage {
+		t.Errorf("repair without DB: exit %d, want 2", r.code)
+	}
+	if r := runApp(t, "repair", filepath.Join(t.TempDir(), "missing.db")); r.code != exitFailure {
+		t.Errorf("repair of a missing file: exit %d, want 1", r.code)
+	}
+}
