@@ -50,7 +50,7 @@ func (r *repairer) toLostAndFound(ctx context.Context, root uint32, kind string,
 	for i, v := range vals {
 		cols, args = append(cols, fmt.Sprintf("c%d", i)), append(args, v)
 	}
-	if err := r.out.insert(ctx, lt.name, cols, args, false); err != nil {
+	if err := r.out.insert(ctx, lt.name, cols, args, false, nil); err != nil {
 		return err
 	}
 	lt.rep.Rows++

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/master"
 )
 
 // loadTable walks t from its root and writes its rows.
@@ -48,34 +49,38 @@ func (r *repairer) place(ctx context.Context, t *table, e *btree.Entry, rk rank)
 		}
 		key = encodeKey(vals[:n])
 	}
-	cols, args, ok := rowColumns(&t.info, e.Rowid, vals)
-	if !ok {
+	sh := t.shapeFor(len(vals))
+	if !sh.ok || !aliasSlotNull(&t.info, vals) {
 		return r.toLostAndFound(ctx, t.Root, kindOf(t), e, vals)
 	}
+	cols, args := sh.cols, sh.values(e.Rowid, vals)
 	write, replace := t.keys.offer(e.Rowid, key, t.info.WithoutRowid, rk)
 	if !write {
 		t.rep.Duplicates++
 		return nil
 	}
-	if err := r.out.insert(ctx, t.Name, cols, args, replace); err != nil {
-		if r.out.tx == nil {
-			return err
-		}
-		t.rep.Rejected++
-		return r.toLostAndFound(ctx, t.Root, kindOf(t), e, vals)
-	}
-	if replace {
-		t.rep.Duplicates++
-	} else {
-		t.rep.RowsWritten++
-	}
+	from := &t.rep.FromOrphans
 	switch rk {
 	case rankWalked, rankWAL:
-		t.rep.FromWalk++
+		from = &t.rep.FromWalk
 	case rankCRC:
-		t.rep.FromCRC++
-	default:
-		t.rep.FromOrphans++
+		from = &t.rep.FromCRC
+	}
+	written := &t.rep.RowsWritten
+	if replace {
+		written = &t.rep.Duplicates
+	}
+	*from++
+	*written++
+	entry := *e // the walk reuses nothing, but the entry itself is the callback's
+	reject := func() error {
+		*from--
+		*written--
+		t.rep.Rejected++
+		return r.toLostAndFound(ctx, t.Root, kindOf(t), &entry, vals)
+	}
+	if err := r.out.insert(ctx, t.Name, cols, args, replace, reject); err != nil {
+		return err
 	}
 	if truncated {
 		t.rep.Truncated++
@@ -95,3 +100,17 @@ func kindOf(t *table) string {
 
 // maxListed bounds the lists a report carries.
 const maxListed = 20
+
+// aliasSlotNull reports whether the record holds NULL where the INTEGER
+// PRIMARY KEY sits, as every record of a table with one does.
+func aliasSlotNull(t *master.Table, vals []any) bool {
+	if t.RowidAlias < 0 {
+		return true
+	}
+	for i, ci := range t.RecordOrder {
+		if ci == t.RowidAlias {
+			return i >= len(vals) || vals[i] == nil
+		}
+	}
+	return true
+}

@@ -34,6 +34,7 @@ type table struct {
 	// shadow tables): its rows are loaded, its CREATE is not run.
 	shadow  bool
 	damaged bool // its walk met damage, so orphans may be its
+	shapes  map[int]*rowShape
 	keys    *keyset
 	rep     *TableReport
 }

@@ -41,6 +41,63 @@ func rowColumns(t *master.Table, rowid int64, rec []any) (cols []string, vals []
 	return cols, vals, true
 }
 
+// rowShape is rowColumns' work for one table and record width, done once:
+// the column names and, for each value position, where the record field
+// comes from (-1: the rowid).
+type rowShape struct {
+	cols []string
+	from []int
+	ok   bool
+}
+
+// shapeFor returns (and caches on t) the shape of records with n fields.
+func (t *table) shapeFor(n int) *rowShape {
+	if t.shapes == nil {
+		t.shapes = map[int]*rowShape{}
+	}
+	if sh, ok := t.shapes[n]; ok {
+		return sh
+	}
+	sh := &rowShape{}
+	probe := make([]any, n)
+	for i := range probe {
+		probe[i] = i // non-nil stand-ins, positions recoverable below
+	}
+	if t.info.RowidAlias >= 0 && t.info.RowidAlias < len(t.info.RecordOrder) {
+		for i, ci := range t.info.RecordOrder {
+			if ci == t.info.RowidAlias && i < n {
+				probe[i] = nil
+			}
+		}
+	}
+	cols, vals, ok := rowColumns(&t.info, -1, probe)
+	if ok {
+		sh.cols, sh.ok = cols, true
+		for _, v := range vals {
+			if i, isPos := v.(int); isPos {
+				sh.from = append(sh.from, i)
+			} else {
+				sh.from = append(sh.from, -1) // the rowid
+			}
+		}
+	}
+	t.shapes[n] = sh
+	return sh
+}
+
+// values lays out one record's values in the shape's column order.
+func (sh *rowShape) values(rowid int64, rec []any) []any {
+	out := make([]any, len(sh.from))
+	for i, f := range sh.from {
+		if f < 0 {
+			out[i] = rowid
+		} else {
+			out[i] = rec[f]
+		}
+	}
+	return out
+}
+
 // primaryKeyWidth is the number of leading record fields that form a
 // WITHOUT ROWID table's key.
 func primaryKeyWidth(t *master.Table) int {
