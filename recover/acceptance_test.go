@@ -68,13 +68,18 @@ func TestRepairWithMetaReachesCeiling(t *testing.T) {
 	kinds := []corpus.Corruption{
 		{Kind: corpus.Truncate}, {Kind: corpus.ZeroPage, Target: corpus.TargetLeaf},
 		{Kind: corpus.GarbagePage, Target: corpus.TargetLeaf}, {Kind: corpus.OverflowCut},
+		{Kind: corpus.SwapPages}, {Kind: corpus.GarbagePage, Target: corpus.TargetOverflow},
 	}
 	t.Run("kinds", cases(kinds, 3, func(t *testing.T, s corpus.Spec, c corpus.Corruption) {
 		o := scenario{spec: s, corruption: c, withMeta: true}.run(t)
 		if got, ceil := o.card.Total.Exact, o.card.Total.Ceiling; got < ceil {
 			t.Errorf("%d rows exact, ceiling %d", got, ceil)
 		}
-		if o.report.Status != recover.StatusPartial {
+		// Damage the structure shows must be reported. Swapped pages can
+		// leave every row recoverable, and bytes overwritten at the end of
+		// an overflow chain are indistinguishable from data.
+		detectable := c.Kind != corpus.SwapPages && c.Target != corpus.TargetOverflow
+		if detectable && o.report.Status != recover.StatusPartial {
 			t.Errorf("status %s after destroying rows, want partial", o.report.Status)
 		}
 		if c.Kind == corpus.OverflowCut {

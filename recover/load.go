@@ -3,27 +3,49 @@ package recover
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/master"
 )
 
-// loadTable walks t from its root and writes its rows.
+// loadTable walks t from its root and writes its rows. A leaf the walk
+// reaches that is not t's (the metadata backup lists it under another
+// table, or its records do not fit t: a page swapped or written to the
+// wrong place) is skipped and left unreached, so the orphan scan gives its
+// rows to their own table.
 func (r *repairer) loadTable(ctx context.Context, t *table) error {
 	if t.Virtual || t.Root == 0 || t.info.Name == "" {
 		return nil
 	}
+	foreign := map[uint32]bool{}
 	var werr error
-	res, err := r.rd.Walk(t.Root, func(e *btree.Entry) error {
-		rk := rankWalked
-		if r.inWAL(e.Pgno) {
-			rk = rankWAL
-		}
-		werr = r.place(ctx, t, e, rk)
-		return werr
+	res, err := r.rd.WalkTree(t.Root, btree.WalkOptions{
+		OnPage: func(p *btree.Page) {
+			if p.Type.Leaf() && !r.belongs(t, p) {
+				foreign[p.Pgno] = true
+			}
+		},
+		OnEntry: func(e *btree.Entry) error {
+			if foreign[e.Pgno] {
+				return nil
+			}
+			rk := rankWalked
+			if r.inWAL(e.Pgno) {
+				rk = rankWAL
+			}
+			werr = r.place(ctx, t, e, rk)
+			return werr
+		},
 	})
 	if err != nil {
 		return err
+	}
+	for i, v := range res.Pages {
+		if foreign[v.Pgno] {
+			res.Pages[i].Pgno = 0 // not t's: leave it to the orphan scan
+			r.noteDamage([]error{fmt.Errorf("page %d, reached from %s's root, holds rows of another table", v.Pgno, t.Name)})
+		}
 	}
 	r.markWalk(res)
 	t.rep.WalkErrors = len(res.Errors)
@@ -113,4 +135,31 @@ func aliasSlotNull(t *master.Table, vals []any) bool {
 		}
 	}
 	return true
+}
+
+// belongs decides whether a leaf reached from t's root holds t's rows. A
+// page byte-identical (same CRC32C) to a leaf the metadata backup lists is
+// that leaf's table's, wherever it now sits. Otherwise the records must
+// fit t (see compatible): a page where fewer than half do is another
+// table's.
+func (r *repairer) belongs(t *table, p *btree.Page) bool {
+	if owner, ok := r.crcOwner[master.PageCRC(p.Data)]; ok && owner != nil {
+		return owner == t
+	}
+	fit, total := 0, 0
+	for i := 0; i < p.CellCount; i++ {
+		c, err := p.Cell(i)
+		if err != nil {
+			continue
+		}
+		types, _, err := btree.RecordHeader(c.Local)
+		if err != nil {
+			continue
+		}
+		total++
+		if ok, _ := compatible(&t.info, types); ok {
+			fit++
+		}
+	}
+	return total == 0 || 2*fit >= total
 }

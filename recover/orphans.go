@@ -85,6 +85,23 @@ func (r *repairer) scanOrphans(ctx context.Context) error {
 	return nil
 }
 
+// indexMetaLeaves builds crcOwner from the metadata backup's leaf CRCs.
+func (r *repairer) indexMetaLeaves() {
+	r.crcOwner = map[uint32]*table{}
+	if r.meta == nil {
+		return
+	}
+	for _, tr := range r.meta.Trees {
+		t := r.plan.byName[strings.ToLower(tr.Name)]
+		for _, l := range tr.Leaves {
+			if prev, seen := r.crcOwner[l.CRC]; seen && prev != t {
+				t = nil
+			}
+			r.crcOwner[l.CRC] = t
+		}
+	}
+}
+
 // metaPages maps every page the metadata backup lists to its table; pages
 // of index b-trees map to a nil table.
 func (r *repairer) metaPages() map[uint32]metaPage {
@@ -120,7 +137,7 @@ func (r *repairer) metaPages() map[uint32]metaPage {
 // its rows: a first walk gathers the evidence (metadata backup listings,
 // the pointer map, record shapes), a second writes the rows.
 func (r *repairer) placeTree(ctx context.Context, root uint32, metaPages map[uint32]metaPage) error {
-	ev := &evidence{metaVotes: map[*table]int{}, shape: map[*table]*shapeTally{}}
+	ev := &evidence{metaVotes: map[*table]int{}, crcVotes: map[*table]int{}, shape: map[*table]*shapeTally{}}
 	var isTable bool
 	first := true
 	res, err := r.rd.WalkTree(root, btree.WalkOptions{
@@ -129,7 +146,16 @@ func (r *repairer) placeTree(ctx context.Context, root uint32, metaPages map[uin
 			if first {
 				isTable, first = p.Type.Table(), false
 			}
-			if mp, ok := metaPages[p.Pgno]; ok {
+			// A leaf byte-identical to one the backup lists settles it,
+			// wherever it sits now; else the backup's owner of this page
+			// number votes.
+			if owner, ok := r.crcOwner[master.PageCRC(p.Data)]; ok && p.Type.Leaf() {
+				if owner != nil {
+					ev.crcVotes[owner]++
+				} else {
+					ev.indexPages++
+				}
+			} else if mp, ok := metaPages[p.Pgno]; ok {
 				if mp.t != nil {
 					ev.metaVotes[mp.t]++
 				} else {
@@ -184,7 +210,7 @@ func (r *repairer) placeTree(ctx context.Context, root uint32, metaPages map[uin
 	res2, err := r.rd.WalkTree(root, btree.WalkOptions{
 		OnPage: func(p *btree.Page) {
 			pageRank[p.Pgno] = rankOrphan
-			if mp, ok := metaPages[p.Pgno]; ok && mp.leaf && mp.t == t && master.PageCRC(p.Data) == mp.crc {
+			if owner, ok := r.crcOwner[master.PageCRC(p.Data)]; ok && owner == t && t != nil {
 				pageRank[p.Pgno] = rankCRC
 			}
 		},
@@ -227,7 +253,8 @@ func (r *repairer) markOrphans(res *btree.WalkResult) {
 // evidence gathered about one orphan tree.
 type evidence struct {
 	rows       int
-	indexPages int // pages the metadata backup lists under an index
+	indexPages int            // pages the metadata backup lists under an index
+	crcVotes   map[*table]int // leaves byte-identical to a table's leaf in the backup
 	metaVotes  map[*table]int
 	shape      map[*table]*shapeTally
 }
@@ -241,6 +268,14 @@ type shapeTally struct{ ok, strong, exact, overlap int }
 // nil when no table fits or two fit equally.
 func (r *repairer) chooseTable(root uint32, ev *evidence) *table {
 	var best *table
+	for t, n := range ev.crcVotes {
+		if best == nil || n > ev.crcVotes[best] {
+			best = t
+		}
+	}
+	if best != nil {
+		return best
+	}
 	for t, n := range ev.metaVotes {
 		if best == nil || n > ev.metaVotes[best] {
 			best = t

@@ -31,6 +31,9 @@ type repairer struct {
 	// indexDamaged is set when an index walk met damage: orphaned index
 	// pages are then expected, and not kept.
 	indexDamaged bool
+	// crcOwner maps the CRC32C of every leaf the metadata backup lists to
+	// its table (nil for an index leaf, or when two tables share a CRC).
+	crcOwner map[uint32]*table
 }
 
 // Repair salvages the database at input into a new database at
@@ -117,6 +120,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 			t.info.Name = "" // no rows can go there
 		}
 	}
+	r.indexMetaLeaves()
 	for _, t := range r.plan.tables {
 		if err := ctx.Err(); err != nil {
 			return err

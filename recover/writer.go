@@ -116,7 +116,9 @@ func (o *output) insert(ctx context.Context, table string, cols []string, vals [
 		verb = "INSERT OR REPLACE"
 	}
 	key := verb + "\x00" + table + "\x00" + strings.Join(cols, "\x00")
-	if o.pending != nil && o.pending.key != key {
+	// A flush can queue rows of its own (refused rows going to
+	// lost_and_found), so flush until what is pending has this shape.
+	for o.pending != nil && o.pending.key != key {
 		if err := o.flush(ctx); err != nil {
 			return err
 		}

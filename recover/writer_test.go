@@ -54,3 +54,41 @@ func TestBatchRejectsOnlyTheRefusedRows(t *testing.T) {
 		t.Errorf("rows written (-want +got):\n%s", diff)
 	}
 }
+
+// TestRejectDuringFlushKeepsRowsApart reproduces a flush whose refused row
+// is queued for another table while a row of a third table waits: each
+// row must land in its own table.
+func TestRejectDuringFlushKeepsRowsApart(t *testing.T) {
+	ctx := context.Background()
+	o, err := openOutput(ctx, filepath.Join(t.TempDir(), "out.db"), 4096, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	for _, q := range []string{`CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT UNIQUE)`, `CREATE TABLE v(a, b, c)`, `CREATE TABLE w(x)`} {
+		if err := o.create(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	toV := func() error { return o.insert(ctx, "v", []string{"a", "b", "c"}, []any{1, 2, 3}, false, nil) }
+	for i, name := range []string{"a", "a"} {
+		if err := o.insert(ctx, "u", []string{"id", "name"}, []any{int64(i + 1), name}, false, toV); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A row of another shape flushes u's batch, whose refused row queues v's.
+	if err := o.insert(ctx, "w", []string{"x"}, []any{"w row"}, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.commit(); err != nil {
+		t.Fatal(err)
+	}
+	o.trusted.Store(true)
+	defer o.trusted.Store(false)
+	for table, want := range map[string]int{"u": 1, "v": 1, "w": 1} {
+		var n int
+		if err := o.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != want {
+			t.Errorf("table %s holds %d rows (%v), want %d", table, n, err, want)
+		}
+	}
+}
