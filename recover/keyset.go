@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sort"
 )
 
 // rank orders the sources of a row: when two copies of a row with the same
@@ -22,37 +23,70 @@ func (r rank) String() string {
 }
 
 // keyset remembers, per key written, the rank of the copy written, so that
-// duplicates are resolved without holding rows in memory: rowids for rowid
-// tables, encoded PRIMARY KEY values for WITHOUT ROWID tables.
+// duplicates are resolved without holding rows in memory. Rowids arrive in
+// ascending order from a walk, so they are kept as runs of consecutive
+// rowids of one rank (a dense table of millions of rows costs a few runs,
+// where a map would cost tens of bytes a row); rowids that arrive out of
+// order, and ranks that replace a run's, go to a small map that is
+// consulted first. WITHOUT ROWID keys are encoded PRIMARY KEY values.
 type keyset struct {
-	rowids map[int64]rank
-	keys   map[string]rank
+	runs  []keyRun
+	extra map[int64]rank
+	keys  map[string]rank
 }
 
-func newKeyset() *keyset { return &keyset{rowids: map[int64]rank{}, keys: map[string]rank{}} }
+// keyRun is rowids lo..hi, all written with rank r.
+type keyRun struct {
+	lo, hi int64
+	r      rank
+}
+
+func newKeyset() *keyset { return &keyset{extra: map[int64]rank{}, keys: map[string]rank{}} }
 
 // offer reports what to do with a row of rank r: write it (replacing a
 // lower-ranked copy when replace is set) or drop it.
 func (k *keyset) offer(rowid int64, key string, withoutRowid bool, r rank) (write, replace bool) {
-	var prev rank
-	var seen bool
 	if withoutRowid {
-		prev, seen = k.keys[key]
-	} else {
-		prev, seen = k.rowids[rowid]
+		prev, seen := k.keys[key]
+		if seen && prev >= r {
+			return false, false
+		}
+		k.keys[key] = r
+		return true, seen
 	}
+	prev, seen := k.lookup(rowid)
 	if seen && prev >= r {
 		return false, false
 	}
-	if withoutRowid {
-		k.keys[key] = r
-	} else {
-		k.rowids[rowid] = r
-	}
+	k.set(rowid, r, seen)
 	return true, seen
 }
 
-func (k *keyset) has(rowid int64) bool { _, ok := k.rowids[rowid]; return ok }
+func (k *keyset) has(rowid int64) bool { _, ok := k.lookup(rowid); return ok }
+
+func (k *keyset) lookup(rowid int64) (rank, bool) {
+	if r, ok := k.extra[rowid]; ok {
+		return r, true
+	}
+	// The first run whose hi is >= rowid.
+	i := sort.Search(len(k.runs), func(i int) bool { return k.runs[i].hi >= rowid })
+	if i < len(k.runs) && k.runs[i].lo <= rowid {
+		return k.runs[i].r, true
+	}
+	return 0, false
+}
+
+func (k *keyset) set(rowid int64, r rank, seen bool) {
+	if n := len(k.runs); !seen && (n == 0 || rowid > k.runs[n-1].hi) {
+		if n > 0 && k.runs[n-1].r == r && rowid == k.runs[n-1].hi+1 {
+			k.runs[n-1].hi = rowid
+		} else {
+			k.runs = append(k.runs, keyRun{lo: rowid, hi: rowid, r: r})
+		}
+		return
+	}
+	k.extra[rowid] = r
+}
 
 // encodeKey encodes PRIMARY KEY values so that equal keys encode equally:
 // a type tag, then the value (integers and reals that are equal compare
