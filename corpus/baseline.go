@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 )
 
 // SelectCopy is the baseline every repair is compared with: what stock
@@ -41,7 +43,7 @@ func SelectCopy(ctx context.Context, truth *Truth, broken, out string) (map[stri
 	cp := filepath.Join(dir, "broken.db")
 	problems := map[string]string{}
 	for _, suffix := range []string{"", "-wal"} {
-		if err := copyFile(broken+suffix, cp+suffix); err != nil && (suffix == "" || !errors.Is(err, fs.ErrNotExist)) {
+		if err := fsutil.CopyFile(broken+suffix, cp+suffix); err != nil && (suffix == "" || !errors.Is(err, fs.ErrNotExist)) {
 			return nil, err
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 )
 
 // generated caches databases across tests: generation is deterministic,
@@ -81,11 +83,11 @@ func readFile(t *testing.T, path string) []byte {
 func openCopy(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	cp := filepath.Join(t.TempDir(), "copy.db")
-	if err := copyFile(path, cp); err != nil {
+	if err := fsutil.CopyFile(path, cp); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path + "-wal"); err == nil {
-		if err := copyFile(path+"-wal", cp+"-wal"); err != nil {
+		if err := fsutil.CopyFile(path+"-wal", cp+"-wal"); err != nil {
 			t.Fatal(err)
 		}
 	}

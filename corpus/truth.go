@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -74,11 +75,11 @@ func RecordTruth(ctx context.Context, path string) (*Truth, error) {
 	}
 	defer os.RemoveAll(dir)
 	cp := filepath.Join(dir, "truth.db")
-	if err := copyFile(path, cp); err != nil {
+	if err := fsutil.CopyFile(path, cp); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(path + "-wal"); err == nil {
-		if err := copyFile(path+"-wal", cp+"-wal"); err != nil {
+		if err := fsutil.CopyFile(path+"-wal", cp+"-wal"); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 )
 
 // snapshotWAL commits one more transaction and copies the database and its
@@ -22,7 +24,7 @@ func (g *generator) snapshotWAL(path string) {
 		return
 	}
 	for _, suffix := range []string{"", "-wal"} {
-		if err := copyFile(path+suffix, path+".snap"+suffix); err != nil {
+		if err := fsutil.CopyFile(path+suffix, path+".snap"+suffix); err != nil {
 			g.err = err
 			return
 		}
@@ -76,21 +78,4 @@ func normalizeWAL(b []byte, seed uint64) ([]byte, error) {
 	be.PutUint32(b[20:], rng.Uint32())
 	sealWAL(b, len(w.Frames))
 	return b, nil
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

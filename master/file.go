@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 )
 
 // File layout constants; see doc.go.
@@ -279,7 +281,7 @@ func WriteFile(path string, m *Meta) error {
 		return err
 	}
 	removeStaleTemps(dir, base)
-	return syncDir(dir)
+	return fsutil.SyncDir(dir)
 }
 
 // removeStaleTemps deletes temporary files that writers killed before
@@ -296,12 +298,3 @@ func removeStaleTemps(dir, base string) {
 
 // staleTempAge is how old a leftover temporary file must be to be removed.
 const staleTempAge = 10 * time.Minute
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -63,7 +64,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	if err := r.run(ctx, tmp); err != nil {
 		return nil, err
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := fsutil.SyncFile(tmp); err != nil {
 		return nil, err
 	}
 	if opts.Force {
@@ -73,7 +74,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	if err := os.Rename(tmp, opts.Output); err != nil {
 		return nil, err
 	}
-	if err := syncDir(filepath.Dir(opts.Output)); err != nil {
+	if err := fsutil.SyncDir(filepath.Dir(opts.Output)); err != nil {
 		return nil, err
 	}
 	r.rep.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
@@ -289,22 +290,4 @@ func tempSibling(path string) (string, error) {
 	name := f.Name()
 	f.Close()
 	return name, os.Remove(name) // SQLite creates it afresh
-}
-
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

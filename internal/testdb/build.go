@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -104,7 +104,7 @@ func leaveWALTail(ctx context.Context, db *sql.DB, path string, _ Config, _ *ran
 	}
 	snap := path + ".snap"
 	for _, suffix := range []string{"", "-wal"} {
-		if err := copyFile(path+suffix, snap+suffix); err != nil {
+		if err := fsutil.CopyFile(path+suffix, snap+suffix); err != nil {
 			return err
 		}
 	}
@@ -152,23 +152,6 @@ func AppendUncommittedFrames(path string, pgnos []uint32) error {
 		out = append(out, frame...)
 	}
 	return os.WriteFile(path, out, 0o644)
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // rowValues makes one row's values, exercising every serial type: NULL,

@@ -1,0 +1,83 @@
+// Package fsutil holds the few file-system steps that several packages
+// need to write outputs durably and atomically: syncing a file and its
+// directory, writing a file whole or not at all, copying a file.
+package fsutil
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// SyncFile flushes the file at path to stable storage.
+func SyncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// SyncDir makes renames and creations in dir durable. Callers on file
+// systems that cannot sync a directory may ignore the error.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// WriteAtomic writes data to path so that path holds either its old
+// content or all of data, never a mix: a temporary file in the same
+// directory, synced, renamed over path, then the directory synced.
+func WriteAtomic(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	_ = SyncDir(dir) // some file systems cannot sync a directory
+	return nil
+}
+
+// CopyFile copies the file at from to a new file at to.
+func CopyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
