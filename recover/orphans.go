@@ -10,11 +10,10 @@ import (
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
-// metaPage says which table the metadata backup lists a page under.
+// metaPage says which table the metadata backup lists a page under (nil:
+// an index).
 type metaPage struct {
-	t    *table
-	crc  uint32
-	leaf bool
+	t *table
 }
 
 // scanOrphans classifies every page no walk reached, groups the b-tree
@@ -112,7 +111,7 @@ func (r *repairer) metaPages() map[uint32]metaPage {
 				continue
 			}
 			for _, l := range tr.Leaves {
-				out[l.Pgno] = metaPage{leaf: true}
+				out[l.Pgno] = metaPage{}
 			}
 			for _, p := range tr.Interior {
 				out[p] = metaPage{}
@@ -124,7 +123,7 @@ func (r *repairer) metaPages() map[uint32]metaPage {
 			continue
 		}
 		for _, l := range t.tree.Leaves {
-			out[l.Pgno] = metaPage{t: t, crc: l.CRC, leaf: true}
+			out[l.Pgno] = metaPage{t: t}
 		}
 		for _, p := range t.tree.Interior {
 			out[p] = metaPage{t: t}
