@@ -30,12 +30,16 @@ func SyncDir(dir string) error {
 	return d.Sync()
 }
 
+// TempInfix marks temporary files (NAME.tmp-123456) so that the leftovers
+// of a killed writer can be found by name and removed.
+const TempInfix = ".tmp-"
+
 // WriteAtomic writes data to path so that path holds either its old
 // content or all of data, never a mix: a temporary file in the same
 // directory, synced, renamed over path, then the directory synced.
 func WriteAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+TempInfix+"*")
 	if err != nil {
 		return err
 	}
@@ -60,8 +64,7 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	_ = SyncDir(dir) // some file systems cannot sync a directory
-	return nil
+	return SyncDir(dir)
 }
 
 // CopyFile copies the file at from to a new file at to.

@@ -1,0 +1,141 @@
+package backup
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dbrescue/dbrescue/internal/fsutil"
+)
+
+// RestoreOptions control Restore.
+type RestoreOptions struct {
+	// Force replaces a database that already exists at the target.
+	Force bool
+	// Progress, when set, is called while pages are copied (PhaseWrite).
+	Progress func(Progress)
+}
+
+// RestoreResult reports what Restore did.
+type RestoreResult struct {
+	Backup    string   `json:"backup"`
+	Database  string   `json:"database"`
+	PageSize  int      `json:"page_size"`
+	PageCount uint32   `json:"page_count"`
+	Bytes     int64    `json:"bytes"`
+	Replaced  bool     `json:"replaced"`
+	Removed   []string `json:"removed"` // stale -wal, -shm, -journal files removed
+	Snapshot  Snapshot `json:"snapshot"`
+	Elapsed   float64  `json:"elapsed_ms"`
+}
+
+// sidecars are the files SQLite keeps beside a database. A WAL or a hot
+// rollback journal left from the database being replaced would be applied
+// by SQLite to the restored file (their validity does not depend on the
+// database's content) and corrupt it, so they go.
+var sidecars = []string{"-wal", "-shm", "-journal"}
+
+// Restore writes the backup at backupPath as the database dbPath,
+// atomically: every page is checked against the manifest while it is
+// copied to a temporary file beside dbPath, the copy is synced and must
+// pass PRAGMA integrity_check, the target's stale -wal, -shm and -journal
+// are removed, and only then is the copy renamed into place. An existing
+// dbPath is replaced only with Force. No process may have dbPath open
+// meanwhile: it would keep using the file that was replaced.
+func Restore(ctx context.Context, backupPath, dbPath string, opts RestoreOptions) (*RestoreResult, error) {
+	start := time.Now()
+	there, err := exists(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	if there && !opts.Force {
+		return nil, fmt.Errorf("%w: %s (pass --force to replace it)", ErrTargetExists, dbPath)
+	}
+	bf, err := Open(backupPath)
+	if err != nil {
+		return nil, err
+	}
+	defer bf.Close()
+	if a, b := statOf(backupPath), statOf(dbPath); a != nil && b != nil && os.SameFile(a, b) {
+		return nil, fmt.Errorf("backup: %s is the backup itself", dbPath)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dbPath), filepath.Base(dbPath)+tempInfix+"*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	err = copyVerified(ctx, bf, tmp, opts.Progress)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := integrityCheck(ctx, tmp.Name())
+	if err != nil {
+		return nil, fmt.Errorf("backup: integrity_check of the restored copy: %w", err)
+	}
+	if len(msgs) != 1 || msgs[0] != "ok" {
+		return nil, fmt.Errorf("backup: the restored copy fails integrity_check: %s", strings.Join(msgs, "; "))
+	}
+	m := bf.Manifest
+	res := &RestoreResult{Backup: backupPath, Database: dbPath, PageSize: m.PageSize, PageCount: m.PageCount,
+		Bytes: int64(m.PageSize) * int64(m.PageCount), Replaced: there, Removed: []string{}, Snapshot: m.Snapshot}
+	for _, sfx := range sidecars {
+		err := os.Remove(dbPath + sfx)
+		if err == nil {
+			res.Removed = append(res.Removed, dbPath+sfx)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("backup: removing the stale %s: %w", dbPath+sfx, err)
+		}
+	}
+	if err := os.Rename(tmp.Name(), dbPath); err != nil {
+		return nil, err
+	}
+	if err := fsutil.SyncDir(filepath.Dir(dbPath)); err != nil {
+		return nil, err
+	}
+	res.Elapsed = msSince(start)
+	return res, nil
+}
+
+// copyVerified copies every page of bf into w, failing on the first page
+// whose CRC does not match the manifest, and syncs w.
+func copyVerified(ctx context.Context, bf *File, w *os.File, progress func(Progress)) error {
+	n := bf.Manifest.PageCount
+	buf := make([]byte, bf.Manifest.PageSize)
+	bw := bufio.NewWriterSize(w, 1<<20)
+	for p := uint32(1); p <= n; p++ {
+		if p%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := bf.ReadPage(p, buf); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+		if progress != nil && (p%1024 == 0 || p == n) {
+			progress(Progress{Phase: PhaseWrite, Done: int(p), Total: int(n)})
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return w.Sync()
+}
+
+func statOf(path string) os.FileInfo {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	return st
+}

@@ -1,0 +1,284 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dbrescue/dbrescue/dbpage"
+	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+// Run backs up the database at src into the backup file dst (and its
+// manifest dst+ManifestSuffix) from one consistent snapshot, while other
+// connections and processes keep using src.
+//
+// When dst holds no valid backup, SQLite's online backup API copies the
+// snapshot to a temporary file that then takes dst's place (ModeFull).
+// When it does, only the pages whose CRC differs from the manifest are
+// written into dst (ModeIncremental); the pages are read from the same
+// kind of snapshot (WAL mode) or from a backup-API copy (rollback-journal
+// mode, or Options.Full). Either way the metadata backup of the same
+// snapshot is stored in the manifest. See the package documentation for
+// how consistency and crash safety are obtained.
+func Run(ctx context.Context, src, dst string, opts Options) (*Result, error) {
+	start := time.Now()
+	o := opts.withDefaults()
+	if err := checkDistinct(src, dst); err != nil {
+		return nil, err
+	}
+	s, err := openSource(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	lock, err := lockFile(dst, true)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	removeTemps(dst)
+	res := &Result{Path: dst, Manifest: dst + ManifestSuffix}
+	if res.Recovered, err = recoverJournal(dst); err != nil {
+		return nil, err
+	}
+	old, oldBytes, err := previous(dst, o.Force)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := master.TakeFingerprint(src)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	if old != nil && !o.Full && !o.Force && unchanged(old, fp) {
+		res.Mode, res.PageSize, res.PageCount, res.Snapshot = ModeUnchanged, old.PageSize, old.PageCount, old.Snapshot
+		res.Elapsed = msSince(start)
+		return res, nil
+	}
+	if err := run(ctx, s, dst, fp, old, oldBytes, &o, res); err != nil {
+		return nil, err
+	}
+	res.Elapsed = msSince(start)
+	return res, nil
+}
+
+// run does the work of Run once the destination is locked and recovered.
+func run(ctx context.Context, s *source, dst string, fp master.Fingerprint, old *Manifest, oldBytes []byte, o *Options, res *Result) error {
+	var snap *snapshot
+	var err error
+	if s.wal() {
+		if err := s.begin(ctx); err != nil {
+			return err
+		}
+		if snap, err = s.capture(ctx, fp); err != nil {
+			return err
+		}
+		if old != nil && !o.Full && old.PageSize == snap.meta.Header.PageSize {
+			return incremental(ctx, s, dst, snap, old, oldBytes, o, res)
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+tempInfix+"*")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	res.CopiedWith = CopiedWithAPI
+	if err := s.copyWithAPI(ctx, tmp.Name(), o, res); err != nil {
+		return err
+	}
+	if snap == nil {
+		if snap, err = s.capture(ctx, fp); err != nil {
+			return err
+		}
+	}
+	s.end() // the copy and the metadata are taken: writers may go on
+	crcs, err := sealCopy(tmp.Name(), snap, o)
+	if err != nil {
+		return err
+	}
+	next, err := newManifest(s, snap, crcs, res)
+	if err != nil {
+		return err
+	}
+	if old == nil {
+		res.Mode, res.PagesWritten = ModeFull, len(crcs)
+		res.BytesWritten = int64(len(crcs)) * int64(next.PageSize)
+		return replace(tmp.Name(), dst, next, o)
+	}
+	f, err := os.Open(tmp.Name())
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	pages, err := pagefile.NewReaderSource(f, int64(len(crcs))*int64(next.PageSize), next.PageSize)
+	if err != nil {
+		return err
+	}
+	return updateInto(dst, oldBytes, old, pages, next, o, res)
+}
+
+// incremental diffs the open snapshot against the old manifest page by
+// page, the way sqlite3_rsync does, and writes only what changed. The
+// CRCs are computed from the database file and WAL when they provably
+// equal the snapshot (master.SnapshotSource), else from sqlite_dbpage; if
+// the WAL was restarted while its frames were read, they are computed
+// again through SQLite. The changed pages themselves are always read
+// through sqlite_dbpage, and each must match its CRC before it is written.
+func incremental(ctx context.Context, s *source, dst string, snap *snapshot, old *Manifest, oldBytes []byte, o *Options, res *Result) error {
+	sq, err := dbpage.New(ctx, s.conn)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer sq.Close()
+	g := pagefile.Geometry{PageSize: snap.meta.Header.PageSize, Reserved: snap.meta.Header.ReservedBytes}
+	walBefore := walHeader(s.path)
+	fast, how, closer, err := master.SnapshotSource(s.path, g, sq)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	crcs, err := hashPages(fast, o)
+	closer.Close()
+	if how == master.ReadFromWAL && (err != nil || walHeader(s.path) != walBefore) {
+		how = master.ReadFromDBPage
+		crcs, err = hashPages(sq, o)
+	}
+	if err != nil {
+		return err
+	}
+	next, err := newManifest(s, snap, crcs, res)
+	if err != nil {
+		return err
+	}
+	res.CopiedWith, res.PagesReadFrom = CopiedFromSnapshot, how
+	return updateInto(dst, oldBytes, old, sq, next, o, res)
+}
+
+// updateInto writes the changed pages of src into the backup at dst (see
+// update) and records what it wrote in res.
+func updateInto(dst string, oldBytes []byte, old *Manifest, src pagefile.Source, next *Manifest, o *Options, res *Result) error {
+	var err error
+	res.Mode = ModeIncremental
+	res.PagesWritten, res.JournalBytes, err = update(dst, oldBytes, old, src, next, o)
+	res.BytesWritten = int64(res.PagesWritten) * int64(next.PageSize)
+	return err
+}
+
+// walHeader is the first 32 bytes of path's WAL (salts and checkpoint
+// sequence change whenever the WAL is restarted), or "" if there is none.
+func walHeader(path string) string {
+	f, err := os.Open(path + "-wal")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b := make([]byte, 32)
+	n, _ := f.ReadAt(b, 0)
+	return string(b[:n])
+}
+
+// newManifest builds the manifest of a snapshot from its page CRCs, and
+// records its geometry and identity in res.
+func newManifest(s *source, snap *snapshot, crcs []uint32, res *Result) (*Manifest, error) {
+	meta, err := master.Encode(snap.meta)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	src := s.path
+	if len(src) > maxSourcePath {
+		src = src[len(src)-maxSourcePath:]
+	}
+	h := snap.meta.Header
+	m := &Manifest{
+		PageSize:  h.PageSize,
+		PageCount: uint32(len(crcs)),
+		CRCs:      crcs,
+		Meta:      meta,
+		Snapshot: Snapshot{
+			CapturedAt: snap.meta.CapturedAt, SchemaCookie: h.SchemaCookie, ChangeCounter: h.FileChangeCounter,
+			Digest: digest(crcs), JournalMode: s.journalMode, Source: src,
+		},
+	}
+	res.PageSize, res.PageCount, res.Snapshot = m.PageSize, m.PageCount, m.Snapshot
+	return m, nil
+}
+
+// replace installs a new full backup: the manifest first, then the file
+// renamed over dst. Only used when dst holds no valid backup, so a crash
+// between the two leaves no valid backup, as before; dst is never left
+// without a manifest, which marks it as a backup that may be overwritten.
+func replace(tmp, dst string, next *Manifest, o *Options) error {
+	if err := writeFileAtomic(dst+ManifestSuffix, EncodeManifest(next)); err != nil {
+		return err
+	}
+	if err := o.crashPoint(stageRenamed); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return err
+	}
+	return fsutil.SyncDir(filepath.Dir(dst))
+}
+
+// previous returns the valid backup at dst to update, or nil when there is
+// none (no file, or a file whose manifest is missing, damaged or does not
+// match its size). A file without a manifest is not overwritten unless
+// force is set: it is probably not a backup at all.
+func previous(dst string, force bool) (*Manifest, []byte, error) {
+	there, err := exists(dst)
+	if err != nil || !there {
+		return nil, nil, err
+	}
+	b, err := os.ReadFile(dst + ManifestSuffix)
+	if errors.Is(err, os.ErrNotExist) {
+		if force {
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("%w: %s has no %s; remove it or pass --force", ErrNotOurs, dst, ManifestSuffix)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := DecodeManifest(b)
+	if err != nil {
+		return nil, nil, nil //nolint:nilerr // a damaged manifest: take a full backup
+	}
+	st, err := os.Stat(dst)
+	if err != nil || st.Size() != int64(m.PageSize)*int64(m.PageCount) {
+		return nil, nil, nil //nolint:nilerr // does not match its manifest: take a full backup
+	}
+	return m, b, nil
+}
+
+// unchanged reports whether the source's fingerprint is the one stored
+// with the last backup's metadata.
+func unchanged(old *Manifest, fp master.Fingerprint) bool {
+	m, err := master.Decode(old.Meta)
+	return err == nil && m.Fingerprint.Same(fp)
+}
+
+// checkDistinct refuses to back a database up onto itself or its WAL.
+func checkDistinct(src, dst string) error {
+	a, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	for _, p := range []string{dst, dst + ManifestSuffix} {
+		if b, err := os.Stat(p); err == nil && os.SameFile(a, b) {
+			return fmt.Errorf("backup: %s is the database itself", p)
+		}
+	}
+	for _, sfx := range []string{"-wal", "-shm", "-journal"} {
+		if filepath.Clean(dst) == filepath.Clean(src+sfx) {
+			return fmt.Errorf("backup: %s belongs to the database", dst)
+		}
+	}
+	return nil
+}
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
