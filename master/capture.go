@@ -122,7 +122,27 @@ func CaptureConn(ctx context.Context, conn *sql.Conn, opts Options) (*Meta, erro
 	if m.Trees, err = pageLists(src, g.Usable(), m.Header.TextEncoding, m.Schema); err != nil {
 		return nil, err
 	}
+	if ov, ok := src.(*pagefile.WALOverlay); ok && !walHeaderStill(m.Source+"-wal", ov.WAL().Header) {
+		// The WAL was restarted while its frames were read (possible when
+		// the snapshot itself uses no frame): read through SQLite instead.
+		m.PagesReadFrom = ReadFromDBPage
+		if m.Trees, err = pageLists(snap, g.Usable(), m.Header.TextEncoding, m.Schema); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
+}
+
+// walHeaderStill reports whether the WAL at path still has header h. A
+// writer that restarts the WAL writes new salts into its header before any
+// frame, so an unchanged header means no frame read was overwritten.
+func walHeaderStill(path string, h pagefile.WALHeader) bool {
+	b, err := readPrefix(path, pagefile.WALHeaderSize)
+	if err != nil || len(b) < pagefile.WALHeaderSize {
+		return false
+	}
+	be := binary.BigEndian
+	return be.Uint32(b[12:]) == h.CheckpointSeq && be.Uint32(b[16:]) == h.Salt1 && be.Uint32(b[20:]) == h.Salt2
 }
 
 // readHeader fills the header fields SQLite reports through pragmas.
