@@ -79,12 +79,12 @@ func (r *repairer) summarise() {
 	} else if h := r.f.FileHeader; h != nil && h.DatabaseSizeTrusted() && r.f.WAL == nil && h.DatabaseSize > pr.Total {
 		pr.Missing = h.DatabaseSize - pr.Total
 	}
-	lost := pr.Zero + pr.Unreadable + pr.Missing
-	r.rep.Score = Score{RowPagesRecovered: pr.Walked + pr.Orphaned, RowPagesLost: lost}
+	lost := pr.Zero + pr.Unreadable + pr.Missing - min(pr.FromBackup, pr.Zero+pr.Unreadable+pr.Missing)
+	r.rep.Score = Score{RowPagesRecovered: pr.Walked + pr.Orphaned + pr.FromBackup, RowPagesLost: lost}
 	if total := r.rep.Score.RowPagesRecovered + lost; total > 0 {
 		r.rep.Score.Percent = 100 * float64(r.rep.Score.RowPagesRecovered) / float64(total)
 	}
-	lossless = lossless && lost == 0 && pr.Orphaned == 0 && len(r.lostOrder) == 0 && len(r.rep.NotCreated) == 0
+	lossless = lossless && pr.Zero+pr.Unreadable+pr.Missing == 0 && pr.Orphaned == 0 && len(r.lostOrder) == 0 && len(r.rep.NotCreated) == 0
 	switch {
 	case rows == 0 && (len(r.plan.tables) > 0 || pr.Total > 1):
 		r.rep.Status = StatusFailed

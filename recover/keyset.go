@@ -12,14 +12,15 @@ import (
 type rank uint8
 
 const (
-	rankOrphan rank = iota + 1 // an unreached page, placed by shape or pointer map
+	rankBackup rank = iota + 1 // a page-level backup's copy of a page the file lost
+	rankOrphan                 // an unreached page, placed by shape or pointer map
 	rankWalked                 // reached from the table's root
 	rankCRC                    // an orphan leaf whose CRC matches the metadata backup
 	rankWAL                    // a page image from a committed WAL frame
 )
 
 func (r rank) String() string {
-	return [...]string{"", "orphan", "walked", "crc-verified", "wal"}[r]
+	return [...]string{"", "backup", "orphan", "walked", "crc-verified", "wal"}[r]
 }
 
 // keyset remembers, per key written, the rank of the copy written, so that

@@ -58,7 +58,21 @@ func (r *repairer) loadTable(ctx context.Context, t *table) error {
 // cannot be a row of t, to the lost_and_found table of its tree. Only
 // output errors are returned: a bad row is counted, not fatal.
 func (r *repairer) place(ctx context.Context, t *table, e *btree.Entry, rk rank) error {
-	vals, derr := r.rd.Record(e.Payload)
+	return r.placeFrom(ctx, r.rd, t, e, rk)
+}
+
+// placeFrom is place for an entry read through rd (the damaged file's
+// reader, or a backup's).
+func (r *repairer) placeFrom(ctx context.Context, rd *btree.Reader, t *table, e *btree.Entry, rk rank) error {
+	if rk != rankBackup && (e.PayloadErr != nil || r.zeroOverflow(e)) {
+		if whole, ok := r.completeFromBackup(e); ok {
+			completed := *e
+			completed.Payload, completed.PayloadErr = whole, nil
+			e = &completed
+			t.rep.CompletedFromBackup++
+		}
+	}
+	vals, derr := rd.Record(e.Payload)
 	truncated := e.PayloadErr != nil || errors.Is(derr, btree.ErrTruncated)
 	if derr != nil && !truncated {
 		return r.toLostAndFound(ctx, t.Root, "table", e, vals)
@@ -87,6 +101,8 @@ func (r *repairer) place(ctx context.Context, t *table, e *btree.Entry, rk rank)
 		from = &t.rep.FromWalk
 	case rankCRC:
 		from = &t.rep.FromCRC
+	case rankBackup:
+		from = &t.rep.FromBackup
 	}
 	written := &t.rep.RowsWritten
 	if replace {
@@ -162,4 +178,20 @@ func (r *repairer) belongs(t *table, p *btree.Page) bool {
 		}
 	}
 	return total == 0 || 2*fit >= total
+}
+
+// zeroOverflow reports, when a backup is at hand, whether one of the
+// entry's overflow pages is all zeros: a destroyed page at the end of a
+// chain reads as valid data, so this is the only sign of it.
+func (r *repairer) zeroOverflow(e *btree.Entry) bool {
+	if r.opts.Backup == nil || len(e.Overflow) == 0 {
+		return false
+	}
+	buf := make([]byte, r.f.Geometry.PageSize)
+	for _, pg := range e.Overflow {
+		if r.f.ReadPage(pg, buf) == nil && allZero(buf) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,5 +1,10 @@
 package recover
 
+import (
+	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
 // Options control a repair.
 type Options struct {
 	// Output is the path of the new database. It must not exist unless
@@ -16,4 +21,22 @@ type Options struct {
 	NoWAL bool
 	// Progress, when set, is called as pages are processed.
 	Progress func(done, total uint32)
+	// Backup, when set, is a page-level backup of the same database:
+	// rows on pages the damaged file lost are read from the backup's
+	// version of those pages.
+	Backup *BackupPages
+}
+
+// BackupPages is what a repair needs of a page-level backup (see package
+// backup, whose Open provides all three).
+type BackupPages struct {
+	// Source serves the backup's pages, numbered as in the database.
+	Source pagefile.Source
+	// Meta is the metadata backup of the backup's own snapshot: its leaf
+	// CRCs say which table each backup leaf belongs to. It also serves as
+	// the repair's metadata backup when none is given.
+	Meta *master.Meta
+	// Verify reports whether a page read from Source matches the backup's
+	// manifest; a page that does not is not used.
+	Verify func(pgno uint32, page []byte) bool
 }

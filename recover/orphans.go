@@ -21,7 +21,7 @@ type metaPage struct {
 // hangs below it; a lone leaf is a tree of one page), decides for each
 // tree which table its rows belong to, and writes them there or to a
 // lost_and_found table.
-func (r *repairer) scanOrphans(ctx context.Context) error {
+func (r *repairer) scanOrphans(ctx context.Context) ([]uint32, error) {
 	free := map[uint32]bool{}
 	fl := r.f.Freelist()
 	for _, p := range append(fl.Trunks, fl.Leaves...) {
@@ -30,7 +30,7 @@ func (r *repairer) scanOrphans(ctx context.Context) error {
 	pr := &r.rep.Pages
 	pr.Total = r.f.PageCount()
 	child := map[uint32]bool{}
-	var orphans []uint32
+	var orphans, lost []uint32
 	buf := make([]byte, r.f.Geometry.PageSize)
 	for pgno := uint32(1); pgno <= pr.Total; pgno++ {
 		switch {
@@ -48,15 +48,18 @@ func (r *repairer) scanOrphans(ctx context.Context) error {
 		}
 		if err := r.f.ReadPage(pgno, buf); err != nil {
 			pr.Unreadable++
+			lost = append(lost, pgno)
 			continue
 		}
 		if allZero(buf) {
 			pr.Zero++
+			lost = append(lost, pgno)
 			continue
 		}
 		p, err := btree.ParsePage(pgno, buf, r.f.Usable())
 		if err != nil {
 			pr.Unreadable++
+			lost = append(lost, pgno)
 			continue
 		}
 		orphans = append(orphans, pgno)
@@ -75,13 +78,19 @@ func (r *repairer) scanOrphans(ctx context.Context) error {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		if err := r.placeTree(ctx, root, metaPages); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	// Pages beyond the end of a truncated file are lost too.
+	if b := r.opts.Backup; b != nil && b.Source != nil {
+		for pgno := pr.Total + 1; pgno <= b.Source.PageCount(); pgno++ {
+			lost = append(lost, pgno)
+		}
+	}
+	return lost, nil
 }
 
 // indexMetaLeaves builds crcOwner from the metadata backup's leaf CRCs.

@@ -49,7 +49,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	if err := checkOutput(input, opts); err != nil {
 		return nil, err
 	}
-	r := &repairer{opts: opts, lost: map[uint32]*lostTable{}, rep: &Report{Input: input, Output: opts.Output}}
+	r := &repairer{opts: opts, lost: map[uint32]*lostTable{}, rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
 	r.loadMeta()
 	if err := r.open(input); err != nil {
 		return nil, err
@@ -132,7 +132,11 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	}
 	r.walkIndexes()
 	r.readSequences()
-	if err := r.scanOrphans(ctx); err != nil {
+	lost, err := r.scanOrphans(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.fillFromBackup(ctx, lost); err != nil {
 		return err
 	}
 	if err := r.out.commit(); err != nil {
@@ -155,6 +159,10 @@ func (r *repairer) loadMeta() {
 		}
 		r.meta, r.rep.Meta = m, used
 		return
+	}
+	if b := r.opts.Backup; b != nil && b.Meta != nil {
+		// The page-level backup carries the metadata of its snapshot.
+		r.meta, r.rep.Meta = b.Meta, "(stored with the page-level backup)"
 	}
 }
 

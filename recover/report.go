@@ -14,6 +14,7 @@ type Report struct {
 		EncFrom  string `json:"encoding_from"`
 	} `json:"geometry"`
 	Meta       string   `json:"meta,omitempty"` // the metadata backup used
+	Backup     bool     `json:"backup"`         // a page-level backup filled lost pages
 	MetaErrors []string `json:"meta_errors,omitempty"`
 	WAL        struct {
 		Present           bool `json:"present"`
@@ -58,6 +59,9 @@ type PageReport struct {
 	Zero       uint32 `json:"zero"`       // all zero: content destroyed
 	Unreadable uint32 `json:"unreadable"` // neither b-tree page nor zero (garbage or stray overflow)
 	Missing    uint32 `json:"missing"`    // pages the metadata backup expects beyond the end of the file
+	// FromBackup counts lost pages (zero, unreadable or missing) whose
+	// rows were read from a page-level backup instead.
+	FromBackup uint32 `json:"from_backup"`
 }
 
 // TableReport is one table's outcome.
@@ -68,6 +72,10 @@ type TableReport struct {
 	FromWalk    int    `json:"from_walk"`
 	FromOrphans int    `json:"from_orphans"`
 	FromCRC     int    `json:"from_crc_verified"`
+	FromBackup  int    `json:"from_backup"` // rows read from a page-level backup's copy of a lost page
+	// CompletedFromBackup counts rows whose broken overflow chain was
+	// completed from the backup's copy of the same row.
+	CompletedFromBackup int `json:"completed_from_backup"`
 	// Truncated rows were kept with the readable prefix of a value whose
 	// overflow chain broke.
 	Truncated     int     `json:"truncated"`

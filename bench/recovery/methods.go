@@ -74,6 +74,24 @@ func availableMethods(ctx context.Context, cli, dir string, stderr io.Writer) []
 		}
 		return repair(ctx, cli, out, b.Broken, "--meta", meta)
 	}})
+	if err := exec.CommandContext(ctx, cli, "backup", "--help").Run(); err != nil {
+		fmt.Fprintf(stderr, "skipping dbrescue repair --backup: `dbrescue backup --help` fails (%v)\n", err)
+		return methods
+	}
+	backups := map[string]string{}
+	methods = append(methods, method{name: "dbrescue repair --backup", run: func(ctx context.Context, b corpus.Built, out string) error {
+		bak, ok := backups[b.Original.Path]
+		if !ok {
+			// A page-level backup of the original, taken before the
+			// damage; it carries the metadata backup of its snapshot.
+			bak = filepath.Join(filepath.Dir(out), filepath.Base(b.Original.Path)+".backup")
+			if res, err := exec.CommandContext(ctx, cli, "backup", "-o", bak, b.Original.Path).CombinedOutput(); err != nil {
+				return fmt.Errorf("backup: %v\n%s", err, res)
+			}
+			backups[b.Original.Path] = bak
+		}
+		return repair(ctx, cli, out, b.Broken, "--backup", bak)
+	}})
 	return methods
 }
 

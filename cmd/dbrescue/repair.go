@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/dbrescue/dbrescue/backup"
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -22,15 +23,19 @@ func repairCommand() *cli.Command {
 			"DB with .recovered.db) plus a report. A metadata backup taken while DB was healthy\n" +
 			"(dbrescue metabackup) lets the repair work without page 1 or interior pages; give\n" +
 			"--meta more than once to try several (each one's .prev generation is tried too).\n" +
+			"With --backup, rows on pages DB lost are read from a page-level backup's copy\n" +
+			"(dbrescue backup); rows DB still holds win over the backup's.\n" +
 			"DB and its WAL are never written. Exit 0: nothing lost was detected; 3: rows were\n" +
 			"recovered but some were lost or are incomplete; 1: nothing could be recovered.\n" +
 			"Flags may come before or after DB.\n\n" +
 			"Examples:\n" +
 			"   dbrescue repair broken.db --meta app.db.meta\n" +
 			"   dbrescue repair broken.db -o fixed.db --json > report.json\n" +
+			"   dbrescue repair broken.db --meta app.db.meta --backup app.db.backup\n" +
 			"   dbrescue repair --force -o fixed.db broken.db",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
+			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the new database to `FILE` (default DB.recovered.db)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
@@ -49,6 +54,14 @@ func repairCommand() *cli.Command {
 			}
 			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta"),
 				WALPath: cmd.String("wal"), NoWAL: cmd.Bool("no-wal")}
+			if path := cmd.String("backup"); path != "" {
+				bf, err := backup.Open(path)
+				if err != nil {
+					return fmt.Errorf("backup %s: %w", path, err)
+				}
+				defer bf.Close()
+				opts.Backup = &recover.BackupPages{Source: bf.Source, Meta: bf.Meta, Verify: bf.VerifyPage}
+			}
 			rep, err := recover.Repair(ctx, in, opts)
 			if errors.Is(err, recover.ErrOutputExists) {
 				return usageErrorf(cmd.FullName(), "%v", err)
@@ -96,12 +109,16 @@ func printRepairReport(w io.Writer, r *recover.Report) error {
 		p.printf("\n")
 	}
 	pg := r.Pages
-	p.printf("  pages: %d total, %d walked, %d orphaned, %d freelist, %d pointer-map, %d zero, %d unreadable, %d missing\n",
+	p.printf("  pages: %d total, %d walked, %d orphaned, %d freelist, %d pointer-map, %d zero, %d unreadable, %d missing",
 		pg.Total, pg.Walked, pg.Orphaned, pg.Freelist, pg.Ptrmap, pg.Zero, pg.Unreadable, pg.Missing)
+	if r.Backup {
+		p.printf("; %d lost pages read from the backup", pg.FromBackup)
+	}
+	p.printf("\n")
 	tw := p.table()
-	fmt.Fprintf(tw, "  TABLE\tROWS\tWALKED\tORPHANS\tCRC-OK\tTRUNCATED\tDUPLICATES\tREJECTED\tSCHEMA\n")
+	fmt.Fprintf(tw, "  TABLE\tROWS\tWALKED\tORPHANS\tCRC-OK\tBACKUP\tTRUNCATED\tDUPLICATES\tREJECTED\tSCHEMA\n")
 	for _, t := range r.Tables {
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", t.Name, t.RowsWritten, t.FromWalk, t.FromOrphans, t.FromCRC, t.Truncated, t.Duplicates, t.Rejected, t.SchemaFrom)
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", t.Name, t.RowsWritten, t.FromWalk, t.FromOrphans, t.FromCRC, t.FromBackup, t.Truncated, t.Duplicates, t.Rejected, t.SchemaFrom)
 	}
 	p.flush(tw)
 	for _, l := range r.LostAndFound {
