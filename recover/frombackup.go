@@ -38,7 +38,7 @@ func (r *repairer) fillFromBackup(ctx context.Context, lost []uint32) error {
 			continue
 		}
 		p, err := rd.Page(pgno)
-		if err != nil || !(p.Type.Leaf() || p.Type == btree.IndexInterior) {
+		if err != nil || (!p.Type.Leaf() && p.Type != btree.IndexInterior) {
 			continue
 		}
 		t := owner[master.PageCRC(p.Data)]
