@@ -19,8 +19,10 @@ type Options struct {
 	WALPath string
 	// NoWAL ignores any WAL.
 	NoWAL bool
-	// Progress, when set, is called as pages are processed.
-	Progress func(done, total uint32)
+	// Progress, when set, is called as pages are processed: phase is
+	// "walk" (tables walked from their roots) or "scan" (every page
+	// looked at for orphans), done and total count pages.
+	Progress func(phase string, done, total int)
 	// Backup, when set, is a page-level backup of the same database:
 	// rows on pages the damaged file lost are read from the backup's
 	// version of those pages.

@@ -33,6 +33,9 @@ func (r *repairer) scanOrphans(ctx context.Context) ([]uint32, error) {
 	var orphans, lost []uint32
 	buf := make([]byte, r.f.Geometry.PageSize)
 	for pgno := uint32(1); pgno <= pr.Total; pgno++ {
+		if pgno%progressEvery == 0 {
+			r.progress("scan", int(pgno), int(pr.Total))
+		}
 		switch {
 		case r.reached[pgno]:
 			pr.Walked++

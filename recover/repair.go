@@ -32,6 +32,7 @@ type repairer struct {
 	// indexDamaged is set when an index walk met damage: orphaned index
 	// pages are then expected, and not kept.
 	indexDamaged bool
+	walked       int // pages marked reached, for progress
 	// crcOwner maps the CRC32C of every leaf the metadata backup lists to
 	// its table (nil for an index leaf, or when two tables share a CRC).
 	crcOwner map[uint32]*table
@@ -225,8 +226,21 @@ func (r *repairer) markWalk(res *btree.WalkResult) {
 }
 
 func (r *repairer) mark(pgno uint32) {
-	if int(pgno) < len(r.reached) {
+	if int(pgno) < len(r.reached) && !r.reached[pgno] {
 		r.reached[pgno] = true
+		r.walked++
+		if r.walked%progressEvery == 0 {
+			r.progress("walk", r.walked, len(r.reached)-1)
+		}
+	}
+}
+
+// progressEvery is how many pages pass between progress reports.
+const progressEvery = 1024
+
+func (r *repairer) progress(phase string, done, total int) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(phase, done, total)
 	}
 }
 

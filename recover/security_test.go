@@ -205,3 +205,24 @@ func queryStrings(t *testing.T, db *sql.DB, q string) []string {
 	}
 	return out
 }
+
+// TestRepairReportsProgress checks the progress callback sees both phases
+// and ends with every page scanned.
+func TestRepairReportsProgress(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	gen, err := corpus.Generate(ctx, dir, corpus.Spec{Seed: 5, PageSize: 1024, Bytes: corpus.SizeSmall * 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := map[string][2]int{}
+	_, err = recover.Repair(ctx, gen.Path, recover.Options{Output: filepath.Join(dir, "out.db"),
+		Progress: func(phase string, done, total int) { last[phase] = [2]int{done, total} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk, scan := last["walk"], last["scan"]
+	if walk[0] == 0 || scan[0] == 0 || scan[0] > scan[1] || scan[1]-scan[0] >= 1024 {
+		t.Errorf("progress: walk %v, scan %v", walk, scan)
+	}
+}

@@ -62,7 +62,14 @@ func repairCommand() *cli.Command {
 				defer bf.Close()
 				opts.Backup = &recover.BackupPages{Source: bf.Source, Meta: bf.Meta, Verify: bf.VerifyPage}
 			}
+			progress, done := progressOnTerminal(cmd.Root().ErrWriter)
+			if progress != nil {
+				opts.Progress = func(phase string, n, total int) {
+					progress(backup.Progress{Phase: phase, Done: n, Total: total})
+				}
+			}
 			rep, err := recover.Repair(ctx, in, opts)
+			done()
 			if errors.Is(err, recover.ErrOutputExists) {
 				return usageErrorf(cmd.FullName(), "%v", err)
 			}
