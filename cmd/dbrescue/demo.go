@@ -88,7 +88,7 @@ func demoSteps() []demoStep {
 		{
 			explain: "Disaster: page 1 (the header and sqlite_master) is overwritten with zeros, as field reports most often show. SQLite can no longer open the file.",
 			run: func(ctx context.Context, d *demoRun) error {
-				if err := destroyPage1(d.dbPath, d.brokenPath()); err != nil {
+				if err := destroyPage1(ctx, d.dbPath, d.brokenPath()); err != nil {
 					return err
 				}
 				fmt.Fprintf(d.stderr, "SQLite on %s: %v\n", filepath.Base(d.brokenPath()), sqliteOpenError(ctx, d.brokenPath()))

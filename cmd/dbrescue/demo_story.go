@@ -3,30 +3,18 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	"github.com/dbrescue/dbrescue/pagefile"
+	"github.com/dbrescue/dbrescue/corpus"
 )
 
-// destroyPage1 copies db to broken with its first page zero-filled.
-func destroyPage1(db, broken string) error {
-	b, err := os.ReadFile(db)
-	if err != nil {
-		return err
-	}
-	ps := int(binary.BigEndian.Uint16(b[16:]))
-	if ps == 1 {
-		ps = 65536
-	}
-	if !pagefile.ValidPageSize(ps) || ps > len(b) {
-		return fmt.Errorf("%s: unexpected page size %d", db, ps)
-	}
-	clear(b[:ps])
-	return os.WriteFile(broken, b, 0o644)
+// destroyPage1 copies db to broken with its first page zero-filled, with
+// the corpus's zero-page1 operator (which also handles a WAL's page 1).
+func destroyPage1(ctx context.Context, db, broken string) error {
+	_, err := corpus.Corrupt(ctx, db, broken, corpus.Corruption{Kind: corpus.ZeroPage1, Seed: 1})
+	return err
 }
 
 // sqliteOpenError shows what SQLite makes of a file.

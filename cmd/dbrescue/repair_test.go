@@ -16,7 +16,7 @@ func brokenSample(t *testing.T) (db, meta, broken string) {
 	db = newSampleDB(t)
 	runApp(t, "metabackup", db).mustSucceed(t)
 	broken = filepath.Join(filepath.Dir(db), "broken.db")
-	if err := destroyPage1(db, broken); err != nil {
+	if err := destroyPage1(t.Context(), db, broken); err != nil {
 		t.Fatal(err)
 	}
 	return db, db + ".meta", broken
