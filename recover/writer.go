@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dbrescue/dbrescue/pagefile"
@@ -19,6 +20,25 @@ type output struct {
 	stmts   map[string]*sql.Stmt
 	pending *batch
 	trusted atomic.Bool
+
+	// SQLite executes the batches on a writer goroutine while the repair
+	// walks and decodes the next ones: the load runs on two cores, as
+	// a reader process piped into a writer process would. The writer
+	// owns conn and tx while jobs are queued; everyone else touches them
+	// only after sync, when it is idle.
+	jobs    chan job
+	stopped chan struct{}
+	mu      sync.Mutex
+	refused []func() error // rejects of rows SQLite refused, run by sync
+	werr    error          // the writer's first error
+}
+
+// job is a batch for the writer goroutine, or a barrier it closes once
+// everything queued before it is done.
+type job struct {
+	b       *batch
+	args    []any
+	barrier chan struct{}
 }
 
 // batchRows is how many rows go into one transaction.
@@ -39,7 +59,8 @@ func openOutput(ctx context.Context, path string, pageSize int, encoding, autoVa
 		db.Close()
 		return nil, err
 	}
-	o := &output{db: db, conn: conn, stmts: map[string]*sql.Stmt{}}
+	o := &output{db: db, conn: conn, stmts: map[string]*sql.Stmt{}, jobs: make(chan job, 4), stopped: make(chan struct{})}
+	go o.writer(context.WithoutCancel(ctx))
 	if err := installDDLAuthorizer(conn, &o.trusted); err != nil {
 		o.close()
 		return nil, err
@@ -70,7 +91,7 @@ func openOutput(ctx context.Context, path string, pageSize int, encoding, autoVa
 }
 
 func (o *output) trustedExec(ctx context.Context, q string, args ...any) error {
-	if err := o.flush(ctx); err != nil {
+	if err := o.sync(); err != nil {
 		return err
 	}
 	o.trusted.Store(true)
@@ -133,14 +154,44 @@ func (o *output) insert(ctx context.Context, table string, cols []string, vals [
 	return nil
 }
 
-// flush writes the pending batch. If SQLite refuses it, the rows are
-// written one by one and those refused are handed to their reject.
-func (o *output) flush(ctx context.Context) error {
+// flush hands the pending batch to the writer goroutine.
+func (o *output) flush(_ context.Context) error {
 	b := o.pending
 	if b == nil {
-		return nil
+		return o.writerErr()
 	}
 	o.pending = nil
+	args := make([]any, 0, len(b.rows)*len(b.cols))
+	for _, r := range b.rows {
+		args = append(args, r.vals...)
+	}
+	o.jobs <- job{b: b, args: args}
+	return o.writerErr()
+}
+
+// writer executes queued batches in order. A batch SQLite refuses is
+// replayed row by row; the refused rows' rejects are kept for sync, which
+// runs them on the caller's goroutine.
+func (o *output) writer(ctx context.Context) {
+	defer close(o.stopped)
+	for j := range o.jobs {
+		if j.barrier != nil {
+			close(j.barrier)
+			continue
+		}
+		if o.writerErr() != nil {
+			continue
+		}
+		if err := o.write(ctx, j); err != nil {
+			o.mu.Lock()
+			o.werr = err
+			o.mu.Unlock()
+		}
+	}
+}
+
+func (o *output) write(ctx context.Context, j job) error {
+	b := j.b
 	if o.tx == nil {
 		o.trusted.Store(true)
 		tx, err := o.conn.BeginTx(ctx, nil)
@@ -150,27 +201,54 @@ func (o *output) flush(ctx context.Context) error {
 		}
 		o.tx = tx
 	}
-	args := make([]any, 0, len(b.rows)*len(b.cols))
-	for _, r := range b.rows {
-		args = append(args, r.vals...)
-	}
-	if err := o.execBatch(ctx, b, len(b.rows), args); err != nil {
-		var rejects []func() error
+	if err := o.execBatch(ctx, b, len(b.rows), j.args); err != nil {
 		for _, r := range b.rows {
 			if o.execBatch(ctx, b, 1, r.vals) != nil && r.reject != nil {
-				rejects = append(rejects, r.reject)
+				o.mu.Lock()
+				o.refused = append(o.refused, r.reject)
+				o.mu.Unlock()
 			}
 		}
-		for _, rej := range rejects {
+	}
+	if o.inTx += len(b.rows); o.inTx >= batchRows {
+		return o.commitTx()
+	}
+	return nil
+}
+
+func (o *output) writerErr() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.werr
+}
+
+// sync waits until the writer has executed everything queued, then runs
+// the rejects of refused rows (which may queue rows of their own, so it
+// repeats until none is left). Afterwards the writer is idle.
+func (o *output) sync() error {
+	for {
+		if err := o.flush(context.Background()); err != nil {
+			return err
+		}
+		barrier := make(chan struct{})
+		o.jobs <- job{barrier: barrier}
+		<-barrier
+		if err := o.writerErr(); err != nil {
+			return err
+		}
+		o.mu.Lock()
+		refused := o.refused
+		o.refused = nil
+		o.mu.Unlock()
+		if len(refused) == 0 && o.pending == nil {
+			return nil
+		}
+		for _, rej := range refused {
 			if err := rej(); err != nil {
 				return err
 			}
 		}
 	}
-	if o.inTx += len(b.rows); o.inTx >= batchRows {
-		return o.commit()
-	}
-	return nil
 }
 
 // execBatch runs the INSERT of b for n rows, preparing it once per shape.
@@ -205,9 +283,15 @@ func (o *output) execBatch(ctx context.Context, b *batch, n int, args []any) err
 
 // commit writes what is pending and ends the transaction.
 func (o *output) commit() error {
-	if err := o.flush(context.Background()); err != nil {
+	if err := o.sync(); err != nil {
 		return err
 	}
+	return o.commitTx()
+}
+
+// commitTx ends the transaction; only the writer goroutine, or anyone
+// after sync, may call it.
+func (o *output) commitTx() error {
 	if o.tx == nil {
 		return nil
 	}
@@ -224,6 +308,8 @@ func (o *output) commit() error {
 
 func (o *output) close() {
 	_ = o.commit()
+	close(o.jobs)
+	<-o.stopped
 	o.conn.Close()
 	o.db.Close()
 }
