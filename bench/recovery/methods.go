@@ -56,42 +56,31 @@ func availableMethods(ctx context.Context, cli, dir string, stderr io.Writer) []
 	methods = append(methods, method{name: "dbrescue repair", run: func(ctx context.Context, b corpus.Built, out string) error {
 		return repair(ctx, cli, out, b.Broken)
 	}})
-	if err := exec.CommandContext(ctx, cli, "metabackup", "--help").Run(); err != nil {
-		fmt.Fprintf(stderr, "skipping dbrescue repair --meta: `dbrescue metabackup --help` fails (%v)\n", err)
-		return methods
-	}
-	metas := map[string]string{}
-	methods = append(methods, method{name: "dbrescue repair --meta", run: func(ctx context.Context, b corpus.Built, out string) error {
-		meta, ok := metas[b.Original.Path]
-		if !ok {
-			// Taken from the original, as it would have been before the
-			// damage; kept apart from the originals so none is modified.
-			meta = filepath.Join(filepath.Dir(out), filepath.Base(b.Original.Path)+".meta")
-			if res, err := exec.CommandContext(ctx, cli, "metabackup", "-o", meta, b.Original.Path).CombinedOutput(); err != nil {
-				return fmt.Errorf("metabackup: %v\n%s", err, res)
-			}
-			metas[b.Original.Path] = meta
+	// Insurance taken from the original, as it would have been before the
+	// damage, once per original, kept apart from the originals so none is
+	// modified: a metadata backup, and a page-level backup (which carries
+	// the metadata backup of its own snapshot).
+	for _, ins := range []struct{ command, suffix, flag string }{
+		{"metabackup", ".meta", "--meta"},
+		{"backup", ".backup", "--backup"},
+	} {
+		if err := exec.CommandContext(ctx, cli, ins.command, "--help").Run(); err != nil {
+			fmt.Fprintf(stderr, "skipping dbrescue repair %s: `dbrescue %s --help` fails (%v)\n", ins.flag, ins.command, err)
+			continue
 		}
-		return repair(ctx, cli, out, b.Broken, "--meta", meta)
-	}})
-	if err := exec.CommandContext(ctx, cli, "backup", "--help").Run(); err != nil {
-		fmt.Fprintf(stderr, "skipping dbrescue repair --backup: `dbrescue backup --help` fails (%v)\n", err)
-		return methods
-	}
-	backups := map[string]string{}
-	methods = append(methods, method{name: "dbrescue repair --backup", run: func(ctx context.Context, b corpus.Built, out string) error {
-		bak, ok := backups[b.Original.Path]
-		if !ok {
-			// A page-level backup of the original, taken before the
-			// damage; it carries the metadata backup of its snapshot.
-			bak = filepath.Join(filepath.Dir(out), filepath.Base(b.Original.Path)+".backup")
-			if res, err := exec.CommandContext(ctx, cli, "backup", "-o", bak, b.Original.Path).CombinedOutput(); err != nil {
-				return fmt.Errorf("backup: %v\n%s", err, res)
+		taken := map[string]string{}
+		methods = append(methods, method{name: "dbrescue repair " + ins.flag, run: func(ctx context.Context, b corpus.Built, out string) error {
+			file, ok := taken[b.Original.Path]
+			if !ok {
+				file = filepath.Join(filepath.Dir(out), filepath.Base(b.Original.Path)+ins.suffix)
+				if res, err := exec.CommandContext(ctx, cli, ins.command, "-o", file, b.Original.Path).CombinedOutput(); err != nil {
+					return fmt.Errorf("%s: %v\n%s", ins.command, err, res)
+				}
+				taken[b.Original.Path] = file
 			}
-			backups[b.Original.Path] = bak
-		}
-		return repair(ctx, cli, out, b.Broken, "--backup", bak)
-	}})
+			return repair(ctx, cli, out, b.Broken, ins.flag, file)
+		}})
+	}
 	return methods
 }
 
