@@ -29,22 +29,35 @@ type sandbox struct {
 }
 
 func newSandbox(ctx context.Context) (*sandbox, error) {
-	db, err := sql.Open("sqlite", "file::memory:")
+	s := &sandbox{}
+	db, conn, err := openGuarded(ctx, "file::memory:", &s.trusted)
 	if err != nil {
 		return nil, err
+	}
+	s.db, s.conn = db, conn
+	return s, nil
+}
+
+// openGuarded opens a database on a single connection with the DDL
+// authorizer installed; statements run while trusted is set bypass it.
+func openGuarded(ctx context.Context, dsn string, trusted *atomic.Bool) (*sql.DB, *sql.Conn, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, nil, err
 	}
 	db.SetMaxOpenConns(1)
 	conn, err := db.Conn(ctx)
+	if err == nil {
+		err = installDDLAuthorizer(conn, trusted)
+	}
 	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	s := &sandbox{db: db, conn: conn}
-	if err := installDDLAuthorizer(conn, &s.trusted); err != nil {
-		s.close()
-		return nil, err
-	}
-	return s, nil
+	return db, conn, nil
 }
 
 func (s *sandbox) close() {

@@ -49,22 +49,13 @@ const batchRows = 50000
 // Durability comes from syncing the finished file before the rename, so
 // the load itself runs without syncs.
 func openOutput(ctx context.Context, path string, pageSize int, encoding, autoVacuum uint32) (*output, error) {
-	db, err := sql.Open("sqlite", "file:"+path)
+	o := &output{stmts: map[string]*sql.Stmt{}, jobs: make(chan job, 4), stopped: make(chan struct{})}
+	db, conn, err := openGuarded(ctx, "file:"+path, &o.trusted)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	o := &output{db: db, conn: conn, stmts: map[string]*sql.Stmt{}, jobs: make(chan job, 4), stopped: make(chan struct{})}
+	o.db, o.conn = db, conn
 	go o.writer(context.WithoutCancel(ctx))
-	if err := installDDLAuthorizer(conn, &o.trusted); err != nil {
-		o.close()
-		return nil, err
-	}
 	enc := map[uint32]string{pagefile.EncodingUTF16LE: "UTF-16le", pagefile.EncodingUTF16BE: "UTF-16be"}[encoding]
 	if enc == "" {
 		enc = "UTF-8"
