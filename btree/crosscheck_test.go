@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,25 +131,7 @@ func readTree(t *testing.T, r *btree.Reader, root uint32, name string) ([][]any,
 // files under test.
 func selectEverything(t *testing.T, path string, wal bool) map[string][][]any {
 	t.Helper()
-	dir := t.TempDir()
-	cp := filepath.Join(dir, "copy.db")
-	for _, suffix := range []string{"", "-wal"} {
-		if suffix == "-wal" && !wal {
-			continue
-		}
-		b, err := os.ReadFile(path + suffix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(cp+suffix, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := sql.Open("sqlite", "file:"+cp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testdb.OpenCopy(t, path, wal)
 	var ok string
 	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
 		t.Fatalf("integrity_check of the built database: %q %v", ok, err)

@@ -3,10 +3,8 @@ package master_test
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,7 +67,7 @@ func TestCaptureRoundTrip(t *testing.T) {
 // the test database is known to contain.
 func checkAgainstSQLite(t *testing.T, path string, m *master.Meta, c testdb.Config) {
 	t.Helper()
-	db := openCopy(t, path, c.WAL)
+	db := testdb.OpenCopy(t, path, c.WAL)
 	var want master.Header
 	var enc string
 	if err := db.QueryRow(`SELECT (SELECT page_size FROM pragma_page_size), (SELECT page_count FROM pragma_page_count),
@@ -184,29 +182,4 @@ func countRoots(m *master.Meta) int {
 		}
 	}
 	return n
-}
-
-// openCopy opens a copy of the database (and WAL), so SQLite's recovery
-// and checkpointing cannot change the files under test.
-func openCopy(t *testing.T, path string, wal bool) *sql.DB {
-	t.Helper()
-	cp := filepath.Join(t.TempDir(), "copy.db")
-	for _, suffix := range []string{"", "-wal"} {
-		if suffix != "" && !wal {
-			continue
-		}
-		b, err := os.ReadFile(path + suffix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(cp+suffix, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := sql.Open("sqlite", "file:"+cp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
