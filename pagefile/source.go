@@ -71,6 +71,14 @@ func NewBytesSource(b []byte, pageSize int) (*ReaderSource, error) {
 	return NewReaderSource(bytes.NewReader(b), int64(len(b)), pageSize)
 }
 
+// ReaderAt is what the pages are read from: an *os.File when the source
+// came from Open. A copy can then go from file to file in the kernel.
+func (s *ReaderSource) ReaderAt() io.ReaderAt { return s.r }
+
+// Size is the number of bytes the source was given (PageCount pages, the
+// last possibly partial).
+func (s *ReaderSource) Size() int64 { return s.size }
+
 // PageSize implements Source.
 func (s *ReaderSource) PageSize() int { return s.pageSize }
 
@@ -82,8 +90,13 @@ func (s *ReaderSource) ReadPage(pgno uint32, dst []byte) error {
 	if err := checkRead(s, pgno, dst); err != nil {
 		return err
 	}
-	off := int64(pgno-1) * int64(s.pageSize)
-	n, err := s.r.ReadAt(dst, off)
+	return readPadded(s.r, dst, int64(pgno-1)*int64(s.pageSize))
+}
+
+// readPadded fills dst from r at off; what lies past the end of r reads as
+// zeros.
+func readPadded(r io.ReaderAt, dst []byte, off int64) error {
+	n, err := r.ReadAt(dst, off)
 	if n == len(dst) {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -41,9 +42,13 @@ func TestReaderSourcePartialTail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.size), func(t *testing.T) {
 			data := randomBytes(tt.size, uint64(tt.size))
-			s, err := pagefile.NewReaderSource(bytes.NewReader(data), int64(len(data)), ps)
+			r := bytes.NewReader(data)
+			s, err := pagefile.NewReaderSource(r, int64(len(data)), ps)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if s.ReaderAt() != io.ReaderAt(r) || s.Size() != int64(len(data)) {
+				t.Errorf("ReaderAt %p (want %p), Size %d (want %d)", s.ReaderAt(), r, s.Size(), len(data))
 			}
 			if s.PageSize() != ps || s.PageCount() != tt.wantCount || s.PartialTail != tt.wantTail {
 				t.Fatalf("page size %d, %d pages, tail %d; want %d, %d, %d",

@@ -247,6 +247,9 @@ func NewWALOverlay(base Source, w *WAL) (*WALOverlay, error) {
 // WAL returns the overlaid log.
 func (o *WALOverlay) WAL() *WAL { return o.wal }
 
+// Base returns the source the log is overlaid on (the main file).
+func (o *WALOverlay) Base() Source { return o.base }
+
 // PageSize implements Source.
 func (o *WALOverlay) PageSize() int { return o.base.PageSize() }
 

@@ -296,7 +296,7 @@ func TestWALOverlayMatchesSQLite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ov.WAL() != w || ov.PageSize() != d.PageSize {
+			if ov.WAL() != w || ov.Base() != pagefile.Source(base) || ov.PageSize() != d.PageSize {
 				t.Errorf("WAL() %p (want %p), page size %d", ov.WAL(), w, ov.PageSize())
 			}
 			if ov.PageCount() != tt.wantCount {
