@@ -16,7 +16,7 @@ const preallocPages = 16
 // is ErrLoop, ErrOutOfRange or ErrTruncated, so the caller can keep the row
 // and flag it as truncated.
 func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
-	return r.payload(c, map[uint32]bool{}, false)
+	return r.payload(c, map[uint32]bool{}, false, nil)
 }
 
 // payload is Payload with the set of pages already used. A walk passes its
@@ -24,8 +24,9 @@ func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
 // a valid file each page has one owner, and a hostile file that makes many
 // cells share one long chain would otherwise cost cells × chain reads.
 // Pages of the chain are added to seen. With chainOnly the chain is
-// followed but only the local part is returned.
-func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool) ([]byte, []uint32, error) {
+// followed but only the local part is returned. scratch, if not nil, is a
+// page-sized buffer the chain's pages are read into.
+func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch []byte) ([]byte, []uint32, error) {
 	if c.Overflow == 0 {
 		return c.Local, nil, nil
 	}
@@ -38,7 +39,10 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool) ([]byte,
 		copy(out, c.Local)
 	}
 	var chain []uint32
-	buf := make([]byte, r.src.PageSize())
+	buf := scratch
+	if len(buf) != r.src.PageSize() {
+		buf = make([]byte, r.src.PageSize())
+	}
 	count := r.src.PageCount()
 	from := uint32(0) // the page that pointed at next, for error reports
 	for next := c.Overflow; remaining > 0; {

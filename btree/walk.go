@@ -69,7 +69,7 @@ func (r *Reader) Walk(root uint32, fn func(*Entry) error) (*WalkResult, error) {
 
 // WalkTree is Walk with options.
 func (r *Reader) WalkTree(root uint32, opts WalkOptions) (*WalkResult, error) {
-	w := &walker{r: r, opts: opts, res: &WalkResult{Root: root}, seen: map[uint32]bool{}}
+	w := &walker{r: r, opts: opts, res: &WalkResult{Root: root}, seen: map[uint32]bool{}, scratch: make([]byte, r.src.PageSize())}
 	err := w.visit(root, 0, 0)
 	if errors.Is(err, ErrStop) {
 		err = nil
@@ -82,6 +82,10 @@ type walker struct {
 	opts WalkOptions
 	res  *WalkResult
 	seen map[uint32]bool
+	// scratch holds overflow pages while their chain is followed.
+	scratch []byte
+	// free holds page buffers to reuse (see release).
+	free [][]byte
 	// kind is the type family (table or index) of the root; every page of
 	// the tree must belong to it.
 	kindSet bool
@@ -89,6 +93,28 @@ type walker struct {
 }
 
 func (w *walker) fail(err error) { w.res.Errors = append(w.res.Errors, err) }
+
+// pageBuffer returns a buffer for one page: a recycled one when the walk
+// can reuse them (see release), else a new one.
+func (w *walker) pageBuffer() []byte {
+	if n := len(w.free); n > 0 {
+		b := w.free[n-1]
+		w.free = w.free[:n-1]
+		return b
+	}
+	return make([]byte, w.r.src.PageSize())
+}
+
+// release recycles the buffer of a page whose subtree is done, unless an
+// OnEntry callback saw it: entries' local payloads point into their
+// page's buffer and may be kept. OnPage may not keep the page, so a walk
+// with OnPage alone allocates only as many buffers as the tree is deep,
+// rather than one per page.
+func (w *walker) release(b []byte) {
+	if w.opts.OnEntry == nil {
+		w.free = append(w.free, b)
+	}
+}
 
 // visit walks the subtree at pgno; a non-nil return is fn's error.
 func (w *walker) visit(pgno, parent uint32, depth int) error {
@@ -104,7 +130,13 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 		return nil
 	}
 	w.seen[pgno] = true
-	p, err := w.r.Page(pgno)
+	buf := w.pageBuffer()
+	defer w.release(buf)
+	if err := w.r.src.ReadPage(pgno, buf); err != nil {
+		w.fail(err)
+		return nil
+	}
+	p, err := ParsePage(pgno, buf, w.r.usable)
 	if err != nil {
 		w.fail(err)
 		return nil
@@ -144,7 +176,7 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 }
 
 func (w *walker) emit(p *Page, c *Cell) error {
-	payload, chain, perr := w.r.payload(c, w.seen, w.opts.ChainsOnly)
+	payload, chain, perr := w.r.payload(c, w.seen, w.opts.ChainsOnly, w.scratch)
 	w.res.Overflow = append(w.res.Overflow, chain...)
 	if perr != nil {
 		w.fail(perr)
