@@ -13,12 +13,16 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // PageCRC is the checksum a Leaf records: CRC32C of the whole page image.
 func PageCRC(page []byte) uint32 { return crc32.Checksum(page, castagnoli) }
 
+// readAheadBytes is the largest run of pages pageLists reads at once.
+const readAheadBytes = 256 << 10
+
 // pageLists walks sqlite_master and every b-tree it names with the
 // project's own reader and lists each tree's pages by kind, with a CRC of
 // each leaf. Overflow chains are followed without assembling payloads. The
 // capture is of a healthy database, so any damage met is an error.
 func pageLists(src pagefile.Source, usable int, encoding uint32, schema []SchemaRow) ([]Tree, error) {
-	r := btree.NewReader(src, usable, encoding)
+	// Trees of appended rows lie mostly in file order: read ahead.
+	r := btree.NewReader(pagefile.NewReadAhead(src, readAheadBytes), usable, encoding)
 	roots := []SchemaRow{{Type: "table", Name: "sqlite_master", RootPage: btree.SchemaRoot}}
 	for _, row := range schema {
 		if row.RootPage > 0 {
