@@ -28,6 +28,9 @@ var (
 	// ErrNoProgress: in rollback-journal mode, writers kept changing the
 	// source faster than the backup could copy it.
 	ErrNoProgress = errors.New("source kept changing during the backup")
+	// ErrInconsistent: the pages copied do not match the metadata
+	// captured through SQLite from the same snapshot; nothing was written.
+	ErrInconsistent = errors.New("copy does not match the snapshot")
 )
 
 // FormatError describes a manifest or journal that cannot be used: where

@@ -17,6 +17,11 @@ type Options struct {
 	// incremental update is possible (the backup file still only gets
 	// the pages that differ).
 	Full bool
+	// BackupAPI makes a full WAL-mode backup copy the database with
+	// SQLite's online backup API, page by page, even when the database
+	// file and WAL can be read directly (several times faster; see
+	// copyPages). Rollback-journal databases always use the backup API.
+	BackupAPI bool
 	// Force overwrites a destination that exists but has no manifest,
 	// and backs up even when the source looks unchanged since the last
 	// backup.
@@ -43,8 +48,8 @@ type Progress struct {
 
 // Phases of a backup, in the order they run.
 const (
-	PhaseCopy  = "copy"  // SQLite's backup API copies the snapshot to a temporary file
-	PhaseHash  = "hash"  // page CRCs are computed (of the copy, or of the snapshot itself)
+	PhaseCopy  = "copy"  // the snapshot is copied to a temporary file
+	PhaseHash  = "hash"  // page CRCs are computed (of the backup API's copy, or of the snapshot itself)
 	PhaseWrite = "write" // changed pages are written into the backup
 )
 
@@ -76,10 +81,12 @@ type Result struct {
 	// ModeUnchanged (the source had not changed; nothing was read).
 	Mode string `json:"mode"`
 	// CopiedWith says how the snapshot's pages were read: CopiedWithAPI
-	// (SQLite's online backup API) or CopiedFromSnapshot (pages of the
-	// read snapshot compared by CRC, as sqlite3_rsync does).
+	// (SQLite's online backup API), CopiedFromFiles (a full copy of the
+	// read snapshot, from the database file and WAL) or
+	// CopiedFromSnapshot (pages of the read snapshot compared by CRC, as
+	// sqlite3_rsync does, and only those that differ copied).
 	CopiedWith string `json:"copied_with,omitempty"`
-	// PagesReadFrom, for CopiedFromSnapshot, says where the pages came
+	// PagesReadFrom, for CopiedFromFiles and CopiedFromSnapshot, says where the pages came
 	// from: the files ("file", "file+wal") or "sqlite_dbpage".
 	PagesReadFrom string   `json:"pages_read_from,omitempty"`
 	PageSize      int      `json:"page_size"`
@@ -102,4 +109,5 @@ const (
 	ModeUnchanged      = "unchanged"
 	CopiedWithAPI      = "backup-api"
 	CopiedFromSnapshot = "snapshot-diff"
+	CopiedFromFiles    = "snapshot-copy"
 )

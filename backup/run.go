@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/dbrescue/dbrescue/dbpage"
 	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
@@ -18,13 +17,14 @@ import (
 // manifest dst+ManifestSuffix) from one consistent snapshot, while other
 // connections and processes keep using src.
 //
-// When dst holds no valid backup, SQLite's online backup API copies the
-// snapshot to a temporary file that then takes dst's place (ModeFull).
-// When it does, only the pages whose CRC differs from the manifest are
-// written into dst (ModeIncremental); the pages are read from the same
-// kind of snapshot (WAL mode) or from a backup-API copy (rollback-journal
-// mode, or Options.Full). Either way the metadata backup of the same
-// snapshot is stored in the manifest. See the package documentation for
+// When dst holds no valid backup, the snapshot is copied to a temporary
+// file that then takes dst's place (ModeFull): from the database file and
+// WAL in WAL mode, with SQLite's online backup API in rollback-journal
+// mode or with Options.BackupAPI. When it does, only the pages whose CRC
+// differs from the manifest are written into dst (ModeIncremental); the
+// pages are read from the snapshot itself (WAL mode) or from a full copy
+// (rollback-journal mode, or Options.Full). Either way the metadata
+// backup of the same snapshot is stored in the manifest. See the package documentation for
 // how consistency and crash safety are obtained.
 func Run(ctx context.Context, src, dst string, opts Options) (*Result, error) {
 	start := time.Now()
@@ -68,21 +68,24 @@ func Run(ctx context.Context, src, dst string, opts Options) (*Result, error) {
 }
 
 // run does the work of Run once the destination is locked and recovered.
+// In WAL mode it works inside one read transaction (see fromSnapshot); in
+// rollback-journal mode SQLite's backup API copies the database.
 func run(ctx context.Context, s *source, dst string, fp master.Fingerprint, old *Manifest, oldBytes []byte, o *Options, res *Result) error {
-	var snap *snapshot
-	var err error
-	if s.wal() {
-		if err := s.begin(ctx); err != nil {
-			return err
-		}
-		if snap, err = s.capture(ctx, fp); err != nil {
-			return err
-		}
-		if old != nil && !o.Full && old.PageSize == snap.meta.Header.PageSize {
-			return incremental(ctx, s, dst, snap, old, oldBytes, o, res)
-		}
+	if !s.wal() {
+		return withAPI(ctx, s, dst, fp, old, oldBytes, o, res, nil)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+tempInfix+"*")
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	return fromSnapshot(ctx, s, dst, fp, old, oldBytes, o, res)
+}
+
+// withAPI takes a backup with SQLite's online backup API: the copy goes
+// to a temporary file, the metadata is captured from the snapshot the
+// copy ended on (unless snap already holds it), and the copy then becomes
+// the backup or is written into the existing one.
+func withAPI(ctx context.Context, s *source, dst string, fp master.Fingerprint, old *Manifest, oldBytes []byte, o *Options, res *Result, snap *snapshot) error {
+	tmp, err := createTemp(dst)
 	if err != nil {
 		return err
 	}
@@ -102,61 +105,38 @@ func run(ctx context.Context, s *source, dst string, fp master.Fingerprint, old 
 	if err != nil {
 		return err
 	}
-	next, err := newManifest(s, snap, crcs, res)
+	next, err := checkedManifest(s, snap, crcs, res)
 	if err != nil {
 		return err
 	}
+	return install(tmp.Name(), dst, old, oldBytes, next, o, res)
+}
+
+// install puts a complete, synced copy of the snapshot (tmp) in place: as
+// dst itself when there is no backup to update, else by writing into dst
+// only the pages that differ from old.
+func install(tmp, dst string, old *Manifest, oldBytes []byte, next *Manifest, o *Options, res *Result) error {
 	if old == nil {
-		res.Mode, res.PagesWritten = ModeFull, len(crcs)
-		res.BytesWritten = int64(len(crcs)) * int64(next.PageSize)
-		return replace(tmp.Name(), dst, next, o)
+		res.Mode, res.PagesWritten = ModeFull, int(next.PageCount)
+		res.BytesWritten = int64(next.PageCount) * int64(next.PageSize)
+		return replace(tmp, dst, next, o)
 	}
-	f, err := os.Open(tmp.Name())
+	f, err := os.Open(tmp)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	pages, err := pagefile.NewReaderSource(f, int64(len(crcs))*int64(next.PageSize), next.PageSize)
+	pages, err := pagefile.NewReaderSource(f, int64(next.PageCount)*int64(next.PageSize), next.PageSize)
 	if err != nil {
 		return err
 	}
 	return updateInto(dst, oldBytes, old, pages, next, o, res)
 }
 
-// incremental diffs the open snapshot against the old manifest page by
-// page, the way sqlite3_rsync does, and writes only what changed. The
-// CRCs are computed from the database file and WAL when they provably
-// equal the snapshot (master.SnapshotSource), else from sqlite_dbpage; if
-// the WAL was restarted while its frames were read, they are computed
-// again through SQLite. The changed pages themselves are always read
-// through sqlite_dbpage, and each must match its CRC before it is written.
-func incremental(ctx context.Context, s *source, dst string, snap *snapshot, old *Manifest, oldBytes []byte, o *Options, res *Result) error {
-	sq, err := dbpage.New(ctx, s.conn)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer sq.Close()
-	g := pagefile.Geometry{PageSize: snap.meta.Header.PageSize, Reserved: snap.meta.Header.ReservedBytes}
-	walBefore := walHeader(s.path)
-	fast, how, closer, err := master.SnapshotSource(s.path, g, sq)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	crcs, err := hashPages(fast, o)
-	closer.Close()
-	if how == master.ReadFromWAL && (err != nil || walHeader(s.path) != walBefore) {
-		how = master.ReadFromDBPage
-		crcs, err = hashPages(sq, o)
-	}
-	if err != nil {
-		return err
-	}
-	next, err := newManifest(s, snap, crcs, res)
-	if err != nil {
-		return err
-	}
-	res.CopiedWith, res.PagesReadFrom = CopiedFromSnapshot, how
-	return updateInto(dst, oldBytes, old, sq, next, o, res)
+// createTemp creates an empty temporary file beside dst, named so that
+// removeTemps finds it if the process dies.
+func createTemp(dst string) (*os.File, error) {
+	return os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+tempInfix+"*")
 }
 
 // updateInto writes the changed pages of src into the backup at dst (see

@@ -12,15 +12,23 @@ import (
 )
 
 func TestFullBackupEqualsSnapshot(t *testing.T) {
-	for _, wal := range []bool{true, false} {
-		t.Run(map[bool]string{true: "wal", false: "rollback"}[wal], func(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		wal, api   bool
+		copiedWith string
+	}{
+		{"wal", true, false, CopiedFromFiles},
+		{"wal with the backup API", true, true, CopiedWithAPI},
+		{"rollback", false, false, CopiedWithAPI},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			src, _ := newDB(t, dir, wal, 2000)
+			src, _ := newDB(t, dir, tc.wal, 2000)
 			before, beforeWAL := sha(t, src), sha(t, src+"-wal")
 			want := snapshotPages(t, src)
 			dst := filepath.Join(dir, "app.db.backup")
-			res := mustRun(t, src, dst, Options{StepPages: 37})
-			if res.Mode != ModeFull || res.CopiedWith != CopiedWithAPI || res.PagesWritten != len(want) || res.Restarts != 0 {
+			res := mustRun(t, src, dst, Options{StepPages: 37, BackupAPI: tc.api})
+			if res.Mode != ModeFull || res.CopiedWith != tc.copiedWith || res.PagesWritten != len(want) || res.Restarts != 0 {
 				t.Fatalf("result: %+v", res)
 			}
 			samePages(t, dst, want)

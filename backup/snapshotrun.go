@@ -1,0 +1,163 @@
+package backup
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/dbrescue/dbrescue/dbpage"
+	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+// fromSnapshot takes a WAL-mode backup inside the read transaction s has
+// open. The snapshot's pages are read from the database file and WAL once
+// they are proven equal to what SQLite serves in that transaction
+// (master.SnapshotSource): a full backup copies them to a temporary file
+// in runs of pages and fsyncs it (copyPages), an update only hashes them and writes the
+// pages whose CRC changed, the way sqlite3_rsync does. Meanwhile another
+// goroutine captures the metadata backup through SQLite from the same
+// transaction; the two meet at checkCopy, which requires every leaf CRC
+// the capture recorded to be the CRC of the page copied.
+//
+// When the files cannot be matched to the snapshot, pages are read through
+// sqlite_dbpage for an update, and a full copy is left to SQLite's backup
+// API, as it is when Options.BackupAPI asks for it.
+func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerprint, old *Manifest, oldBytes []byte, o *Options, res *Result) error {
+	sq, err := dbpage.New(ctx, s.conn)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer sq.Close()
+	page1 := make([]byte, sq.PageSize())
+	if err := sq.ReadPage(1, page1); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	g := pagefile.Geometry{PageSize: sq.PageSize(), Reserved: int(page1[20])}
+	update := old != nil && !o.Full && old.PageSize == g.PageSize
+	walBefore := walHeader(s.path)
+	fast, how, closer, err := master.SnapshotSource(s.path, g, sq)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer closer.Close()
+	if !update && (o.BackupAPI || how == master.ReadFromDBPage) {
+		snap, err := s.capture(ctx, fp)
+		if err != nil {
+			return err
+		}
+		return withAPI(ctx, s, dst, fp, old, oldBytes, o, res, snap)
+	}
+
+	var tmp *os.File
+	if !update {
+		if tmp, err = createTemp(dst); err != nil {
+			return err
+		}
+		defer func() {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}()
+	}
+	readAll := func(src pagefile.Source) ([]uint32, error) {
+		if update {
+			return hashPages(src, o)
+		}
+		if err := rewind(tmp); err != nil {
+			return nil, err
+		}
+		return copyPages(ctx, src, tmp, o, res)
+	}
+	var snap *snapshot
+	var crcs []uint32
+	capErr := alongside(how != master.ReadFromDBPage,
+		func() (err error) { snap, err = s.capture(ctx, fp); return err },
+		func() { crcs, err = readAll(fast) })
+	if capErr != nil {
+		return capErr
+	}
+	if how == master.ReadFromWAL && (err != nil || walHeader(s.path) != walBefore) {
+		// The WAL was restarted while its frames were read (possible when
+		// the snapshot itself uses no frame): read through SQLite instead.
+		how = master.ReadFromDBPage
+		crcs, err = readAll(sq)
+	}
+	if err != nil {
+		return err
+	}
+	next, err := checkedManifest(s, snap, crcs, res)
+	if err != nil {
+		return err
+	}
+	res.PagesReadFrom = how
+	if update {
+		// The changed pages are read through SQLite, inside the
+		// transaction, and each is checked against its CRC.
+		res.CopiedWith = CopiedFromSnapshot
+		return updateInto(dst, oldBytes, old, sq, next, o, res)
+	}
+	res.CopiedWith = CopiedFromFiles
+	closer.Close()
+	sq.Close()
+	s.end() // every page is copied: checkpoints may go on
+	return install(tmp.Name(), dst, old, oldBytes, next, o, res)
+}
+
+// alongside runs capture in a goroutine of its own while work runs in
+// this one, and returns capture's error once both are done. When they
+// would share the source connection (concurrent is false) they run one
+// after the other, since a connection serves one statement at a time.
+func alongside(concurrent bool, capture func() error, work func()) error {
+	if !concurrent {
+		if err := capture(); err != nil {
+			return err
+		}
+		work()
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- capture() }()
+	work()
+	return <-done
+}
+
+// rewind empties f for a fresh copy.
+func rewind(f *os.File) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := f.Seek(0, 0)
+	return err
+}
+
+// checkedManifest builds the manifest of a copy (or hash) of the snapshot
+// once checkCopy has found it consistent with the metadata capture.
+func checkedManifest(s *source, snap *snapshot, crcs []uint32, res *Result) (*Manifest, error) {
+	if err := checkCopy(crcs, snap); err != nil {
+		return nil, err
+	}
+	return newManifest(s, snap, crcs, res)
+}
+
+// checkCopy compares the pages copied (or hashed) with the metadata backup
+// captured from the same snapshot through SQLite: the same page count, the
+// same page 1, and for every leaf of every b-tree the CRC the capture
+// recorded. Both sides read one snapshot, so a difference means the copy
+// is not of that snapshot, and nothing is written.
+func checkCopy(crcs []uint32, snap *snapshot) error {
+	m := snap.meta
+	if uint32(len(crcs)) != m.Header.PageCount {
+		return fmt.Errorf("%w: %d pages copied, the snapshot has %d", ErrInconsistent, len(crcs), m.Header.PageCount)
+	}
+	if len(crcs) == 0 || crcs[0] != PageCRC(snap.page1) {
+		return fmt.Errorf("%w: page 1 copied differs from the snapshot's", ErrInconsistent)
+	}
+	for _, t := range m.Trees {
+		for _, l := range t.Leaves {
+			if l.Pgno == 0 || int(l.Pgno) > len(crcs) || crcs[l.Pgno-1] != l.CRC {
+				return fmt.Errorf("%w: leaf page %d of %q copied differs from the snapshot's", ErrInconsistent, l.Pgno, t.Name)
+			}
+		}
+	}
+	return nil
+}
