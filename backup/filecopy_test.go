@@ -85,7 +85,7 @@ func TestCopyPagesFromMemoryOrKernel(t *testing.T) {
 			}
 			defer out.Close()
 			o := Options{StepPages: 50}
-			crcs, err := copyPages(context.Background(), pages, out, &o, &Result{})
+			crcs, err := copyPages(context.Background(), pages, out, src+"-wal", &o, &Result{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,5 +131,25 @@ func TestCheckCopyRefusesAMismatch(t *testing.T) {
 		if err := checkCopy(crcs, snap); !errors.Is(err, ErrInconsistent) {
 			t.Errorf("%s changed: %v, want ErrInconsistent", name, err)
 		}
+	}
+}
+
+// TestSyncBehindKeepsTheError: an fsync error met in the background is
+// returned by stop, since Linux reports a failed writeback only once.
+func TestSyncBehindKeepsTheError(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close() // every fsync now fails
+	s := startSyncBehind(f, true)
+	if err := s.stop(); err == nil {
+		t.Errorf("stop after failing fsyncs returned nil")
+	}
+	if err := s.stop(); err == nil {
+		t.Errorf("a second stop lost the error")
+	}
+	if err := startSyncBehind(f, false).stop(); err != nil {
+		t.Errorf("a syncBehind that is off: %v", err)
 	}
 }

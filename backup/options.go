@@ -8,8 +8,12 @@ type Options struct {
 	// (default 1024). Between steps the source's lock is released in
 	// rollback-journal mode, and Pause is slept.
 	StepPages int
-	// Pause is slept between steps (default 0). In WAL mode it only
-	// throttles I/O; in rollback-journal mode it is when writers commit.
+	// Pause is slept between steps. In WAL mode it throttles the copy so
+	// that it competes less with writers for CPU and disk; in
+	// rollback-journal mode it is when writers commit. Zero (the default)
+	// is automatic in WAL mode: full speed while no other connection
+	// commits, then 1 ms per MiB copied for the rest of the copy (see
+	// pacer); in rollback-journal mode no pause. NoPause never pauses.
 	Pause time.Duration
 	// Progress, when set, is called after every step.
 	Progress func(Progress)
@@ -88,18 +92,22 @@ type Result struct {
 	CopiedWith string `json:"copied_with,omitempty"`
 	// PagesReadFrom, for CopiedFromFiles and CopiedFromSnapshot, says where the pages came
 	// from: the files ("file", "file+wal") or "sqlite_dbpage".
-	PagesReadFrom string   `json:"pages_read_from,omitempty"`
-	PageSize      int      `json:"page_size"`
-	PageCount     uint32   `json:"page_count"`
-	PagesWritten  int      `json:"pages_written"`
-	BytesWritten  int64    `json:"bytes_written"`
-	JournalBytes  int64    `json:"journal_bytes"`
-	Steps         int      `json:"steps"`
-	Restarts      int      `json:"restarts"`
-	BusyRetries   int      `json:"busy_retries"`
-	Recovered     string   `json:"recovered,omitempty"` // what was found of an interrupted earlier run
-	Snapshot      Snapshot `json:"snapshot"`
-	Elapsed       float64  `json:"elapsed_ms"`
+	PagesReadFrom string `json:"pages_read_from,omitempty"`
+	PageSize      int    `json:"page_size"`
+	PageCount     uint32 `json:"page_count"`
+	PagesWritten  int    `json:"pages_written"`
+	BytesWritten  int64  `json:"bytes_written"`
+	JournalBytes  int64  `json:"journal_bytes"`
+	Steps         int    `json:"steps"`
+	Restarts      int    `json:"restarts"`
+	// WritersSeen: other connections committed during a WAL-mode copy
+	// (which then slowed down to stay out of their way, at the automatic
+	// pace; see Options.Pause).
+	WritersSeen bool     `json:"writers_seen"`
+	BusyRetries int      `json:"busy_retries"`
+	Recovered   string   `json:"recovered,omitempty"` // what was found of an interrupted earlier run
+	Snapshot    Snapshot `json:"snapshot"`
+	Elapsed     float64  `json:"elapsed_ms"`
 }
 
 // Modes and copy methods of a Result.

@@ -66,7 +66,7 @@ func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerpr
 		if err := rewind(tmp); err != nil {
 			return nil, err
 		}
-		return copyPages(ctx, src, tmp, o, res)
+		return copyPages(ctx, src, tmp, s.path+"-wal", o, res)
 	}
 	var snap *snapshot
 	var crcs []uint32

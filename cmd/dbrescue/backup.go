@@ -37,7 +37,8 @@ func backupCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup)"},
 			&cli.IntFlag{Name: "step-pages", Value: 1024, Usage: "copy `N` pages per step"},
-			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms); lets writers in, in rollback-journal mode"},
+			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms); default in WAL mode: full speed until another connection commits, then 1ms per MiB copied"},
+			&cli.BoolFlag{Name: "full-speed", Usage: "never pause, however busy the writers are"},
 			&cli.BoolFlag{Name: "full", Usage: "copy every page even when an incremental update is possible"},
 			&cli.BoolFlag{Name: "backup-api", Usage: "copy with SQLite's online backup API even when the files can be read directly"},
 			&cli.BoolFlag{Name: "force", Usage: "back up even when DB looks unchanged; overwrite a FILE that is not a backup"},
@@ -51,8 +52,14 @@ func backupCommand() *cli.Command {
 			if cmd.Int("step-pages") <= 0 || cmd.Int("step-pages") > 1<<30 {
 				return usageErrorf(cmd.FullName(), "--step-pages must be between 1 and %d", 1<<30)
 			}
-			if cmd.Duration("pause") < 0 {
+			pause := cmd.Duration("pause")
+			switch {
+			case pause < 0:
 				return usageErrorf(cmd.FullName(), "--pause must not be negative")
+			case cmd.Bool("full-speed") && pause > 0:
+				return usageErrorf(cmd.FullName(), "--full-speed and --pause contradict each other")
+			case cmd.Bool("full-speed"):
+				pause = backup.NoPause
 			}
 			out := cmd.String("output")
 			if out == "" {
@@ -60,7 +67,7 @@ func backupCommand() *cli.Command {
 			}
 			progress, done := progressOnTerminal(cmd.Root().ErrWriter)
 			res, err := backup.Run(ctx, args[0], out, backup.Options{
-				StepPages: int(cmd.Int("step-pages")), Pause: cmd.Duration("pause"),
+				StepPages: int(cmd.Int("step-pages")), Pause: pause,
 				Full: cmd.Bool("full"), Force: cmd.Bool("force"), BackupAPI: cmd.Bool("backup-api"), Progress: progress,
 			})
 			done()
@@ -94,6 +101,7 @@ type backupReport struct {
 	JournalBytes   int64          `json:"journal_bytes"`
 	Steps          int            `json:"steps"`
 	Restarts       int            `json:"restarts"`
+	WritersSeen    bool           `json:"writers_seen"` // other connections committed during a WAL-mode copy
 	BusyRetries    int            `json:"busy_retries"`
 	Recovered      string         `json:"recovered,omitempty"`
 	Snapshot       snapshotReport `json:"snapshot"`
@@ -123,7 +131,7 @@ func newBackupReport(db string, r *backup.Result) *backupReport {
 		Status: "written", Mode: r.Mode, Database: db, Backup: r.Path, Manifest: r.Manifest,
 		CopiedWith: r.CopiedWith, PagesReadFrom: r.PagesReadFrom, PageSize: r.PageSize, PageCount: r.PageCount,
 		PagesWritten: r.PagesWritten, BytesWritten: r.BytesWritten, JournalBytes: r.JournalBytes,
-		Steps: r.Steps, Restarts: r.Restarts, BusyRetries: r.BusyRetries, Recovered: r.Recovered,
+		Steps: r.Steps, Restarts: r.Restarts, WritersSeen: r.WritersSeen, BusyRetries: r.BusyRetries, Recovered: r.Recovered,
 		Snapshot: newSnapshotReport(r.Snapshot), ElapsedMS: r.Elapsed,
 	}
 	if r.Mode == backup.ModeUnchanged {
@@ -155,6 +163,9 @@ func (r *backupReport) printText(w io.Writer) error {
 		p.printf(" (pages read from %s)", r.PagesReadFrom)
 	}
 	p.printf(", %d steps, %d restarts\n", r.Steps, r.Restarts)
+	if r.WritersSeen {
+		p.printf("  other connections committed during the copy (at the automatic pace, it then slows down to stay out of their way)\n")
+	}
 	printSnapshot(p, r.Snapshot)
 	p.printf("  manifest %s, with the metadata backup of the same snapshot\n", r.Manifest)
 	return p.err

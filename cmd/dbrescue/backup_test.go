@@ -92,6 +92,8 @@ func TestBackupCommandErrors(t *testing.T) {
 		{[]string{"backup", "a.db", "b.db"}, exitUsage},
 		{[]string{"backup", "--step-pages", "0", "a.db"}, exitUsage},
 		{[]string{"backup", "--pause", "soon", "a.db"}, exitUsage},
+		{[]string{"backup", "--pause", "-1ms", "a.db"}, exitUsage},
+		{[]string{"backup", "--pause", "1ms", "--full-speed", "a.db"}, exitUsage},
 		{[]string{"backup", dir + "/missing.db"}, exitFailure},
 		{[]string{"restore"}, exitUsage},
 		{[]string{"restore", dir + "/x.bak"}, exitUsage},
