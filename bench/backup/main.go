@@ -7,10 +7,11 @@
 // counting the pages written.
 //
 // Load: a writer in another process (this program re-executed with
-// -writer) commits small transactions at a fixed rate while a full backup
-// runs; its commit-latency p50/p99 during the backup is reported next to
-// the same figures without a backup, and the backup is checked against a
-// reference snapshot of the commit it holds and with integrity_check.
+// -writer) commits small transactions at a fixed rate while full backups
+// run one after the other; its commit-latency p50/p99 during the backups
+// is reported next to the same figures without a backup, and the last
+// backup is checked against a reference snapshot of the commit it holds
+// and with integrity_check.
 //
 //	go run ./bench/backup                    # 1 GB database under /tmp
 //	go run ./bench/backup -mb 600 -runs 1 -skip-speed
@@ -20,12 +21,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/dbrescue/dbrescue/backup"
 )
 
 func main() {
@@ -37,10 +41,27 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per speed measurement; the median is reported")
 	baseline := flag.Duration("baseline", 15*time.Second, "load: how long to measure the writer without a backup")
 	step := flag.Int("step-pages", 1024, "backup: pages per step")
-	pause := flag.Duration("pause", 0, "backup: pause between steps")
+	pause := flag.Duration("pause", 0, "backup: pause between steps (0: automatic)")
+	fullSpeed := flag.Bool("full-speed", false, "backup: never pause (backup.NoPause)")
 	skipSpeed := flag.Bool("skip-speed", false, "skip the speed comparison")
 	skipLoad := flag.Bool("skip-load", false, "skip the load test")
+	loadBackups := flag.Int("load-backups", 10, "load: full backups taken one after the other while the writer runs")
+	loadAPI := flag.Bool("load-backup-api", false, "load: take the backups with SQLite's backup API")
+	apiBackup := flag.String("api-backup", "", "internal: back the database up to this file with the backup API and print the result")
 	flag.Parse()
+	if *fullSpeed {
+		*pause = backup.NoPause
+	}
+	if *apiBackup != "" {
+		res, err := backup.Run(context.Background(), flag.Arg(0), *apiBackup, backup.Options{StepPages: *step, Pause: *pause, BackupAPI: true})
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *writer != "" {
 		if err := runWriter(*writer, *rate, *latOut); err != nil {
 			log.Fatal(err)
@@ -66,7 +87,7 @@ func main() {
 		}
 	}
 	if !*skipLoad {
-		if err := load(ctx, db, *rate, *baseline, *step, *pause); err != nil {
+		if err := load(ctx, db, *rate, *baseline, *step, *pause, *loadBackups, *loadAPI); err != nil {
 			log.Fatal(err)
 		}
 	}
