@@ -37,7 +37,7 @@ func copyPages(ctx context.Context, src pagefile.Source, f *os.File, walPath str
 	defer stop()
 	pace := newPacer(walPath, o.Pause)
 	behind := startSyncBehind(f, pace.fullSpeed())
-	defer behind.stop()
+	defer behind.stop() //nolint:errcheck // on error paths; the success path checks stop
 	for r := range runs {
 		if r.err != nil {
 			return nil, r.err

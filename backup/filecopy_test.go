@@ -72,7 +72,7 @@ func TestCopyPagesFromMemoryOrKernel(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			var pages pagefile.Source = f.Source
+			pages := f.Source
 			if tc.hideFiles {
 				pages = &pagefile.SourceFunc{Size: f.PageSize(), Count: f.PageCount(), Read: f.ReadPage}
 			}

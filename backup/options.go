@@ -12,7 +12,7 @@ type Options struct {
 	// that it competes less with writers for CPU and disk; in
 	// rollback-journal mode it is when writers commit. Zero (the default)
 	// is automatic in WAL mode: full speed while no other connection
-	// commits, then 1 ms per MiB copied for the rest of the copy (see
+	// commits, then 2 ms per MiB copied for the rest of the copy (see
 	// pacer); in rollback-journal mode no pause. NoPause never pauses.
 	Pause time.Duration
 	// Progress, when set, is called after every step.

@@ -5,17 +5,18 @@ import (
 	"time"
 )
 
-// NoPause, as Options.Pause, makes a copy run at full speed however busy
-// the writers are.
+// NoPause is the Options.Pause that makes a copy run at full speed however
+// busy the writers are.
 const NoPause time.Duration = -1
 
 // gentlePausePerMiB is how long the automatic pace sleeps per MiB copied
 // once writers are seen. On the 1 GB benchmark (2 cores, a writer
-// committing 250 small transactions a second in another process), 1 ms
-// per 256 pages kept the writer's commit p99 at 1.4-2.2x its p99 without
-// a backup (against 3-10x at full speed) for a copy of about 2 s instead
-// of 0.6 s.
-const gentlePausePerMiB = time.Millisecond
+// committing 250 small transactions a second in another process, ten
+// backups in a row), 2 ms kept the writer's commit p99 at 1.24-1.56x its
+// p99 without a backup in three runs, for a copy of about 2.85 s instead
+// of 0.6 s at full speed (p99 about 10x); 1 ms gave 1.34-1.99x in four
+// runs, too close to the 2x aimed at.
+const gentlePausePerMiB = 2 * time.Millisecond
 
 // pacer decides the pause after each step of a file copy, and notices
 // when other connections commit during it: the WAL grows or is rewritten
@@ -42,7 +43,7 @@ func newPacer(walPath string, pause time.Duration) *pacer {
 // fullSpeed reports whether the copy may still run flat out (and keep the
 // disk busy with fsyncs behind it): no fixed pause, and no writer seen by
 // the automatic pace.
-func (p *pacer) fullSpeed() bool { return p.fixed == 0 && !(p.auto && p.busy) }
+func (p *pacer) fullSpeed() bool { return p.fixed == 0 && (!p.auto || !p.busy) }
 
 // after returns the pause to sleep after a step that copied n bytes.
 func (p *pacer) after(n int) time.Duration {

@@ -37,7 +37,7 @@ func backupCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup)"},
 			&cli.IntFlag{Name: "step-pages", Value: 1024, Usage: "copy `N` pages per step"},
-			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms); default in WAL mode: full speed until another connection commits, then 1ms per MiB copied"},
+			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms); default in WAL mode: full speed until another connection commits, then 2ms per MiB copied"},
 			&cli.BoolFlag{Name: "full-speed", Usage: "never pause, however busy the writers are"},
 			&cli.BoolFlag{Name: "full", Usage: "copy every page even when an incremental update is possible"},
 			&cli.BoolFlag{Name: "backup-api", Usage: "copy with SQLite's online backup API even when the files can be read directly"},
