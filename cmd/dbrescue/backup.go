@@ -22,22 +22,26 @@ func backupCommand() *cli.Command {
 			"writers are never blocked, the copy always completes, and it is read from the\n" +
 			"database file and WAL once they are proven equal to what SQLite serves (close to the\n" +
 			"speed of cp), or with SQLite's online backup API (--backup-api, several times slower).\n" +
+			"By default the copy runs at full speed while nobody else writes and slows down\n" +
+			"(2ms per MiB) as soon as another connection commits, to stay out of the app's way.\n" +
 			"In rollback-journal mode the backup API copies DB between commits; each commit\n" +
-			"restarts the copy, which gives up with a clear error after a few restarts. Beside FILE it writes\n" +
-			"FILE.manifest: the CRC32C of every page, the snapshot's identity and the metadata\n" +
-			"backup of the same snapshot. When FILE already holds a backup, only the pages whose\n" +
-			"CRC changed are written, under an undo journal, so a crash at any moment leaves the\n" +
-			"previous backup (or the new one, once committed) intact. When DB has not changed\n" +
-			"since FILE was written, nothing is copied and the answer is \"unchanged\". A progress\n" +
-			"bar is drawn on stderr when stderr is a terminal. Flags may come before or after DB.\n\n" +
+			"restarts the copy, which gives up with a clear error after a few restarts.\n\n" +
+			"Beside FILE it writes FILE.manifest: the CRC32C of every page, the snapshot's\n" +
+			"identity and the metadata backup of the same snapshot. When FILE already holds a\n" +
+			"backup, only the pages whose CRC changed are written, under an undo journal, so a\n" +
+			"crash at any moment leaves the previous backup (or the new one, once committed)\n" +
+			"intact. When DB has not changed since FILE was written, nothing is copied and the\n" +
+			"answer is \"unchanged\". A progress bar is drawn on stderr when stderr is a\n" +
+			"terminal. Flags may come before or after DB.\n\n" +
 			"Examples:\n" +
 			"   dbrescue backup app.db\n" +
 			"   dbrescue backup app.db -o /backups/app.db.backup --json\n" +
-			"   dbrescue backup --step-pages 256 --pause 5ms app.db",
+			"   dbrescue backup --step-pages 256 --pause 5ms app.db\n" +
+			"   dbrescue backup --full-speed app.db",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup)"},
 			&cli.IntFlag{Name: "step-pages", Value: 1024, Usage: "copy `N` pages per step"},
-			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms); default in WAL mode: full speed until another connection commits, then 2ms per MiB copied"},
+			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms) instead of the automatic pace"},
 			&cli.BoolFlag{Name: "full-speed", Usage: "never pause, however busy the writers are"},
 			&cli.BoolFlag{Name: "full", Usage: "copy every page even when an incremental update is possible"},
 			&cli.BoolFlag{Name: "backup-api", Usage: "copy with SQLite's online backup API even when the files can be read directly"},
