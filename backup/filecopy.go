@@ -83,9 +83,9 @@ func copyPages(ctx context.Context, src pagefile.Source, f *os.File, walPath str
 // commits: its p99 was 4-10x its p99 without a backup, against 1.4-2.2x
 // without them when the copy pauses between steps. So it runs only while
 // the copy runs at full speed (see pacer): once writers are seen, or with
-// a fixed pause, the copy is asked to stay out of their way. (Asking for writeback
-// with sync_file_range after each step instead made the copy wait for
-// the disk: 1.1-1.3 s.)
+// a fixed pause, the copy is asked to stay out of their way. (Asking for
+// writeback with sync_file_range after each step instead made the copy
+// wait for the disk: 1.1-1.3 s.)
 type syncBehind struct {
 	f    *os.File
 	quit atomic.Bool
@@ -136,10 +136,9 @@ type pageRun struct {
 
 // readRuns reads src in runs of step pages, in order, from a goroutine of
 // its own with the given number of buffers, storing each page's CRC in
-// crcs. The runs come
-// out of the channel, which is closed after the last (or after a run that
-// carries an error). stop ends the goroutine and waits for it: call it
-// before src goes away.
+// crcs. The runs come out of the channel, which is closed after the last
+// (or after a run that carries an error). stop ends the goroutine and
+// waits for it: call it before src goes away.
 func readRuns(src pagefile.Source, step int, crcs []uint32, buffers int) (<-chan pageRun, func()) {
 	ps, count := src.PageSize(), len(crcs)
 	free := make(chan []byte, buffers)

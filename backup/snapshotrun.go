@@ -14,11 +14,11 @@ import (
 // open. The snapshot's pages are read from the database file and WAL once
 // they are proven equal to what SQLite serves in that transaction
 // (master.SnapshotSource): a full backup copies them to a temporary file
-// in runs of pages and fsyncs it (copyPages), an update only hashes them and writes the
-// pages whose CRC changed, the way sqlite3_rsync does. Meanwhile another
-// goroutine captures the metadata backup through SQLite from the same
-// transaction; the two meet at checkCopy, which requires every leaf CRC
-// the capture recorded to be the CRC of the page copied.
+// in runs of pages and fsyncs it (copyPages), an update only hashes them
+// and writes the pages whose CRC changed, the way sqlite3_rsync does.
+// Meanwhile another goroutine captures the metadata backup through SQLite
+// from the same transaction; the two meet at checkCopy, which requires
+// every leaf CRC the capture recorded to be the CRC of the page copied.
 //
 // When the files cannot be matched to the snapshot, pages are read through
 // sqlite_dbpage for an update, and a full copy is left to SQLite's backup
@@ -100,6 +100,10 @@ func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerpr
 	closer.Close()
 	sq.Close()
 	s.end() // every page is copied: checkpoints may go on
+	// Closed before it is renamed, which Windows requires.
+	if err := tmp.Close(); err != nil {
+		return err
+	}
 	return install(tmp.Name(), dst, old, oldBytes, next, o, res)
 }
 
