@@ -41,7 +41,7 @@
 // only copies into the main file frames the snapshot already sees, so the
 // pages the snapshot takes from the main file do not change while it is
 // open. A full backup copies them to a temporary file in runs of
-// StepPages pages with Pause between runs: a run is read and hashed with
+// StepPages pages, paced as below: a run is read and hashed with
 // one system call, and the pages that are the main file's bytes are
 // copied file to file inside the kernel (copy_file_range, as cp does)
 // while WAL pages are written from memory. Meanwhile, in another
