@@ -29,11 +29,10 @@ import (
 func copyPages(ctx context.Context, src pagefile.Source, f *os.File, walPath string, o *Options, res *Result) ([]uint32, error) {
 	ps, count := src.PageSize(), int(src.PageCount())
 	crcs := make([]uint32, count)
-	step := min(o.StepPages, max(1, maxRunBytes/ps))
 	files := underlyingFile(src)
 	// Two buffers: one is read while the other's pages are written. (Two
 	// writers at once were slower: writes to one file take its lock.)
-	runs, stop := readRuns(src, step, crcs, 2)
+	runs, stop := readRuns(src, runPages(o, ps), crcs, 2)
 	defer stop()
 	pace := newPacer(walPath, o.Pause)
 	behind := startSyncBehind(f, pace.fullSpeed())
@@ -184,9 +183,13 @@ func readRuns(src pagefile.Source, step int, crcs []uint32, buffers int) (<-chan
 	}
 }
 
-// maxRunBytes bounds the buffer of one step of copyPages, whatever
+// maxRunBytes bounds the buffer of one run of readRuns, whatever
 // StepPages asks for.
 const maxRunBytes = 16 << 20
+
+// runPages is how many pages of ps bytes one step reads: StepPages, within
+// maxRunBytes.
+func runPages(o *Options, ps int) int { return min(o.StepPages, max(1, maxRunBytes/ps)) }
 
 // snapshotFiles says which pages of a snapshot source are the database
 // file's bytes unchanged, so that they can be copied file to file.

@@ -8,19 +8,18 @@ import (
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
-// hashPages returns the CRC32C of every page of src, reporting progress.
+// hashPages returns the CRC32C of every page of src, reading it in runs
+// of StepPages pages (readRuns) and reporting progress.
 func hashPages(src pagefile.Source, o *Options) ([]uint32, error) {
-	n := int(src.PageCount())
-	crcs := make([]uint32, n)
-	buf := make([]byte, src.PageSize())
-	for i := range crcs {
-		if err := src.ReadPage(uint32(i+1), buf); err != nil {
-			return nil, fmt.Errorf("backup: page %d: %w", i+1, err)
+	crcs := make([]uint32, src.PageCount())
+	runs, stop := readRuns(src, runPages(o, src.PageSize()), crcs, 2)
+	defer stop()
+	for r := range runs {
+		if r.err != nil {
+			return nil, r.err
 		}
-		crcs[i] = PageCRC(buf)
-		if (i+1)%1024 == 0 || i+1 == n {
-			o.progress(PhaseHash, i+1, n)
-		}
+		o.progress(PhaseHash, r.first+len(r.data)/src.PageSize(), len(crcs))
+		r.release()
 	}
 	return crcs, nil
 }
@@ -56,29 +55,13 @@ func sealCopy(tmp string, snap *snapshot, o *Options) ([]uint32, error) {
 	if _, err := f.WriteAt(snap.page1, 0); err != nil {
 		return nil, err
 	}
-	crcs, err := hashFile(f, ps, int(count), o)
+	pages, err := pagefile.NewReaderSource(f, st.Size(), ps)
+	if err != nil {
+		return nil, err
+	}
+	crcs, err := hashPages(pages, o)
 	if err != nil {
 		return nil, err
 	}
 	return crcs, f.Sync()
-}
-
-// hashFile returns the CRC32C of each of the count pages of f, reading it
-// in large chunks (the copy was just written, so it is in the page cache).
-func hashFile(f *os.File, ps, count int, o *Options) ([]uint32, error) {
-	crcs := make([]uint32, count)
-	per := max(1, (4<<20)/ps)
-	buf := make([]byte, per*ps)
-	for first := 0; first < count; first += per {
-		n := min(per, count-first)
-		chunk := buf[:n*ps]
-		if _, err := f.ReadAt(chunk, int64(first)*int64(ps)); err != nil {
-			return nil, fmt.Errorf("backup: reading the copy: %w", err)
-		}
-		for i := 0; i < n; i++ {
-			crcs[first+i] = PageCRC(chunk[i*ps : (i+1)*ps])
-		}
-		o.progress(PhaseHash, first+n, count)
-	}
-	return crcs, nil
 }
