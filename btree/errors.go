@@ -11,6 +11,7 @@ type CorruptError = pagefile.CorruptError
 var (
 	ErrLoop       = pagefile.ErrLoop
 	ErrOutOfRange = pagefile.ErrOutOfRange
+	ErrPastEnd    = pagefile.ErrPastEnd
 	ErrTruncated  = pagefile.ErrTruncated
 	ErrBadValue   = pagefile.ErrBadValue
 )

@@ -50,7 +50,7 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch 
 		case next == 0:
 			return out, chain, corrupt(from, 0, ErrTruncated, "overflow chain ends with %d of %d payload bytes missing", remaining, c.PayloadSize)
 		case next > count:
-			return out, chain, corrupt(from, 0, ErrOutOfRange, "overflow page %d beyond the %d pages available", next, count)
+			return out, chain, corrupt(from, 0, ErrPastEnd, "overflow page %d beyond the %d pages available", next, count)
 		case seen[next]:
 			return out, chain, corrupt(from, 0, ErrLoop, "overflow chain reaches page %d, which is already in use", next)
 		}

@@ -55,6 +55,11 @@ type WalkOptions struct {
 	// ChainsOnly follows overflow chains to list their pages without
 	// assembling payloads: entries then carry only the local payload.
 	ChainsOnly bool
+	// Skip, when set, is asked before a child page is entered; a page it
+	// refuses is left out of the walk as if the pointer were absent, with
+	// no error. A census uses it so that a page another tree owns is not
+	// walked twice. The root is never skipped.
+	Skip func(pgno uint32) bool
 }
 
 // Walk visits the b-tree rooted at root in key order, calling fn for each
@@ -122,11 +127,16 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 	case depth > MaxDepth:
 		w.fail(corrupt(parent, 0, ErrLoop, "tree deeper than %d levels at page %d", MaxDepth, pgno))
 		return nil
-	case pgno == 0 || pgno > w.r.src.PageCount():
-		w.fail(corrupt(parent, 0, ErrOutOfRange, "child page %d outside the %d pages available", pgno, w.r.src.PageCount()))
+	case pgno == 0:
+		w.fail(corrupt(parent, 0, ErrOutOfRange, "child page 0"))
+		return nil
+	case pgno > w.r.src.PageCount():
+		w.fail(corrupt(parent, 0, ErrPastEnd, "child page %d outside the %d pages available", pgno, w.r.src.PageCount()))
 		return nil
 	case w.seen[pgno]:
 		w.fail(corrupt(parent, 0, ErrLoop, "page %d reached twice", pgno))
+		return nil
+	case depth > 0 && w.opts.Skip != nil && w.opts.Skip(pgno):
 		return nil
 	}
 	w.seen[pgno] = true

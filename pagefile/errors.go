@@ -11,6 +11,10 @@ var (
 	ErrLoop = errors.New("loop")
 	// ErrOutOfRange reports a page number or offset beyond what the file holds.
 	ErrOutOfRange = errors.New("out of range")
+	// ErrPastEnd reports a page number beyond the last page of the file:
+	// a pointer into a part the file lacks (truncation), or garbage. It
+	// is an ErrOutOfRange too, so errors.Is(err, ErrOutOfRange) holds.
+	ErrPastEnd = fmt.Errorf("%w: past the end of the file", ErrOutOfRange)
 	// ErrTruncated reports data that ends before its declared length.
 	ErrTruncated = errors.New("truncated")
 	// ErrBadValue reports a field whose value is impossible.

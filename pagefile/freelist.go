@@ -25,13 +25,17 @@ func (f *File) Freelist() *Freelist {
 	for trunk := f.Header.FirstFreelistTrunk; trunk != 0; {
 		// Page 1 holds the header and sqlite_master: never a freelist page.
 		if trunk == 1 || trunk > count {
+			cause := ErrOutOfRange
+			if trunk > count {
+				cause = ErrPastEnd
+			}
 			// The first trunk is named by header offset 32; later ones
 			// by the first 4 bytes of the previous trunk.
 			where := int64(0)
 			if prev == 0 {
 				where = 32
 			}
-			fl.Problems = append(fl.Problems, Corrupt(prev, where, ErrOutOfRange, "freelist trunk %d outside pages 2..%d", trunk, count))
+			fl.Problems = append(fl.Problems, Corrupt(prev, where, cause, "freelist trunk %d outside pages 2..%d", trunk, count))
 			break
 		}
 		if seen[trunk] {
@@ -53,7 +57,9 @@ func (f *File) Freelist() *Freelist {
 		for i := 0; i < n; i++ {
 			leaf := binary.BigEndian.Uint32(buf[8+4*i:])
 			switch {
-			case leaf < 2 || leaf > count:
+			case leaf > count:
+				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrPastEnd, "freelist leaf %d outside pages 2..%d", leaf, count))
+			case leaf < 2:
 				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrOutOfRange, "freelist leaf %d outside pages 2..%d", leaf, count))
 			case seen[leaf]:
 				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrLoop, "freelist names page %d twice", leaf))
