@@ -136,3 +136,7 @@ func (c *Census) Counts() map[Class]int {
 	}
 	return out
 }
+
+// CRC is the CRC32C (Castagnoli) of a page image, the checksum the census
+// records for every page and the metadata backup for every leaf.
+func CRC(page []byte) uint32 { return crcOf(page) }

@@ -97,7 +97,9 @@ func (c *Census) walkNamedTrees(ctx context.Context, hint Hint) error {
 			continue
 		}
 		named[r.Pgno] = true
-		c.walk(c.addTree(&Tree{Type: r.Type, Name: r.Name, TblName: r.TblName, Root: r.Pgno, From: FromHint}), true)
+		// A hint may be stale: its root is no claim on the file, so a
+		// page found taken is not a conflict.
+		c.walk(c.addTree(&Tree{Type: r.Type, Name: r.Name, TblName: r.TblName, Root: r.Pgno, From: FromHint}), false)
 	}
 	return nil
 }

@@ -10,45 +10,47 @@ import (
 )
 
 // fillFromBackup reads, for every page the damaged file lost (zero-filled,
-// unreadable, or beyond its end), the backup's version of that page, and
-// places the rows of the leaves among them. A backup leaf belongs to the
-// table whose leaf has its CRC in the backup's own metadata (taken from
-// the same snapshot), else to the table its records fit. These rows rank
-// lowest: a row the damaged file still holds wins over the backup's.
-func (r *repairer) fillFromBackup(ctx context.Context, lost []uint32) error {
+// unknown, unreadable, or beyond its end), the backup's version of that
+// page, and places the rows of the table leaves among them. The backup's
+// own metadata, taken from the same snapshot, says exactly which tree
+// each of its pages belongs to: a page is used only when that metadata
+// lists it, byte for byte (CRC), as a leaf of a table the repair
+// recreates. An index's page is never a table's. These rows rank lowest:
+// a row the damaged file still holds wins over the backup's.
+func (r *repairer) fillFromBackup(ctx context.Context) error {
 	b := r.opts.Backup
 	if b == nil || b.Source == nil {
 		return nil
 	}
-	owner := crcOwners(b.Meta, r.plan)
-	usable := b.Source.PageSize()
-	if b.Meta != nil {
-		usable -= b.Meta.Header.ReservedBytes
+	if b.Source.PageSize() != r.f.Geometry.PageSize || b.Meta == nil {
+		r.reason(Reason{Code: ReasonBackup, Text: "the page-level backup is not of this database's geometry, or carries no metadata"})
+		return nil
 	}
-	if b.Source.PageSize() != r.f.Geometry.PageSize {
-		return nil // a backup of another geometry is not this database's
-	}
+	leaves := backupLeaves(b.Meta)
+	usable := b.Source.PageSize() - b.Meta.Header.ReservedBytes
 	rd := btree.NewReader(b.Source, usable, r.rd.Encoding())
-	buf := make([]byte, b.Source.PageSize())
-	for _, pgno := range lost {
-		if pgno > b.Source.PageCount() {
-			continue
+	o := origin{key: lostKey{tree: -1, backup: true}, table: true, rd: rd}
+	for _, pgno := range r.lostPages(b.Source.PageCount()) {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
+		// A page buffer of its own: rows queued for the writer keep
+		// pointing into it.
+		buf := make([]byte, b.Source.PageSize())
 		if err := b.Source.ReadPage(pgno, buf); err != nil || (b.Verify != nil && !b.Verify(pgno, buf)) {
 			continue
 		}
-		p, err := rd.Page(pgno)
-		if err != nil || (!p.Type.Leaf() && p.Type != btree.IndexInterior) {
+		name, listed := leaves[leafAt{pgno, master.PageCRC(buf)}]
+		t := r.plan.byName[name]
+		if !listed || t == nil || t.Virtual || !t.created {
 			continue
 		}
-		t := owner[master.PageCRC(p.Data)]
-		if t == nil {
-			t = r.fittingTable(p)
-		}
-		if t == nil || t.info.WithoutRowid == p.Type.Table() {
+		p, err := btree.ParsePage(pgno, buf, usable)
+		if err != nil || p.Type.Table() == t.info.WithoutRowid {
 			continue
 		}
-		placed := false
+		d := destination{t: t, rank: rankBackup}
+		o.root = pgno
 		for i := 0; i < p.CellCount; i++ {
 			c, err := p.Cell(i)
 			if err != nil {
@@ -56,48 +58,61 @@ func (r *repairer) fillFromBackup(ctx context.Context, lost []uint32) error {
 			}
 			payload, _, perr := rd.Payload(c)
 			e := &btree.Entry{Pgno: pgno, Cell: i, Rowid: c.Rowid, Payload: payload, PayloadErr: perr}
-			if err := r.placeFrom(ctx, rd, t, e, rankBackup); err != nil {
+			if err := r.place(ctx, o, e, d); err != nil {
 				return err
 			}
-			placed = true
 		}
-		if placed {
-			r.rep.Pages.FromBackup++
-		}
+		r.fromBackup[pgno] = true
+		r.rep.Pages.FromBackup++
 	}
 	return nil
 }
 
-// crcOwners maps the leaf CRCs of a metadata backup to the repair's tables.
-func crcOwners(m *master.Meta, p *plan) map[uint32]*table {
-	out := map[uint32]*table{}
-	if m == nil {
-		return out
-	}
+// leafAt is a leaf of a metadata backup: page number and CRC.
+type leafAt struct {
+	pgno, crc uint32
+}
+
+// backupLeaves maps every leaf the backup's metadata lists to its tree's
+// name (lower case).
+func backupLeaves(m *master.Meta) map[leafAt]string {
+	out := map[leafAt]string{}
 	for _, tr := range m.Trees {
-		t := p.byName[strings.ToLower(tr.Name)]
 		for _, l := range tr.Leaves {
-			out[l.CRC] = t
+			out[leafAt{l.Pgno, l.CRC}] = strings.ToLower(tr.Name)
 		}
 	}
 	return out
 }
 
-// fittingTable is the one table whose rows a page's records fit, or nil.
-func (r *repairer) fittingTable(p *btree.Page) *table {
-	var found *table
-	for _, t := range r.plan.tables {
-		if t.Virtual || t.info.Name == "" || t.info.WithoutRowid == p.Type.Table() {
-			continue
-		}
-		if r.belongs(t, p) {
-			if found != nil {
-				return nil // two fit: do not guess
-			}
-			found = t
+// lostPages lists the pages whose content the file lost: destroyed pages,
+// and pages beyond the end of a file shorter than the backup.
+func (r *repairer) lostPages(backupPages uint32) []uint32 {
+	var out []uint32
+	for i, p := range r.cen.Pages {
+		if p.Class.Lost() {
+			out = append(out, uint32(i+1))
 		}
 	}
-	return found
+	for pgno := uint32(len(r.cen.Pages)) + 1; pgno <= backupPages; pgno++ {
+		out = append(out, pgno)
+	}
+	return out
+}
+
+// zeroOverflow reports, when a backup is at hand, whether one of the
+// entry's overflow pages is all zeros: a destroyed page at the end of a
+// chain reads as valid data, so this is the only sign of it.
+func (r *repairer) zeroOverflow(e *btree.Entry) bool {
+	if r.opts.Backup == nil || len(e.Overflow) == 0 {
+		return false
+	}
+	for _, pg := range e.Overflow {
+		if r.cen.Page(pg).CRC == r.zeroCRC {
+			return true
+		}
+	}
+	return false
 }
 
 // completeFromBackup returns the whole payload of an entry whose overflow

@@ -7,22 +7,6 @@ import (
 	"sort"
 )
 
-// rank orders the sources of a row: when two copies of a row with the same
-// key are found, the higher rank is kept.
-type rank uint8
-
-const (
-	rankBackup rank = iota + 1 // a page-level backup's copy of a page the file lost
-	rankOrphan                 // an unreached page, placed by shape or pointer map
-	rankWalked                 // reached from the table's root
-	rankCRC                    // an orphan leaf whose CRC matches the metadata backup
-	rankWAL                    // a page image from a committed WAL frame
-)
-
-func (r rank) String() string {
-	return [...]string{"", "backup", "orphan", "walked", "crc-verified", "wal"}[r]
-}
-
 // keyset remembers, per key written, the rank of the copy written, so that
 // duplicates are resolved without holding rows in memory. Rowids arrive in
 // ascending order from a walk, so they are kept as runs of consecutive

@@ -3,15 +3,17 @@ package recover
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
 )
 
-// lostTable is a lost_and_found table: rows of one orphan b-tree that no
-// table claims, kept as they were stored (c0, c1, ... in record order, the
-// INTEGER PRIMARY KEY slot NULL as on disk) with where they were found:
-// root_guess (the top page of the orphan tree), page, cell, and id (the
-// rowid, for table b-trees). It grows a column when a wider record comes.
+// lostTable is a lost_and_found table: entries of one b-tree (an orphan
+// tree no table claims, or entries of a table's tree that are not its
+// rows) kept as they were stored (c0, c1, ... in record order, the INTEGER
+// PRIMARY KEY slot NULL as on disk) with where they were found: root_guess
+// (the top page of the tree), page, cell, id (the rowid, for table
+// b-trees) and reason. It grows a column when a wider record comes.
 type lostTable struct {
 	name  string
 	width int
@@ -19,17 +21,59 @@ type lostTable struct {
 	pages map[uint32]bool
 }
 
-// toLostAndFound writes an entry to the lost_and_found table of the b-tree
-// whose top page is root.
-func (r *repairer) toLostAndFound(ctx context.Context, root uint32, kind string, e *btree.Entry, vals []any) error {
-	lt := r.lost[root]
+// lostKey identifies the b-tree a lost_and_found table collects: a census
+// tree, or the page-level backup's pages.
+type lostKey struct {
+	tree   int // census tree index; -1 for the backup
+	backup bool
+}
+
+// lostName returns a lost_and_found table name no table of the plan and
+// no earlier lost_and_found table uses, whatever names the damaged file
+// uses.
+func (r *repairer) lostName() string {
+	for n := len(r.lostOrder) + 1; ; n++ {
+		name := fmt.Sprintf("lost_and_found_%d", n)
+		if !r.nameTaken(name) {
+			return name
+		}
+	}
+}
+
+// nameTaken reports whether name is taken in the output, case-insensitively.
+func (r *repairer) nameTaken(name string) bool {
+	key := strings.ToLower(name)
+	if r.plan.byName[key] != nil || r.plan.indexes[key] {
+		return true
+	}
+	for _, o := range r.plan.later {
+		if strings.ToLower(o.Name) == key {
+			return true
+		}
+	}
+	for _, lt := range r.lostOrder {
+		if strings.ToLower(lt.name) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// toLostAndFound keeps an entry in the lost_and_found table of the b-tree
+// it came from, with why it is there.
+func (r *repairer) toLostAndFound(ctx context.Context, key lostKey, root uint32, table bool, e *btree.Entry, vals []any, why string) error {
+	lt := r.lost[key]
 	if lt == nil {
-		lt = &lostTable{name: fmt.Sprintf("lost_and_found_%d", len(r.lost)+1), pages: map[uint32]bool{}}
+		kind := "index"
+		if table {
+			kind = "table"
+		}
+		lt = &lostTable{name: r.lostName(), pages: map[uint32]bool{}}
 		lt.rep = &LostAndFound{Table: lt.name, RootGuess: root, Kind: kind}
-		if err := r.out.trustedExec(ctx, fmt.Sprintf("CREATE TABLE %s(root_guess INTEGER, page INTEGER, cell INTEGER, id INTEGER)", lt.name)); err != nil {
+		if err := r.out.trustedExec(ctx, fmt.Sprintf("CREATE TABLE %s(root_guess INTEGER, page INTEGER, cell INTEGER, id INTEGER, reason TEXT)", lt.name)); err != nil {
 			return err
 		}
-		r.lost[root] = lt
+		r.lost[key] = lt
 		r.lostOrder = append(r.lostOrder, lt)
 	}
 	for lt.width < len(vals) {
@@ -41,12 +85,12 @@ func (r *repairer) toLostAndFound(ctx context.Context, root uint32, kind string,
 		}
 		lt.width++
 	}
-	cols := []string{"root_guess", "page", "cell", "id"}
+	cols := []string{"root_guess", "page", "cell", "id", "reason"}
 	var id any
-	if kind == "table" {
+	if table {
 		id = e.Rowid
 	}
-	args := []any{root, e.Pgno, e.Cell, id}
+	args := []any{root, e.Pgno, e.Cell, id, why}
 	for i, v := range vals {
 		cols, args = append(cols, fmt.Sprintf("c%d", i)), append(args, v)
 	}

@@ -2,196 +2,171 @@ package recover
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
-	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/census"
 )
 
-// loadTable walks t from its root and writes its rows. A leaf the walk
-// reaches that is not t's (the metadata backup lists it under another
-// table, or its records do not fit t: a page swapped or written to the
-// wrong place) is skipped and left unreached, so the orphan scan gives its
-// rows to their own table.
-func (r *repairer) loadTable(ctx context.Context, t *table) error {
-	if t.Virtual || t.Root == 0 || t.info.Name == "" {
+// loadNamed loads the rows of every tree sqlite_master or a metadata
+// backup names, in census order.
+func (r *repairer) loadNamed(ctx context.Context) error {
+	for _, ct := range r.cen.Trees {
+		if ct.From == census.FromOrphan {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d, ok := r.decideNamed(ct)
+		if !ok {
+			continue
+		}
+		if d.t != nil {
+			d.t.rep.WalkErrors += r.treeErrors(ct)
+		}
+		if err := r.loadTree(ctx, ct, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadOrphans decides and loads every orphan tree. It runs after the
+// named trees, so that shape decisions know which keys the tables hold.
+func (r *repairer) loadOrphans(ctx context.Context) error {
+	for _, ct := range r.cen.Trees {
+		if ct.From != census.FromOrphan {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.loadTree(ctx, ct, r.decideOrphan(ct)); err != nil {
+			return err
+		}
+		if lt := r.lost[lostKey{tree: ct.Index}]; lt != nil {
+			lt.rep.Pages = len(lt.pages)
+		}
+	}
+	return nil
+}
+
+// loadTree walks census tree ct, decides each leaf against d and places
+// its entries. Pages of a dropped index are only counted.
+func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination) error {
+	if ct.Walk == nil {
 		return nil
 	}
-	foreign := map[uint32]bool{}
+	r.progressPages(len(ct.Walk.Pages) + len(ct.Walk.Overflow))
+	if d.drop {
+		return nil
+	}
+	o := origin{key: lostKey{tree: ct.Index}, root: ct.Root, table: !ct.IndexTree, rd: r.rd}
+	pageDest := map[uint32]destination{}
+	wal := r.f.WAL
 	var werr error
-	res, err := r.rd.WalkTree(t.Root, btree.WalkOptions{
+	_, err := r.cen.Walk(ct.Index, btree.WalkOptions{
 		OnPage: func(p *btree.Page) {
-			if p.Type.Leaf() && !r.belongs(t, p) {
-				foreign[p.Pgno] = true
+			pd := d
+			if p.Type.Leaf() {
+				pd = r.decidePage(p, d)
 			}
+			if pd.rank == rankWalked && wal != nil && wal.Has(p.Pgno) {
+				pd.rank = rankWAL
+			}
+			pageDest[p.Pgno] = pd
 		},
 		OnEntry: func(e *btree.Entry) error {
-			if foreign[e.Pgno] {
-				return nil
-			}
-			rk := rankWalked
-			if r.inWAL(e.Pgno) {
-				rk = rankWAL
-			}
-			werr = r.place(ctx, t, e, rk)
+			werr = r.place(ctx, o, e, pageDest[e.Pgno])
 			return werr
 		},
 	})
 	if err != nil {
 		return err
 	}
-	for i, v := range res.Pages {
-		if foreign[v.Pgno] {
-			res.Pages[i].Pgno = 0 // not t's: leave it to the orphan scan
-			r.noteDamage([]error{fmt.Errorf("page %d, reached from %s's root, holds rows of another table", v.Pgno, t.Name)})
-		}
-	}
-	r.markWalk(res)
-	t.rep.WalkErrors = len(res.Errors)
-	t.damaged = len(res.Errors) > 0
-	r.noteDamage(res.Errors)
 	return werr
 }
 
-// place decodes one entry of t's b-tree and writes it to t, or, when it
-// cannot be a row of t, to the lost_and_found table of its tree. Only
-// output errors are returned: a bad row is counted, not fatal.
-func (r *repairer) place(ctx context.Context, t *table, e *btree.Entry, rk rank) error {
-	return r.placeFrom(ctx, r.rd, t, e, rk)
+// treeErrors notes the damage a tree's walk met and returns its count.
+func (r *repairer) treeErrors(ct *census.Tree) int {
+	var errs []error
+	if ct.Err != nil {
+		errs = append(errs, ct.Err)
+	}
+	if ct.Walk != nil {
+		errs = append(errs, ct.Walk.Errors...)
+	}
+	r.noteDamage(errs)
+	return len(errs)
 }
 
-// placeFrom is place for an entry read through rd (the damaged file's
-// reader, or a backup's).
-func (r *repairer) placeFrom(ctx context.Context, rd *btree.Reader, t *table, e *btree.Entry, rk rank) error {
-	if rk != rankBackup && (e.PayloadErr != nil || r.zeroOverflow(e)) {
-		if whole, ok := r.completeFromBackup(e); ok {
-			completed := *e
-			completed.Payload, completed.PayloadErr = whole, nil
-			e = &completed
-			t.rep.CompletedFromBackup++
+// noteDamage keeps the first problems met for the report.
+func (r *repairer) noteDamage(errs []error) {
+	r.rep.DamageCount += len(errs)
+	for _, e := range errs {
+		if len(r.rep.Damage) < maxListed {
+			r.rep.Damage = append(r.rep.Damage, e.Error())
 		}
 	}
-	vals, derr := rd.Record(e.Payload)
-	truncated := e.PayloadErr != nil || errors.Is(derr, btree.ErrTruncated)
-	if derr != nil && !truncated {
-		return r.toLostAndFound(ctx, t.Root, "table", e, vals)
-	}
-	key := ""
-	if t.info.WithoutRowid {
-		n := primaryKeyWidth(&t.info)
-		if len(vals) < n {
-			return r.toLostAndFound(ctx, t.Root, "index", e, vals)
-		}
-		key = encodeKey(vals[:n])
-	}
-	sh := t.shapeFor(len(vals))
-	if !sh.ok || !aliasSlotNull(&t.info, vals) {
-		return r.toLostAndFound(ctx, t.Root, kindOf(t), e, vals)
-	}
-	cols, args := sh.cols, sh.values(e.Rowid, vals)
-	write, replace := t.keys.offer(e.Rowid, key, t.info.WithoutRowid, rk)
-	if !write {
-		t.rep.Duplicates++
-		return nil
-	}
-	from := &t.rep.FromOrphans
-	switch rk {
-	case rankWalked, rankWAL:
-		from = &t.rep.FromWalk
-	case rankCRC:
-		from = &t.rep.FromCRC
-	case rankBackup:
-		from = &t.rep.FromBackup
-	}
-	written := &t.rep.RowsWritten
-	if replace {
-		written = &t.rep.Duplicates
-	}
-	*from++
-	*written++
-	entry := *e // the walk reuses nothing, but the entry itself is the callback's
-	reject := func() error {
-		*from--
-		*written--
-		t.rep.Rejected++
-		return r.toLostAndFound(ctx, t.Root, kindOf(t), &entry, vals)
-	}
-	if err := r.out.insert(ctx, t.Name, cols, args, replace, reject); err != nil {
-		return err
-	}
-	if truncated {
-		t.rep.Truncated++
-		if len(t.rep.TruncatedKeys) < maxListed {
-			t.rep.TruncatedKeys = append(t.rep.TruncatedKeys, e.Rowid)
-		}
-	}
-	return nil
 }
 
-func kindOf(t *table) string {
-	if t.info.WithoutRowid {
-		return "index"
-	}
-	return "table"
-}
-
-// maxListed bounds the lists a report carries.
-const maxListed = 20
-
-// aliasSlotNull reports whether the record holds NULL where the INTEGER
-// PRIMARY KEY sits, as every record of a table with one does.
-func aliasSlotNull(t *master.Table, vals []any) bool {
-	if t.RowidAlias < 0 {
-		return true
-	}
-	for i, ci := range t.RecordOrder {
-		if ci == t.RowidAlias {
-			return i >= len(vals) || vals[i] == nil
-		}
-	}
-	return true
-}
-
-// belongs decides whether a leaf reached from t's root holds t's rows. A
-// page byte-identical (same CRC32C) to a leaf the metadata backup lists is
-// that leaf's table's, wherever it now sits. Otherwise the records must
-// fit t (see compatible): a page where fewer than half do is another
-// table's.
-func (r *repairer) belongs(t *table, p *btree.Page) bool {
-	if owner, ok := r.crcOwner[master.PageCRC(p.Data)]; ok && owner != nil {
-		return owner == t
-	}
-	fit, total := 0, 0
-	for i := 0; i < p.CellCount; i++ {
-		c, err := p.Cell(i)
-		if err != nil {
+// readSequences reads the damaged file's sqlite_sequence rows; the larger
+// of them and the metadata backups' counters wins.
+func (r *repairer) readSequences() {
+	for _, ct := range r.cen.Trees {
+		if ct.From == census.FromOrphan || !strings.EqualFold(ct.Name, "sqlite_sequence") || ct.Walk == nil {
 			continue
 		}
-		types, _, err := btree.RecordHeader(c.Local)
-		if err != nil {
-			continue
-		}
-		total++
-		if ok, _ := compatible(&t.info, types); ok {
-			fit++
-		}
+		_, _ = r.cen.Walk(ct.Index, btree.WalkOptions{OnEntry: func(e *btree.Entry) error {
+			vals, err := r.rd.Record(e.Payload)
+			if err == nil && len(vals) >= 2 {
+				name, _ := vals[0].(string)
+				seq, _ := vals[1].(int64)
+				if name != "" && seq > r.plan.seqs[name] {
+					r.plan.seqs[name] = seq
+				}
+			}
+			return nil
+		}})
 	}
-	return total == 0 || 2*fit >= total
 }
 
-// zeroOverflow reports, when a backup is at hand, whether one of the
-// entry's overflow pages is all zeros: a destroyed page at the end of a
-// chain reads as valid data, so this is the only sign of it.
-func (r *repairer) zeroOverflow(e *btree.Entry) bool {
-	if r.opts.Backup == nil || len(e.Overflow) == 0 {
-		return false
-	}
-	buf := make([]byte, r.f.Geometry.PageSize)
-	for _, pg := range e.Overflow {
-		if r.f.ReadPage(pg, buf) == nil && allZero(buf) {
-			return true
+// markIncomplete sets incomplete on every table known to have lost pages,
+// so that orphans may be given to it by shape: its tree was not found,
+// its walk met damage, or pages its tree pointed at are destroyed.
+func (r *repairer) markIncomplete() {
+	found := map[*table]bool{}
+	for _, ct := range r.cen.Trees {
+		if ct.From == census.FromOrphan {
+			continue
+		}
+		t := r.plan.byName[strings.ToLower(ct.Name)]
+		if t == nil || ct.Walk == nil {
+			continue
+		}
+		found[t] = true
+		if len(ct.Walk.Errors) > 0 {
+			t.incomplete = true
 		}
 	}
-	return false
+	for _, p := range r.cen.Pages {
+		if p.Class.Lost() && p.Tree >= 0 {
+			if t := r.plan.byName[strings.ToLower(r.cen.Trees[p.Tree].Name)]; t != nil {
+				t.incomplete = true
+			}
+		}
+	}
+	for _, t := range r.plan.tables {
+		if !t.Virtual && !found[t] {
+			t.incomplete = true
+		}
+	}
+}
+
+func (r *repairer) progressPages(n int) {
+	r.walked += n
+	if r.opts.Progress != nil {
+		r.opts.Progress(PhaseRows, r.walked, len(r.cen.Pages))
+	}
 }

@@ -19,15 +19,24 @@ type Options struct {
 	WALPath string
 	// NoWAL ignores any WAL.
 	NoWAL bool
-	// Progress, when set, is called as pages are processed: phase is
-	// "walk" (tables walked from their roots) or "scan" (every page
-	// looked at for orphans), done and total count pages.
+	// Progress, when set, is called as the repair goes through its
+	// phases (the Phase constants); done and total count the phase's
+	// units, and total is 0 when the phase cannot tell.
 	Progress func(phase string, done, total int)
 	// Backup, when set, is a page-level backup of the same database:
 	// rows on pages the damaged file lost are read from the backup's
 	// version of those pages.
 	Backup *BackupPages
 }
+
+// The phases of a repair, as Options.Progress names them.
+const (
+	PhaseSurvey  = "survey"  // every page read and classified; pages
+	PhaseRows    = "rows"    // b-trees walked, rows written; pages
+	PhaseBackup  = "backup"  // lost pages read from a page-level backup; pages
+	PhaseIndexes = "indexes" // indexes, views and triggers created; objects
+	PhaseCheck   = "check"   // PRAGMA integrity_check of the output; no count
+)
 
 // BackupPages is what a repair needs of a page-level backup (see package
 // backup, whose Open provides all three).

@@ -2,6 +2,7 @@ package recover
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
@@ -23,20 +24,29 @@ type object struct {
 	Root                uint32
 	From                string
 	Virtual             bool // CREATE VIRTUAL TABLE: no b-tree of its own
+	meta                *metaEvidence
 }
 
 // table is a table whose rows the repair recovers.
 type table struct {
 	object
 	info master.Table
-	tree *master.Tree // its pages in the metadata backup, if any
+	// trees are its page lists in the usable metadata backups, newest
+	// first (empty when none lists it).
+	trees []*master.Tree
 	// shadow marks a table a virtual table creates by itself (FTS
 	// shadow tables): its rows are loaded, its CREATE is not run.
-	shadow  bool
-	damaged bool // its walk met damage, so orphans may be its
-	shapes  map[int]*rowShape
-	keys    *keyset
-	rep     *TableReport
+	shadow bool
+	// created is false when SQLite refused to create it in the output:
+	// no row can go there.
+	created bool
+	// incomplete is set when the table is known to have lost pages (its
+	// walk met damage, its root is gone, pages it owned are destroyed):
+	// orphans may then be its.
+	incomplete bool
+	shapes     map[int]*rowShape
+	keys       *keyset
+	rep        *TableReport
 }
 
 // plan is what the repair knows of the schema.
@@ -44,8 +54,8 @@ type plan struct {
 	tables  []*table
 	byName  map[string]*table
 	byRoot  map[uint32]*table
-	later   []object // indexes, views, triggers: created after the rows
-	indexes []uint32 // roots of index b-trees (not WITHOUT ROWID tables)
+	later   []object        // indexes, views, triggers: created after the rows
+	indexes map[string]bool // names (lower case) of index b-trees, WITHOUT ROWID tables excluded
 	seqs    map[string]int64
 	// internalSequence is the root of sqlite_sequence in the damaged
 	// file, whose rows are read to restore AUTOINCREMENT counters.
@@ -55,20 +65,21 @@ type plan struct {
 	rejected []string
 }
 
-// candidateRow is one sqlite_master row as either source gives it.
+// candidateRow is one sqlite_master row as one source gives it.
 type candidateRow struct {
 	Type, Name, TblName, SQL string
 	Root                     uint32
 	From                     string
+	meta                     *metaEvidence
 }
 
-// buildPlan merges the file's sqlite_master rows with the metadata
-// backup's. For an object the backup knows, the backup's row is tried
-// first (page 1 may be stale, torn or garbled); the file's row is the
-// fallback when the backup's SQL is refused, and the only source for
-// objects created after the backup was taken.
-func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, meta *master.Meta) (*plan, error) {
-	p := &plan{byName: map[string]*table{}, byRoot: map[uint32]*table{}, seqs: map[string]int64{}}
+// buildPlan decides every schema object from the best evidence for it: the
+// file's own sqlite_master row when SQLite accepts it, else the newest
+// usable metadata backup that has the object (metas come newest first).
+// A metadata backup thus fills only what the file lost, and never
+// overrides an intact row.
+func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, metas []*metaEvidence) (*plan, error) {
+	p := &plan{byName: map[string]*table{}, byRoot: map[uint32]*table{}, seqs: map[string]int64{}, indexes: map[string]bool{}}
 	var order []string
 	alts := map[string][]candidateRow{}
 	add := func(c candidateRow) {
@@ -78,19 +89,22 @@ func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, met
 		}
 		alts[key] = append(alts[key], c)
 	}
-	if meta != nil {
-		for _, r := range meta.Schema {
-			add(candidateRow{r.Type, r.Name, r.TblName, r.SQL, r.RootPage, SchemaFromMeta})
-		}
-		for _, s := range meta.Sequences {
-			p.seqs[s.Name] = s.Seq
-		}
-	}
 	for _, r := range fileRows {
 		if r.Name == "" || r.RootPage < 0 || r.RootPage > 1<<32-2 {
 			continue
 		}
-		add(candidateRow{r.Type, r.Name, r.TblName, r.SQL, uint32(r.RootPage), SchemaFromFile})
+		add(candidateRow{r.Type, r.Name, r.TblName, r.SQL, uint32(r.RootPage), SchemaFromFile, nil})
+	}
+	for i := len(metas) - 1; i >= 0; i-- {
+		// Oldest first, so that newer backups' values win below.
+		for _, s := range metas[i].m.Sequences {
+			p.seqs[s.Name] = max(p.seqs[s.Name], s.Seq)
+		}
+	}
+	for _, e := range metas {
+		for _, r := range e.m.Schema {
+			add(candidateRow{r.Type, r.Name, r.TblName, r.SQL, r.RootPage, SchemaFromMeta, e})
+		}
 	}
 
 	// Tables first, in original order (a virtual table before the shadow
@@ -98,14 +112,13 @@ func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, met
 	for pass := 0; pass < 2; pass++ {
 		for _, key := range order {
 			cands := alts[key]
-			isTable := cands[0].Type == "table"
-			if (pass == 0) != isTable {
+			if (pass == 0) != (cands[0].Type == "table") {
 				continue
 			}
 			p.accept(ctx, sb, cands)
 		}
 	}
-	return p, p.describe(ctx, sb, meta)
+	return p, p.describe(ctx, sb, metas)
 }
 
 // accept takes the first candidate SQLite accepts for one object.
@@ -118,8 +131,8 @@ func (p *plan) accept(ctx context.Context, sb *sandbox, cands []candidateRow) {
 		if c0.Type == "table" && strings.EqualFold(c0.Name, "sqlite_sequence") {
 			p.internalSequence = c0.Root
 		}
-		if c0.Type == "index" && c0.Root > 0 {
-			p.indexes = append(p.indexes, c0.Root)
+		if c0.Type == "index" {
+			p.indexes[strings.ToLower(c0.Name)] = true
 		}
 		return
 	}
@@ -127,8 +140,7 @@ func (p *plan) accept(ctx context.Context, sb *sandbox, cands []candidateRow) {
 	for _, c := range cands {
 		if c.Type == "table" && sb.exists(ctx, c.Name) {
 			// Created already by a virtual table accepted before it.
-			t := &table{object: object{Type: c.Type, Name: c.Name, TblName: c.TblName, Root: c.Root, From: c.From}, shadow: true}
-			p.addTable(t)
+			p.addTable(&table{object: object{Type: c.Type, Name: c.Name, TblName: c.TblName, Root: c.Root, From: c.From, meta: c.meta}, shadow: true})
 			return
 		}
 		stored, err := sb.accept(ctx, c.Type, c.Name, c.SQL)
@@ -136,20 +148,24 @@ func (p *plan) accept(ctx context.Context, sb *sandbox, cands []candidateRow) {
 			reasons = append(reasons, c.From+": "+err.Error())
 			continue
 		}
-		o := object{Type: c.Type, Name: c.Name, TblName: c.TblName, SQL: stored, Root: c.Root, From: c.From}
+		o := object{Type: c.Type, Name: c.Name, TblName: c.TblName, SQL: stored, Root: c.Root, From: c.From, meta: c.meta}
+		if c.meta != nil {
+			c.meta.rep.Objects++
+		}
 		switch c.Type {
 		case "table":
 			o.Virtual = strings.HasPrefix(strings.ToUpper(stored), "CREATE VIRTUAL")
 			p.addTable(&table{object: o})
 		case "index":
-			if c.Root > 0 {
-				p.indexes = append(p.indexes, c.Root)
-			}
+			p.indexes[strings.ToLower(c.Name)] = true
 			p.later = append(p.later, o)
 		default:
 			p.later = append(p.later, o)
 		}
 		return
+	}
+	if c0.Type == "index" {
+		p.indexes[strings.ToLower(c0.Name)] = true // still an index b-tree, whatever its SQL
 	}
 	p.rejected = append(p.rejected, reasons...)
 }
@@ -166,8 +182,8 @@ func (p *plan) addTable(t *table) {
 
 // describe asks SQLite, in the sandbox where every accepted table now
 // exists, how each table stores its rows, and attaches the metadata
-// backup's page lists.
-func (p *plan) describe(ctx context.Context, sb *sandbox, meta *master.Meta) error {
+// backups' page lists.
+func (p *plan) describe(ctx context.Context, sb *sandbox, metas []*metaEvidence) error {
 	if len(p.tables) == 0 {
 		return nil // no schema survived: every row goes to lost_and_found
 	}
@@ -179,15 +195,22 @@ func (p *plan) describe(ctx context.Context, sb *sandbox, meta *master.Meta) err
 	for _, t := range tables {
 		byName[strings.ToLower(t.Name)] = t
 	}
-	trees := map[string]*master.Tree{}
-	if meta != nil {
-		for i := range meta.Trees {
-			trees[strings.ToLower(meta.Trees[i].Name)] = &meta.Trees[i]
-		}
-	}
 	for _, t := range p.tables {
-		t.info = byName[strings.ToLower(t.Name)]
-		t.tree = trees[strings.ToLower(t.Name)]
+		key := strings.ToLower(t.Name)
+		t.info = byName[key]
+		for _, e := range metas {
+			if tr := e.trees[key]; tr != nil {
+				t.trees = append(t.trees, tr)
+			}
+		}
 	}
 	return nil
 }
+
+// extendable reports whether records wider than t may add columns to it:
+// only when its schema came from a metadata backup, which can predate an
+// ALTER TABLE ADD COLUMN. A table the file itself describes is exact.
+func (t *table) extendable() bool { return t.From == SchemaFromMeta && !t.info.WithoutRowid && !t.info.Strict }
+
+// String names the table for messages.
+func (t *table) String() string { return fmt.Sprintf("%q", t.Name) }

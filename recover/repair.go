@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/census"
 	"github.com/dbrescue/dbrescue/internal/fsutil"
-	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -19,23 +19,23 @@ var ErrOutputExists = errors.New("recover: output exists (use Force to replace i
 
 // repairer holds one repair's state.
 type repairer struct {
-	opts      Options
-	f         *pagefile.File
-	rd        *btree.Reader
-	meta      *master.Meta
-	plan      *plan
-	out       *output
-	reached   []bool // by page number: reached by a walk
-	lost      map[uint32]*lostTable
+	opts  Options
+	f     *pagefile.File
+	geo   census.Geometry
+	rd    *btree.Reader
+	cen   *census.Census
+	metas []*metaEvidence // usable metadata backups, newest first
+	ev    *evidence
+	plan  *plan
+	out   *output
+	rep   *Report
+
+	lost      map[lostKey]*lostTable
 	lostOrder []*lostTable
-	rep       *Report
-	// indexDamaged is set when an index walk met damage: orphaned index
-	// pages are then expected, and not kept.
-	indexDamaged bool
-	walked       int // pages marked reached, for progress
-	// crcOwner maps the CRC32C of every leaf the metadata backup lists to
-	// its table (nil for an index leaf, or when two tables share a CRC).
-	crcOwner map[uint32]*table
+	// fromBackup marks lost pages whose rows a page-level backup gave.
+	fromBackup map[uint32]bool
+	zeroCRC    uint32 // the CRC of an all-zero page
+	walked     int    // pages walked, for progress
 }
 
 // Repair salvages the database at input into a new database at
@@ -50,9 +50,10 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	if err := checkOutput(input, opts); err != nil {
 		return nil, err
 	}
-	r := &repairer{opts: opts, lost: map[uint32]*lostTable{}, rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
-	r.loadMeta()
-	if err := r.open(input); err != nil {
+	r := &repairer{opts: opts, lost: map[lostKey]*lostTable{}, fromBackup: map[uint32]bool{},
+		rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
+	r.loadMetas()
+	if err := r.open(ctx, input); err != nil {
 		return nil, err
 	}
 	defer r.f.Close()
@@ -85,59 +86,56 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	return r.rep, nil
 }
 
-// run does the repair into the temporary output file.
+// run does the repair into the temporary output file: plan the schema,
+// create the tables, load the rows of every named tree, then of every
+// orphan tree, then of lost pages from a backup; create indexes, views
+// and triggers; restore counters; check; account.
 func (r *repairer) run(ctx context.Context, tmp string) error {
 	sb, err := newSandbox(ctx)
 	if err != nil {
 		return err
 	}
 	defer sb.close()
-	var fileRows []btree.SchemaRow
-	if rows, res, err := r.rd.ReadSchema(); err == nil {
-		fileRows = rows
-		r.markWalk(res)
-		r.noteDamage(res.Errors)
-	}
-	if r.plan, err = buildPlan(ctx, sb, fileRows, r.meta); err != nil {
+	if r.plan, err = buildPlan(ctx, sb, r.cen.Schema, r.metas); err != nil {
 		return err
 	}
 	r.rep.RejectedSQL = r.plan.rejected
 
 	av := uint32(0)
-	if r.meta != nil {
-		av = r.meta.Header.AutoVacuum
-	} else if r.f.Header.LargestRootPage != 0 {
-		av = 1 + min(r.f.Header.IncrementalVacuum, 1)
+	if h := r.f.Header; h != nil && h.Magic == pagefile.Magic && h.Valid() {
+		if h.LargestRootPage != 0 {
+			av = 1 + min(h.IncrementalVacuum, 1)
+		}
+	} else if len(r.metas) > 0 {
+		av = r.metas[0].m.Header.AutoVacuum
 	}
-	if r.out, err = openOutput(ctx, tmp, r.f.Geometry.PageSize, r.rd.Encoding(), av); err != nil {
+	if r.out, err = openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, av); err != nil {
 		return err
 	}
 	defer r.out.close()
 	for _, t := range r.plan.tables {
+		t.created = t.shadow
 		if t.shadow {
 			continue
 		}
 		if err := r.out.create(ctx, t.SQL); err != nil {
 			r.rep.RejectedSQL = append(r.rep.RejectedSQL, fmt.Sprintf("table %q: %v", t.Name, err))
-			t.info.Name = "" // no rows can go there
+			continue
 		}
+		t.created = true
 	}
-	r.indexMetaLeaves()
-	for _, t := range r.plan.tables {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := r.loadTable(ctx, t); err != nil {
-			return err
-		}
-	}
-	r.walkIndexes()
-	r.readSequences()
-	lost, err := r.scanOrphans(ctx)
-	if err != nil {
+	r.gatherEvidence()
+	if err := r.loadNamed(ctx); err != nil {
 		return err
 	}
-	if err := r.fillFromBackup(ctx, lost); err != nil {
+	r.readSequences()
+	r.markIncomplete()
+	if err := r.loadOrphans(ctx); err != nil {
+		return err
+	}
+	r.phase(PhaseRows, len(r.cen.Pages), len(r.cen.Pages))
+	r.phase(PhaseBackup, 0, 0)
+	if err := r.fillFromBackup(ctx); err != nil {
 		return err
 	}
 	if err := r.out.commit(); err != nil {
@@ -145,146 +143,17 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	}
 	r.createLater(ctx)
 	r.restoreCounters(ctx)
+	r.phase(PhaseCheck, 0, 0)
 	r.rep.Integrity = integrityCheck(ctx, r.out)
 	r.summarise()
 	return nil
 }
 
-// loadMeta reads the first metadata backup that verifies.
-func (r *repairer) loadMeta() {
-	for _, p := range r.opts.MetaPaths {
-		m, used, err := master.ReadLatest(p)
-		if err != nil {
-			r.rep.MetaErrors = append(r.rep.MetaErrors, err.Error())
-			continue
-		}
-		r.meta, r.rep.Meta = m, used
-		return
-	}
-	if b := r.opts.Backup; b != nil && b.Meta != nil {
-		// The page-level backup carries the metadata of its snapshot.
-		r.meta, r.rep.Meta = b.Meta, "(stored with the page-level backup)"
-	}
-}
-
-// open opens the input read-only with the chosen geometry and its WAL.
-func (r *repairer) open(input string) error {
-	fh, err := os.Open(input)
-	if err != nil {
-		return err
-	}
-	st, err := fh.Stat()
-	if err != nil {
-		fh.Close()
-		return err
-	}
-	var hdr *pagefile.Header
-	if st.Size() >= pagefile.HeaderSize {
-		hdr, _ = pagefile.ReadHeader(fh)
-	}
-	g, from, err := chooseGeometry(fh, st.Size(), hdr, r.meta)
-	fh.Close()
-	if err != nil {
-		return fmt.Errorf("recover: cannot tell the page size of %s: %w", input, err)
-	}
-	r.f, err = pagefile.Open(input, pagefile.Options{Geometry: &g, WALPath: r.opts.WALPath, NoWAL: r.opts.NoWAL})
-	if err != nil {
-		return err
-	}
-	enc, encFrom := chooseEncoding(r.f, r.meta)
-	r.rd = btree.NewReader(r.f, r.f.Usable(), enc)
-	r.reached = make([]bool, r.f.PageCount()+1)
-	geo := &r.rep.Geometry
-	geo.PageSize, geo.Reserved, geo.From = g.PageSize, g.Reserved, from
-	geo.Encoding, geo.EncFrom = pagefile.EncodingName(enc), encFrom
-	if w := r.f.WAL; w != nil {
-		r.rep.WAL.Present, r.rep.WAL.CommittedFrames = true, w.Committed
-		r.rep.WAL.UncommittedFrames = len(w.Frames) - w.Committed
-		if w.Stop != nil {
-			r.rep.WAL.Stop = w.Stop.Error()
-		}
-	}
-	if err := r.f.WALError(); err != nil {
-		r.rep.WAL.Present, r.rep.WAL.Error = true, err.Error()
-	}
-	return nil
-}
-
-func (r *repairer) inWAL(pgno uint32) bool { return r.f.WAL != nil && r.f.WAL.Has(pgno) }
-
-// markWalk records the pages a walk reached.
-func (r *repairer) markWalk(res *btree.WalkResult) {
-	if res == nil {
-		return
-	}
-	for _, v := range res.Pages {
-		r.mark(v.Pgno)
-	}
-	for _, p := range res.Overflow {
-		r.mark(p)
-	}
-}
-
-func (r *repairer) mark(pgno uint32) {
-	if int(pgno) < len(r.reached) && !r.reached[pgno] {
-		r.reached[pgno] = true
-		r.walked++
-		if r.walked%progressEvery == 0 {
-			r.progress("walk", r.walked, len(r.reached)-1)
-		}
-	}
-}
-
-// progressEvery is how many pages pass between progress reports.
-const progressEvery = 1024
-
-func (r *repairer) progress(phase string, done, total int) {
+// phase reports progress in a phase counted in units other than pages.
+func (r *repairer) phase(name string, done, total int) {
 	if r.opts.Progress != nil {
-		r.opts.Progress(phase, done, total)
+		r.opts.Progress(name, done, total)
 	}
-}
-
-// noteDamage keeps the first problems met for the report.
-func (r *repairer) noteDamage(errs []error) {
-	r.rep.DamageCount += len(errs)
-	for _, e := range errs {
-		if len(r.rep.Damage) < maxListed {
-			r.rep.Damage = append(r.rep.Damage, e.Error())
-		}
-	}
-}
-
-// walkIndexes walks index b-trees only to know their pages (indexes are
-// rebuilt from the rows, not copied).
-func (r *repairer) walkIndexes() {
-	for _, root := range r.plan.indexes {
-		if int(root) < len(r.reached) && !r.reached[root] {
-			res, _ := r.rd.WalkTree(root, btree.WalkOptions{ChainsOnly: true})
-			r.markWalk(res)
-			r.indexDamaged = r.indexDamaged || len(res.Errors) > 0
-		}
-	}
-}
-
-// readSequences reads the damaged file's sqlite_sequence rows; the larger
-// of them and the metadata backup's counter wins.
-func (r *repairer) readSequences() {
-	root := r.plan.internalSequence
-	if root == 0 {
-		return
-	}
-	res, _ := r.rd.Walk(root, func(e *btree.Entry) error {
-		vals, err := r.rd.Record(e.Payload)
-		if err == nil && len(vals) >= 2 {
-			name, _ := vals[0].(string)
-			seq, _ := vals[1].(int64)
-			if name != "" && seq > r.plan.seqs[name] {
-				r.plan.seqs[name] = seq
-			}
-		}
-		return nil
-	})
-	r.markWalk(res)
 }
 
 func checkOutput(input string, opts Options) error {

@@ -13,10 +13,13 @@ type Report struct {
 		Encoding string `json:"encoding"`
 		EncFrom  string `json:"encoding_from"`
 	} `json:"geometry"`
-	Meta       string   `json:"meta,omitempty"` // the metadata backup used
+	Meta       string   `json:"meta,omitempty"` // the newest metadata backup used
 	Backup     bool     `json:"backup"`         // a page-level backup filled lost pages
 	MetaErrors []string `json:"meta_errors,omitempty"`
-	WAL        struct {
+	// Metas says, for every metadata backup given (and the one stored
+	// with a page-level backup), whether it matched the file and was used.
+	Metas []MetaReport `json:"metas,omitempty"`
+	WAL   struct {
 		Present           bool `json:"present"`
 		CommittedFrames   int  `json:"committed_frames"`
 		UncommittedFrames int  `json:"uncommitted_frames"` // verified frames after the last commit: ignored
@@ -25,6 +28,10 @@ type Report struct {
 		// reset this is normal; frames past it are not used.
 		Stop  string `json:"stop,omitempty"`
 		Error string `json:"error,omitempty"`
+		// LostCommits counts commit frames of the WAL's current
+		// generation after the point where reading stopped: committed
+		// transactions that could not be used.
+		LostCommits int `json:"lost_commits,omitempty"`
 	} `json:"wal"`
 	Pages        PageReport     `json:"pages"`
 	Tables       []*TableReport `json:"tables"`
@@ -36,17 +43,89 @@ type Report struct {
 	// Damage lists the first problems met, as text.
 	Damage      []string `json:"damage,omitempty"`
 	DamageCount int      `json:"damage_count"`
-	Score       Score    `json:"score"`
-	Integrity   string   `json:"integrity_check"`
-	ElapsedMS   float64  `json:"elapsed_ms"`
-	MBPerSecond float64  `json:"mb_per_second"`
+	// Totals counts rows over every table.
+	Totals Totals `json:"totals"`
+	// Reasons lists why the status is not complete: every known loss and
+	// every source that could not be used. Empty when complete.
+	Reasons []Reason `json:"reasons,omitempty"`
+	// Warnings are facts worth knowing that lose nothing known.
+	Warnings []string `json:"warnings,omitempty"`
+	// Score is page-based and kept for scripts written against earlier
+	// releases; Totals and the per-table rows are the verdict.
+	Score       Score   `json:"score"`
+	Integrity   string  `json:"integrity_check"`
+	ElapsedMS   float64 `json:"elapsed_ms"`
+	MBPerSecond float64 `json:"mb_per_second"`
 }
 
 // Repair outcomes.
 const (
-	StatusComplete = "complete" // no loss was detected
-	StatusPartial  = "partial"  // rows were recovered, some were lost or are incomplete
+	StatusComplete = "complete" // every row found, no loss detected, every input usable
+	StatusPartial  = "partial"  // rows were recovered; Reasons says what was lost or unusable
 	StatusFailed   = "failed"   // nothing could be recovered
+)
+
+// MetaReport is how one metadata backup was judged.
+type MetaReport struct {
+	Path       string `json:"path"`
+	Used       string `json:"used,omitempty"` // the generation read: the path itself or its .prev
+	CapturedAt string `json:"captured_at,omitempty"`
+	Verdict    string `json:"verdict"` // MetaUsed or MetaRefused
+	Why        string `json:"why,omitempty"`
+	// LeavesSampled leaves of its page lists were compared with the file,
+	// LeavesInPlace of them still byte-identical where it listed them.
+	LeavesSampled int `json:"leaves_sampled"`
+	LeavesInPlace int `json:"leaves_in_place"`
+	// Objects counts the schema objects this backup supplied (the file's
+	// own sqlite_master rows win, and newer backups win over older).
+	Objects int `json:"objects"`
+}
+
+// Metadata backup verdicts.
+const (
+	MetaUsed    = "used"
+	MetaRefused = "refused"
+)
+
+// Totals counts rows over every table.
+type Totals struct {
+	Recovered      int `json:"recovered"`        // rows written into their tables
+	InLostAndFound int `json:"in_lost_and_found"` // rows kept, but not in their tables
+	KnownLost      int `json:"known_lost"`        // rows known to be lost, with how it is known per table
+	// PagesLostUnknownRows counts destroyed pages whose row count is not
+	// known (no metadata backup lists them).
+	PagesLostUnknownRows int `json:"pages_lost_unknown_rows"`
+	Truncated            int `json:"truncated"` // rows kept with part of a value missing
+	Damaged              int `json:"damaged"`   // rows kept whose overflow pages changed since the metadata backup
+}
+
+// Reason is one reason the status is partial.
+type Reason struct {
+	// Code is one of the Reason* constants.
+	Code  string `json:"code"`
+	Table string `json:"table,omitempty"`
+	Rows  int    `json:"rows,omitempty"`
+	Pages int    `json:"pages,omitempty"`
+	Text  string `json:"text"`
+}
+
+// Reason codes.
+const (
+	ReasonRowsLost       = "rows-lost"        // a table lost rows; Rows counts them (0: unknown)
+	ReasonRowsTruncated  = "rows-truncated"   // rows kept with a value cut short
+	ReasonRowsDamaged    = "rows-damaged"     // rows kept whose overflow pages do not match the metadata backup
+	ReasonRowsRejected   = "rows-rejected"    // rows SQLite refused (a constraint), kept in lost_and_found
+	ReasonRowsUnplaced   = "rows-unplaced"    // rows kept in lost_and_found, their table unknown
+	ReasonPagesLost      = "pages-lost"       // destroyed pages no table is known to own
+	ReasonPagesMissing   = "pages-missing"    // the file is shorter than the database
+	ReasonTreeDamage     = "tree-damage"      // a b-tree's structure is damaged (cells, loops, conflicts)
+	ReasonSchema         = "schema"           // a schema object could not be recreated
+	ReasonWAL            = "wal"              // the WAL exists but could not be (fully) used
+	ReasonJournal        = "journal"          // the rollback journal could not be (fully) used
+	ReasonMeta           = "meta"             // a metadata backup was unreadable or refused
+	ReasonBackup         = "backup"           // the page-level backup could not be used
+	ReasonIntegrity      = "integrity"        // the output failed PRAGMA integrity_check
+	ReasonNothingInTable = "table-not-found"  // a table's b-tree was not found at all
 )
 
 // PageReport classifies every page of the input.
@@ -58,7 +137,7 @@ type PageReport struct {
 	Ptrmap     uint32 `json:"ptrmap"`
 	Zero       uint32 `json:"zero"`       // all zero: content destroyed
 	Unreadable uint32 `json:"unreadable"` // neither b-tree page nor zero (garbage or stray overflow)
-	Missing    uint32 `json:"missing"`    // pages the metadata backup expects beyond the end of the file
+	Missing    uint32 `json:"missing"`    // pages the database should have beyond the end of the file
 	// FromBackup counts lost pages (zero, unreadable or missing) whose
 	// rows were read from a page-level backup instead.
 	FromBackup uint32 `json:"from_backup"`
@@ -66,13 +145,19 @@ type PageReport struct {
 
 // TableReport is one table's outcome.
 type TableReport struct {
-	Name        string `json:"name"`
+	Name string `json:"name"`
+	// SchemaFrom is where the CREATE statement came from: "file" (its
+	// sqlite_master row) or "meta" (a metadata backup).
 	SchemaFrom  string `json:"schema_from"`
 	RowsWritten int    `json:"rows_written"`
-	FromWalk    int    `json:"from_walk"`
-	FromOrphans int    `json:"from_orphans"`
-	FromCRC     int    `json:"from_crc_verified"`
-	FromBackup  int    `json:"from_backup"` // rows read from a page-level backup's copy of a lost page
+	// Rows by the evidence that put them in this table.
+	FromWalk     int `json:"from_walk"`       // reached from the table's root
+	FromOrphans  int `json:"from_orphans"`    // orphan pages placed by page lists, pointer map or shape
+	FromCRC      int `json:"from_crc_verified"` // pages byte-identical to a leaf the metadata backup lists
+	FromMetaList int `json:"from_meta_page_list"`
+	FromPtrmap   int `json:"from_pointer_map"`
+	FromShape    int `json:"from_record_shape"`
+	FromBackup   int `json:"from_backup"` // rows read from a page-level backup's copy of a lost page
 	// CompletedFromBackup counts rows whose broken overflow chain was
 	// completed from the backup's copy of the same row.
 	CompletedFromBackup int `json:"completed_from_backup"`
@@ -80,8 +165,27 @@ type TableReport struct {
 	// overflow chain broke.
 	Truncated     int     `json:"truncated"`
 	TruncatedKeys []int64 `json:"truncated_rowids,omitempty"`
-	Duplicates    int     `json:"duplicates_dropped"`
-	Rejected      int     `json:"rejected"` // rows SQLite refused (constraint), kept in lost_and_found
+	// Damaged rows were kept, but an overflow page of theirs differs from
+	// the metadata backup's although their leaf does not: a value is
+	// likely overwritten.
+	Damaged    int `json:"damaged"`
+	Duplicates int `json:"duplicates_dropped"` // older or lower-ranked copies of a row already written
+	Rejected   int `json:"rejected"`           // rows SQLite refused (constraint), kept in lost_and_found
+	// ToLostAndFound counts entries found in this table's b-tree that are
+	// not rows of it (they do not fit its columns), kept in lost_and_found.
+	ToLostAndFound int `json:"to_lost_and_found"`
+	// RowsKnownLost counts rows known to be lost, LostHow says how that
+	// is known; PagesLost lists (up to 20) destroyed pages of this table
+	// and PagesLostCount counts them; LossUnknown is set when pages were
+	// lost whose row count nothing records.
+	RowsKnownLost  int      `json:"rows_known_lost"`
+	LostHow        string   `json:"lost_how,omitempty"`
+	PagesLost      []uint32 `json:"pages_lost,omitempty"`
+	PagesLostCount int      `json:"pages_lost_count"`
+	LossUnknown    bool     `json:"loss_unknown"`
+	// AddedColumns lists columns added because records are wider than the
+	// schema the metadata backup recorded (a column added after it).
+	AddedColumns []string `json:"added_columns,omitempty"`
 	// LeavesExpected is the metadata backup's leaf count, LeavesFound
 	// how many of those leaves gave rows.
 	LeavesExpected int `json:"leaves_expected,omitempty"`
@@ -90,7 +194,8 @@ type TableReport struct {
 }
 
 // LostAndFound is one lost_and_found table: rows of one orphan b-tree that
-// no table could claim.
+// no table could claim, or entries of a table's b-tree that are not its
+// rows.
 type LostAndFound struct {
 	Table     string `json:"table"`
 	Rows      int    `json:"rows"`
@@ -100,7 +205,8 @@ type LostAndFound struct {
 }
 
 // Score is the share of pages that should have held rows whose rows were
-// recovered. Zero-filled, unreadable and missing pages count against it.
+// recovered: zero-filled, unreadable and missing pages count against it.
+// It counts pages, not rows; see Totals.
 type Score struct {
 	RowPagesRecovered uint32  `json:"row_pages_recovered"`
 	RowPagesLost      uint32  `json:"row_pages_lost"`

@@ -159,3 +159,17 @@ func compatible(t *master.Table, types []uint64) (ok bool, strong int) {
 	}
 	return true, strong
 }
+
+// aliasSlotNull reports whether the record holds NULL where the INTEGER
+// PRIMARY KEY sits, as every record of a table with one does.
+func aliasSlotNull(t *master.Table, vals []any) bool {
+	if t.RowidAlias < 0 {
+		return true
+	}
+	for i, ci := range t.RecordOrder {
+		if ci == t.RowidAlias {
+			return i >= len(vals) || vals[i] == nil
+		}
+	}
+	return true
+}

@@ -206,8 +206,8 @@ func queryStrings(t *testing.T, db *sql.DB, q string) []string {
 	return out
 }
 
-// TestRepairReportsProgress checks the progress callback sees both phases
-// and ends with every page scanned.
+// TestRepairReportsProgress checks the progress callback sees every phase,
+// in order, and that the page phases end with every page counted.
 func TestRepairReportsProgress(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -216,13 +216,24 @@ func TestRepairReportsProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := map[string][2]int{}
+	var order []string
 	_, err = recover.Repair(ctx, gen.Path, recover.Options{Output: filepath.Join(dir, "out.db"),
-		Progress: func(phase string, done, total int) { last[phase] = [2]int{done, total} }})
+		Progress: func(phase string, done, total int) {
+			if len(order) == 0 || order[len(order)-1] != phase {
+				order = append(order, phase)
+			}
+			last[phase] = [2]int{done, total}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	walk, scan := last["walk"], last["scan"]
-	if walk[0] == 0 || scan[0] == 0 || scan[0] > scan[1] || scan[1]-scan[0] >= 1024 {
-		t.Errorf("progress: walk %v, scan %v", walk, scan)
+	want := []string{recover.PhaseSurvey, recover.PhaseRows, recover.PhaseBackup, recover.PhaseIndexes, recover.PhaseCheck}
+	if diff := cmp.Diff(want, order); diff != "" {
+		t.Errorf("phases (-want +got):\n%s", diff)
+	}
+	for _, ph := range []string{recover.PhaseSurvey, recover.PhaseRows} {
+		if p := last[ph]; p[0] == 0 || p[0] != p[1] {
+			t.Errorf("phase %s ends at %d of %d", ph, p[0], p[1])
+		}
 	}
 }

@@ -1,0 +1,279 @@
+package recover
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/census"
+	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+// reason records why the status cannot be complete.
+func (r *repairer) reason(x Reason) { r.rep.Reasons = append(r.rep.Reasons, x) }
+
+// warn records a fact that loses nothing known.
+func (r *repairer) warn(format string, args ...any) {
+	r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf(format, args...))
+}
+
+// accountLostPages decides, for every page whose content is gone (zero,
+// unknown, unreadable, or missing beyond the end of the file) and whose
+// rows no page-level backup supplied, whose it was and what it held: an
+// interior page of a rowid table or an index page loses no row; a leaf a
+// metadata backup lists with its cell count loses that many rows (unless
+// the same leaf, byte for byte, was found elsewhere); any other page of a
+// known table loses an unknown number; a page of no known owner is
+// reported on its own.
+func (r *repairer) accountLostPages() {
+	moved := map[uint32]bool{} // CRCs of pages the census found
+	for _, p := range r.cen.Pages {
+		if p.Class.Leaf() {
+			moved[p.CRC] = true
+		}
+	}
+	unowned := 0
+	lose := func(pgno uint32, pointer *census.Tree) {
+		if r.fromBackup[pgno] {
+			return
+		}
+		o, listed := r.ev.byPage[pgno]
+		if !listed && pointer != nil {
+			name := strings.ToLower(pointer.Name)
+			if t := r.plan.byName[name]; t != nil {
+				o, listed = owner{t: t}, true
+			} else if r.plan.indexes[name] || pointer.Type == "index" {
+				o, listed = owner{index: true}, true
+			}
+		}
+		switch {
+		case !listed || (o.t == nil && !o.index):
+			unowned++
+		case o.index || r.ev.interior[pgno]:
+			// An index is rebuilt from the rows; a rowid table's interior
+			// page holds keys only.
+		default:
+			t := o.t
+			t.rep.PagesLostCount++
+			if len(t.rep.PagesLost) < maxListed {
+				t.rep.PagesLost = append(t.rep.PagesLost, pgno)
+			}
+			if cells, crc, known := r.listedCells(t, pgno); known {
+				if !moved[crc] {
+					t.rep.RowsKnownLost += cells
+					t.rep.LostHow = "leaf cell counts in the metadata backup"
+				}
+			} else {
+				t.rep.LossUnknown = true
+				r.rep.Totals.PagesLostUnknownRows++
+			}
+		}
+	}
+	for i, p := range r.cen.Pages {
+		if p.Class.Lost() {
+			lose(uint32(i+1), r.cen.Owner(uint32(i+1)))
+		}
+	}
+	for k := uint32(1); k <= r.cen.Missing; k++ {
+		lose(uint32(len(r.cen.Pages))+k, nil)
+	}
+	if unowned > 0 {
+		r.rep.Totals.PagesLostUnknownRows += unowned
+		r.reason(Reason{Code: ReasonPagesLost, Pages: unowned, Text: fmt.Sprintf("%d destroyed pages belong to no known table or index: whatever they held is lost", unowned)})
+	}
+}
+
+// listedCells returns the cell count and CRC the newest metadata backup
+// that lists pgno as a leaf of t records for it.
+func (r *repairer) listedCells(t *table, pgno uint32) (cells int, crc uint32, known bool) {
+	for _, tr := range t.trees {
+		for _, l := range tr.Leaves {
+			if l.Pgno == pgno {
+				n, ok := leafCells(tr, l)
+				return n, l.CRC, ok
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// leafCells is the cell count a metadata backup records for a leaf, when
+// it records one.
+func leafCells(_ *master.Tree, _ master.Leaf) (int, bool) { return 0, false }
+
+// explained reports whether a walk error is accounted for elsewhere: a
+// child page that is destroyed or beyond the end of the file (counted as
+// a lost page), or a broken overflow chain (its row is kept, truncated).
+func (r *repairer) explained(err error) bool {
+	if errors.Is(err, pagefile.ErrPastEnd) || errors.Is(err, btree.ErrTruncated) {
+		return true
+	}
+	var ce *pagefile.CorruptError
+	if errors.As(err, &ce) && ce.Pgno != 0 && r.cen.Page(ce.Pgno).Class.Lost() {
+		return true
+	}
+	return false
+}
+
+// summarise fills the report's tables, totals, reasons and status.
+func (r *repairer) summarise() {
+	r.accountLostPages()
+	r.countPages()
+	rows := 0
+	for _, t := range r.plan.tables {
+		rep := t.rep
+		if len(t.trees) > 0 {
+			rep.LeavesExpected = len(t.trees[0].Leaves)
+		}
+		r.rep.Tables = append(r.rep.Tables, rep)
+		rows += rep.RowsWritten
+		r.rep.Totals.Recovered += rep.RowsWritten
+		r.rep.Totals.KnownLost += rep.RowsKnownLost
+		r.rep.Totals.Truncated += rep.Truncated
+		r.rep.Totals.Damaged += rep.Damaged
+		r.tableReasons(t)
+	}
+	for _, lt := range r.lostOrder {
+		r.rep.LostAndFound = append(r.rep.LostAndFound, *lt.rep)
+		rows += lt.rep.Rows
+		r.rep.Totals.InLostAndFound += lt.rep.Rows
+		r.reason(Reason{Code: ReasonRowsUnplaced, Rows: lt.rep.Rows, Pages: len(lt.pages),
+			Text: fmt.Sprintf("%d entries kept in %s: no table is known to own them", lt.rep.Rows, lt.name)})
+	}
+	for _, c := range r.cen.Conflicts {
+		r.noteDamage([]error{c})
+	}
+	if n := len(r.cen.Conflicts); n > 0 {
+		r.reason(Reason{Code: ReasonTreeDamage, Pages: n, Text: fmt.Sprintf("%d pages are claimed by two owners, first: %v", n, r.cen.Conflicts[0])})
+	}
+	if r.cen.Missing > 0 {
+		r.reason(Reason{Code: ReasonPagesMissing, Pages: int(r.cen.Missing), Text: fmt.Sprintf("the file lacks %d pages at its end: %s", r.cen.Missing, r.cen.MissingWhy)})
+	}
+	for _, s := range r.rep.RejectedSQL {
+		r.reason(Reason{Code: ReasonSchema, Text: "not recreated: " + s})
+	}
+	for _, s := range r.rep.NotCreated {
+		r.reason(Reason{Code: ReasonSchema, Text: "not created: " + s})
+	}
+	if r.rep.Integrity != "ok" {
+		r.reason(Reason{Code: ReasonIntegrity, Text: "integrity_check of the output: " + r.rep.Integrity})
+	}
+	r.score()
+	switch {
+	case rows == 0 && (len(r.plan.tables) > 0 || len(r.cen.Pages) > 1):
+		r.rep.Status = StatusFailed
+	case len(r.rep.Reasons) == 0:
+		r.rep.Status = StatusComplete
+	default:
+		r.rep.Status = StatusPartial
+	}
+}
+
+// tableReasons lists what one table lost or could not place.
+func (r *repairer) tableReasons(t *table) {
+	rep := t.rep
+	name := t.Name
+	switch {
+	case rep.RowsKnownLost > 0 && rep.LossUnknown:
+		r.reason(Reason{Code: ReasonRowsLost, Table: name, Rows: rep.RowsKnownLost, Pages: rep.PagesLostCount,
+			Text: fmt.Sprintf("table %q: at least %d rows lost (%s) on %d destroyed pages, some of them of unknown row count", name, rep.RowsKnownLost, rep.LostHow, rep.PagesLostCount)})
+	case rep.RowsKnownLost > 0:
+		r.reason(Reason{Code: ReasonRowsLost, Table: name, Rows: rep.RowsKnownLost, Pages: rep.PagesLostCount,
+			Text: fmt.Sprintf("table %q: %d rows lost on %d destroyed pages (%s)", name, rep.RowsKnownLost, rep.PagesLostCount, rep.LostHow)})
+	case rep.LossUnknown:
+		r.reason(Reason{Code: ReasonRowsLost, Table: name, Pages: rep.PagesLostCount,
+			Text: fmt.Sprintf("table %q: %d pages destroyed; how many rows they held is unknown without a metadata backup listing them", name, rep.PagesLostCount)})
+	}
+	for _, c := range []struct {
+		n    int
+		code string
+		text string
+	}{
+		{rep.Truncated, ReasonRowsTruncated, "rows kept with a value cut short (broken overflow chain)"},
+		{rep.Damaged, ReasonRowsDamaged, "rows whose overflow pages differ from the metadata backup's while their leaf does not: a value is likely overwritten"},
+		{rep.Rejected, ReasonRowsRejected, "rows SQLite refused (a constraint), kept in lost_and_found"},
+		{rep.ToLostAndFound, ReasonRowsUnplaced, "entries found in its b-tree that are not its rows, kept in lost_and_found"},
+	} {
+		if c.n > 0 {
+			r.reason(Reason{Code: c.code, Table: name, Rows: c.n, Text: fmt.Sprintf("table %q: %d %s", name, c.n, c.text)})
+		}
+	}
+	if errs := r.unexplained(t); len(errs) > 0 {
+		r.reason(Reason{Code: ReasonTreeDamage, Table: name,
+			Text: fmt.Sprintf("table %q: its b-tree is damaged (%d problems, first: %v); rows below the damage may be lost", name, len(errs), errs[0])})
+	}
+	if !t.Virtual && !t.shadow && rep.RowsWritten == 0 && !r.treeFound(t) && (len(t.trees) == 0 || treeEntries(t.trees[0]) != 0) {
+		r.reason(Reason{Code: ReasonNothingInTable, Table: name, Text: fmt.Sprintf("table %q: no page of it was found", name)})
+	}
+}
+
+// unexplained lists the damage t's walks met that no lost page or
+// truncated row accounts for.
+func (r *repairer) unexplained(t *table) []error {
+	var out []error
+	for _, ct := range r.cen.Trees {
+		if ct.From == census.FromOrphan || !strings.EqualFold(ct.Name, t.Name) || ct.Walk == nil {
+			continue
+		}
+		for _, e := range ct.Walk.Errors {
+			if !r.explained(e) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// treeFound reports whether the census walked a tree of t.
+func (r *repairer) treeFound(t *table) bool {
+	for _, ct := range r.cen.Trees {
+		if ct.From != census.FromOrphan && strings.EqualFold(ct.Name, t.Name) && ct.Walk != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// treeEntries is the number of entries a metadata backup records for a
+// tree, -1 when it records none.
+func treeEntries(_ *master.Tree) int64 { return -1 }
+
+// countPages fills the page report from the census.
+func (r *repairer) countPages() {
+	pr := &r.rep.Pages
+	pr.Total = uint32(len(r.cen.Pages))
+	pr.Missing = r.cen.Missing
+	for _, p := range r.cen.Pages {
+		switch {
+		case p.Class == census.FreelistTrunk || p.Class == census.FreelistLeaf:
+			pr.Freelist++
+		case p.Class == census.Ptrmap:
+			pr.Ptrmap++
+		case p.Class == census.Zero:
+			pr.Zero++
+		case p.Class == census.Unknown || p.Class == census.Unreadable:
+			pr.Unreadable++
+		case p.Tree >= 0 && r.cen.Trees[p.Tree].From == census.FromOrphan:
+			pr.Orphaned++
+		case p.Tree >= 0:
+			pr.Walked++
+		}
+	}
+}
+
+// score computes the page-based score earlier releases reported.
+func (r *repairer) score() {
+	pr := &r.rep.Pages
+	gone := pr.Zero + pr.Unreadable + pr.Missing
+	lost := gone - min(pr.FromBackup, gone)
+	r.rep.Score = Score{RowPagesRecovered: pr.Walked + pr.Orphaned + pr.FromBackup, RowPagesLost: lost}
+	if total := r.rep.Score.RowPagesRecovered + lost; total > 0 {
+		r.rep.Score.Percent = 100 * float64(r.rep.Score.RowPagesRecovered) / float64(total)
+	}
+}
+
+// overflowChanged reports whether an entry's overflow pages differ from
+// the metadata backup's although its leaf does not.
+func (r *repairer) overflowChanged(_ *btree.Entry) bool { return false }

@@ -1,0 +1,216 @@
+package recover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/master"
+)
+
+// origin is where entries are read from: the b-tree (for its
+// lost_and_found table) and the reader of its pages.
+type origin struct {
+	key   lostKey
+	root  uint32
+	table bool // a table (rowid) b-tree
+	rd    *btree.Reader
+}
+
+// place puts one entry where its page's destination says, after checking
+// that it can be a row of that table (admit). Only output errors are
+// returned: an entry that is no row of the table is kept in
+// lost_and_found, never dropped.
+func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destination) error {
+	if d.drop {
+		return nil
+	}
+	if d.rank != rankBackup && (e.PayloadErr != nil || r.zeroOverflow(e)) {
+		if whole, ok := r.completeFromBackup(e); ok {
+			completed := *e
+			completed.Payload, completed.PayloadErr = whole, nil
+			e = &completed
+			if d.t != nil {
+				d.t.rep.CompletedFromBackup++
+			}
+		}
+	}
+	vals, derr := o.rd.Record(e.Payload)
+	truncated := e.PayloadErr != nil || errors.Is(derr, btree.ErrTruncated)
+	t := d.t
+	if t == nil {
+		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, "no table is known to own this b-tree")
+	}
+	why := ""
+	if derr != nil && !truncated {
+		why = "the record does not decode: " + derr.Error()
+	} else {
+		why = r.admit(ctx, t, vals, d.rank)
+	}
+	if why != "" {
+		t.rep.ToLostAndFound++
+		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, fmt.Sprintf("found with table %q, but %s", t.Name, why))
+	}
+	return r.write(ctx, o, t, e, vals, d.rank, truncated)
+}
+
+// maxAddedColumns bounds how many columns records may add to a table
+// whose schema came from a metadata backup.
+const maxAddedColumns = 16
+
+// admit says why a record cannot be a row of t, or "" when it can: it must
+// not be wider than the table (unless the table's schema came from a
+// metadata backup older than an ADD COLUMN: the table then grows), must
+// hold the whole key of a WITHOUT ROWID table, must store NULL where the
+// INTEGER PRIMARY KEY sits, and, when only weaker evidence than a walk
+// from the table's root placed it, must fit the columns' types.
+func (r *repairer) admit(ctx context.Context, t *table, vals []any, rk rank) string {
+	n := len(vals)
+	if n == 0 {
+		return "the record is empty"
+	}
+	if t.info.WithoutRowid && n < primaryKeyWidth(&t.info) {
+		return "the record is shorter than the table's PRIMARY KEY"
+	}
+	if extra := n - len(t.info.RecordOrder); extra > 0 {
+		if !t.extendable() || extra > maxAddedColumns {
+			return fmt.Sprintf("the record has %d fields, the table %d columns", n, len(t.info.RecordOrder))
+		}
+		if err := r.extend(ctx, t, n); err != nil {
+			return "the table could not take its extra fields: " + err.Error()
+		}
+	}
+	if sh := t.shapeFor(n); !sh.ok || !aliasSlotNull(&t.info, vals) {
+		return "a value sits where the INTEGER PRIMARY KEY is stored as NULL"
+	}
+	if rk < rankWalked {
+		if ok, _ := compatible(&t.info, typesOf(vals)); !ok {
+			return "its values do not fit the columns' types"
+		}
+	}
+	return ""
+}
+
+// extend adds columns to t until its records can have n fields: the file
+// holds rows written after a column was added that the metadata backup
+// the schema came from does not know. The columns are named columnN, and
+// the report lists them.
+func (r *repairer) extend(ctx context.Context, t *table, n int) error {
+	for len(t.info.RecordOrder) < n {
+		name := ""
+		for k := len(t.info.Columns) + 1; name == ""; k++ {
+			name = fmt.Sprintf("column%d", k)
+			for _, c := range t.info.Columns {
+				if strings.EqualFold(c.Name, name) {
+					name = ""
+				}
+			}
+		}
+		if err := r.out.commit(); err != nil {
+			return err
+		}
+		if err := r.out.trustedExec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", quoteIdent(t.Name), quoteIdent(name))); err != nil {
+			return err
+		}
+		t.info.Columns = append(t.info.Columns, master.Column{Name: name, Affinity: master.AffinityBlob})
+		t.info.RecordOrder = append(t.info.RecordOrder, len(t.info.Columns)-1)
+		t.shapes = nil
+		t.rep.AddedColumns = append(t.rep.AddedColumns, name)
+	}
+	return nil
+}
+
+// write inserts one admitted row into t, unless a copy of the same key of
+// equal or higher rank is already there; a lower-ranked copy is replaced.
+// Either way the dropped copy is counted as a duplicate.
+func (r *repairer) write(ctx context.Context, o origin, t *table, e *btree.Entry, vals []any, rk rank, truncated bool) error {
+	key := ""
+	if t.info.WithoutRowid {
+		key = encodeKey(vals[:primaryKeyWidth(&t.info)])
+	}
+	sh := t.shapeFor(len(vals))
+	cols, args := sh.cols, sh.values(e.Rowid, vals)
+	write, replace := t.keys.offer(e.Rowid, key, t.info.WithoutRowid, rk)
+	if !write {
+		t.rep.Duplicates++
+		return nil
+	}
+	from := t.counter(rk)
+	written := &t.rep.RowsWritten
+	if replace {
+		written = &t.rep.Duplicates
+	}
+	*from++
+	*written++
+	entry := *e // the entry itself is the callback's
+	reject := func() error {
+		*from--
+		*written--
+		t.rep.Rejected++
+		return r.toLostAndFound(ctx, o.key, o.root, o.table, &entry, vals, fmt.Sprintf("SQLite refused it as a row of %q (a constraint)", t.Name))
+	}
+	if err := r.out.insert(ctx, t.Name, cols, args, replace, reject); err != nil {
+		return err
+	}
+	if truncated {
+		t.rep.Truncated++
+		if len(t.rep.TruncatedKeys) < maxListed {
+			t.rep.TruncatedKeys = append(t.rep.TruncatedKeys, e.Rowid)
+		}
+	}
+	if r.overflowChanged(e) {
+		t.rep.Damaged++
+	}
+	return nil
+}
+
+// counter is the report's count of rows placed on evidence of rank rk.
+func (t *table) counter(rk rank) *int {
+	switch rk {
+	case rankWalked, rankWAL:
+		return &t.rep.FromWalk
+	case rankCRC:
+		return &t.rep.FromCRC
+	case rankMetaList:
+		return &t.rep.FromMetaList
+	case rankPtrmap:
+		return &t.rep.FromPtrmap
+	case rankShape:
+		return &t.rep.FromShape
+	}
+	return &t.rep.FromBackup
+}
+
+// typesOf gives the serial-type class of decoded values, as compatible
+// expects: 0 NULL, 1 integer, 7 real, 13 text, 12 blob.
+func typesOf(vals []any) []uint64 {
+	out := make([]uint64, len(vals))
+	for i, v := range vals {
+		switch v.(type) {
+		case nil:
+			out[i] = 0
+		case int64:
+			out[i] = 1
+		case float64:
+			out[i] = 7
+		case string:
+			out[i] = 13
+		default:
+			out[i] = 12
+		}
+	}
+	return out
+}
+
+// maxListed bounds the lists a report carries.
+const maxListed = 20
+
+// kindOf names the b-tree kind of t's rows.
+func kindOf(t *table) string {
+	if t.info.WithoutRowid {
+		return "index"
+	}
+	return "table"
+}
