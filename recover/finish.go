@@ -58,4 +58,3 @@ func integrityCheck(ctx context.Context, o *output) string {
 	}
 	return strings.Join(lines, "; ")
 }
-

@@ -210,7 +210,9 @@ func (p *plan) describe(ctx context.Context, sb *sandbox, metas []*metaEvidence)
 // extendable reports whether records wider than t may add columns to it:
 // only when its schema came from a metadata backup, which can predate an
 // ALTER TABLE ADD COLUMN. A table the file itself describes is exact.
-func (t *table) extendable() bool { return t.From == SchemaFromMeta && !t.info.WithoutRowid && !t.info.Strict }
+func (t *table) extendable() bool {
+	return t.From == SchemaFromMeta && !t.info.WithoutRowid && !t.info.Strict
+}
 
 // String names the table for messages.
 func (t *table) String() string { return fmt.Sprintf("%q", t.Name) }

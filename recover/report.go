@@ -89,7 +89,7 @@ const (
 
 // Totals counts rows over every table.
 type Totals struct {
-	Recovered      int `json:"recovered"`        // rows written into their tables
+	Recovered      int `json:"recovered"`         // rows written into their tables
 	InLostAndFound int `json:"in_lost_and_found"` // rows kept, but not in their tables
 	KnownLost      int `json:"known_lost"`        // rows known to be lost, with how it is known per table
 	// PagesLostUnknownRows counts destroyed pages whose row count is not
@@ -111,21 +111,21 @@ type Reason struct {
 
 // Reason codes.
 const (
-	ReasonRowsLost       = "rows-lost"        // a table lost rows; Rows counts them (0: unknown)
-	ReasonRowsTruncated  = "rows-truncated"   // rows kept with a value cut short
-	ReasonRowsDamaged    = "rows-damaged"     // rows kept whose overflow pages do not match the metadata backup
-	ReasonRowsRejected   = "rows-rejected"    // rows SQLite refused (a constraint), kept in lost_and_found
-	ReasonRowsUnplaced   = "rows-unplaced"    // rows kept in lost_and_found, their table unknown
-	ReasonPagesLost      = "pages-lost"       // destroyed pages no table is known to own
-	ReasonPagesMissing   = "pages-missing"    // the file is shorter than the database
-	ReasonTreeDamage     = "tree-damage"      // a b-tree's structure is damaged (cells, loops, conflicts)
-	ReasonSchema         = "schema"           // a schema object could not be recreated
-	ReasonWAL            = "wal"              // the WAL exists but could not be (fully) used
-	ReasonJournal        = "journal"          // the rollback journal could not be (fully) used
-	ReasonMeta           = "meta"             // a metadata backup was unreadable or refused
-	ReasonBackup         = "backup"           // the page-level backup could not be used
-	ReasonIntegrity      = "integrity"        // the output failed PRAGMA integrity_check
-	ReasonNothingInTable = "table-not-found"  // a table's b-tree was not found at all
+	ReasonRowsLost       = "rows-lost"       // a table lost rows; Rows counts them (0: unknown)
+	ReasonRowsTruncated  = "rows-truncated"  // rows kept with a value cut short
+	ReasonRowsDamaged    = "rows-damaged"    // rows kept whose overflow pages do not match the metadata backup
+	ReasonRowsRejected   = "rows-rejected"   // rows SQLite refused (a constraint), kept in lost_and_found
+	ReasonRowsUnplaced   = "rows-unplaced"   // rows kept in lost_and_found, their table unknown
+	ReasonPagesLost      = "pages-lost"      // destroyed pages no table is known to own
+	ReasonPagesMissing   = "pages-missing"   // the file is shorter than the database
+	ReasonTreeDamage     = "tree-damage"     // a b-tree's structure is damaged (cells, loops, conflicts)
+	ReasonSchema         = "schema"          // a schema object could not be recreated
+	ReasonWAL            = "wal"             // the WAL exists but could not be (fully) used
+	ReasonJournal        = "journal"         // the rollback journal could not be (fully) used
+	ReasonMeta           = "meta"            // a metadata backup was unreadable or refused
+	ReasonBackup         = "backup"          // the page-level backup could not be used
+	ReasonIntegrity      = "integrity"       // the output failed PRAGMA integrity_check
+	ReasonNothingInTable = "table-not-found" // a table's b-tree was not found at all
 )
 
 // PageReport classifies every page of the input.
@@ -151,8 +151,8 @@ type TableReport struct {
 	SchemaFrom  string `json:"schema_from"`
 	RowsWritten int    `json:"rows_written"`
 	// Rows by the evidence that put them in this table.
-	FromWalk     int `json:"from_walk"`       // reached from the table's root
-	FromOrphans  int `json:"from_orphans"`    // orphan pages placed by page lists, pointer map or shape
+	FromWalk     int `json:"from_walk"`         // reached from the table's root
+	FromOrphans  int `json:"from_orphans"`      // orphan pages placed by page lists, pointer map or shape
 	FromCRC      int `json:"from_crc_verified"` // pages byte-identical to a leaf the metadata backup lists
 	FromMetaList int `json:"from_meta_page_list"`
 	FromPtrmap   int `json:"from_pointer_map"`
