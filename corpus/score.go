@@ -45,6 +45,8 @@ import (
 //   - Invented: a repaired row in table T whose key is no original row's.
 //   - Duplicates: a repaired row in table T identical to an original row
 //     that another repaired row already matched exactly.
+//   - Dropped (given the Damage): O's bytes survived, yet O is found
+//     nowhere: not exact, not anywhere. A repair must never drop a row.
 //   - Ceiling (given the Damage): O's bytes survived the corruption: its
 //     cell and the used part of each of its overflow pages are unchanged
 //     where they were, as read with the WAL overlaid. CeilingPages is the
@@ -79,6 +81,7 @@ type TableScore struct {
 	Duplicates   int  `json:"duplicates"`
 	Ceiling      int  `json:"ceiling"`
 	CeilingPages int  `json:"ceiling_pages"`
+	Dropped      int  `json:"dropped"`
 	Missing      bool `json:"missing,omitempty"` // the repaired database has no such table
 	// Error is why reading the repaired table stopped early, if it did.
 	Error string `json:"error,omitempty"`
@@ -285,6 +288,7 @@ func score(truth *Truth, repaired []*repairedTable, damage *Damage) *Scorecard {
 		}
 	}
 	exact := make([][]bool, len(truth.Tables))
+	survived := make([][]bool, len(truth.Tables))
 	claimed := map[int]bool{}
 	for ti, ot := range truth.Tables {
 		ts := TableScore{Table: ot.Name, Original: len(ot.Rows)}
@@ -297,11 +301,19 @@ func score(truth *Truth, repaired []*repairedTable, damage *Damage) *Scorecard {
 			matchRight(ot, repaired[ri], exact[ti], &ts)
 		}
 		if damage != nil {
-			ts.Ceiling, ts.CeilingPages = ceiling(ot, damage)
+			survived[ti] = make([]bool, len(ot.Rows))
+			ts.Ceiling, ts.CeilingPages = ceiling(ot, damage, survived[ti])
 		}
 		sc.Tables = append(sc.Tables, ts)
 	}
-	matchAnywhere(truth, repaired, exact, sc)
+	found := matchAnywhere(truth, repaired, exact, sc)
+	for ti := range truth.Tables {
+		for oi, ok := range survived[ti] {
+			if ok && !found[ti][oi] {
+				sc.Tables[ti].Dropped++
+			}
+		}
+	}
 	for i, t := range repaired {
 		if claimed[i] {
 			continue
@@ -347,8 +359,10 @@ func matchRight(ot *TableTruth, rt *repairedTable, exact []bool, ts *TableScore)
 }
 
 // matchAnywhere counts, for every original row, an exact match or a
-// repaired row not yet used whose values carry it.
-func matchAnywhere(truth *Truth, repaired []*repairedTable, exact [][]bool, sc *Scorecard) {
+// repaired row not yet used whose values carry it, and returns which
+// original rows were found so.
+func matchAnywhere(truth *Truth, repaired []*repairedTable, exact [][]bool, sc *Scorecard) [][]bool {
+	found := make([][]bool, len(truth.Tables))
 	index := map[signature][]rowRef{}
 	for ti, t := range repaired {
 		for ri := range t.rows {
@@ -376,24 +390,29 @@ func matchAnywhere(truth *Truth, repaired []*repairedTable, exact [][]bool, sc *
 	}
 	for ti, ot := range truth.Tables {
 		ts := &sc.Tables[ti]
+		found[ti] = make([]bool, len(ot.Rows))
 		for oi := range ot.Rows {
 			if exact[ti][oi] {
 				ts.Anywhere++
+				found[ti][oi] = true
 				continue
 			}
 			for _, s := range ot.signatures(&ot.Rows[oi]) {
 				if take(s) {
 					ts.Anywhere++
+					found[ti][oi] = true
 					break
 				}
 			}
 		}
 	}
+	return found
 }
 
-// ceiling counts the rows of ot whose bytes, and whose pages, survived.
-func ceiling(ot *TableTruth, d *Damage) (bytesOK, pagesOK int) {
-	for _, r := range ot.Rows {
+// ceiling counts the rows of ot whose bytes, and whose pages, survived,
+// and marks in survived the rows whose bytes did.
+func ceiling(ot *TableTruth, d *Damage, survived []bool) (bytesOK, pagesOK int) {
+	for i, r := range ot.Rows {
 		if len(r.Extents) == 0 {
 			continue
 		}
@@ -408,6 +427,7 @@ func ceiling(ot *TableTruth, d *Damage) (bytesOK, pagesOK int) {
 		}
 		if b {
 			bytesOK++
+			survived[i] = true
 		}
 		if p {
 			pagesOK++
@@ -426,6 +446,7 @@ func (t *TableScore) add(o TableScore) {
 	t.Duplicates += o.Duplicates
 	t.Ceiling += o.Ceiling
 	t.CeilingPages += o.CeilingPages
+	t.Dropped += o.Dropped
 }
 
 func errString(err error) string {

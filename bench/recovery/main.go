@@ -5,7 +5,7 @@
 // prints a Markdown table of exact-row recall per kind and method, with
 // rows found anywhere and the ceiling (rows whose bytes survived).
 //
-//	go run ./bench/recovery [-seeds N] [-kinds k1,k2] [-size small|medium|large] [-dir DIR]
+//	go run ./bench/recovery [-seeds N] [-kinds k1,k2] [-size small|medium|large] [-dir DIR] [-cli BINARY]
 //
 // Methods, each skipped with a message when unavailable:
 //   - sqlite-select: stock SQLite, SELECT * from every original table until
@@ -49,6 +49,7 @@ type config struct {
 	kinds []corpus.Kind
 	bytes int64
 	dir   string
+	cli   string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -58,13 +59,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	kinds := fs.String("kinds", "", "comma-separated kinds to run (default: all; see dbrescue corrupt --list)")
 	size := fs.String("size", "small", "database size: small (~100 KB), medium (~4 MB) or large (~200 MB)")
 	dir := fs.String("dir", "", "work in `DIR` and keep the files (default: a temporary directory, removed)")
+	cli := fs.String("cli", "", "run this dbrescue `BINARY` instead of building the checkout's (to compare releases)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	c := &config{seeds: *seeds, dir: *dir}
+	c := &config{seeds: *seeds, dir: *dir, cli: *cli}
 	sizes := map[string]int64{"small": corpus.SizeSmall, "medium": corpus.SizeMedium, "large": corpus.SizeLarge}
 	if c.bytes = sizes[*size]; c.bytes == 0 {
 		return nil, fmt.Errorf("-size %q is not small, medium or large", *size)
@@ -97,9 +99,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 		defer os.RemoveAll(dir)
 	}
-	cli, err := buildCLI(ctx, dir)
-	if err != nil {
-		return err
+	cli := cfg.cli
+	if cli == "" {
+		if cli, err = buildCLI(ctx, dir); err != nil {
+			return err
+		}
 	}
 	methods := availableMethods(ctx, cli, dir, stderr)
 
@@ -118,6 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	fmt.Fprintf(stderr, "ran %d methods on %d cases in %v\n", len(methods), len(built), time.Since(start).Round(time.Millisecond))
 	printTable(stdout, res, methods, cfg)
+	printAudit(stdout, res.audit, methods)
 	return nil
 }
 
@@ -160,10 +165,12 @@ func (t *tally) add(s corpus.TableScore) {
 	t.ceiling += s.Ceiling
 }
 
-// results maps a row label (kind or kind/target) and method name to sums.
+// results maps a row label (kind or kind/target) and method name to sums,
+// and each method to the audit of its verdicts.
 type results struct {
 	labels []string
 	cells  map[string]map[string]*tally
+	audit  map[string]*verdicts
 }
 
 func (r *results) cell(label, method string) *tally {
@@ -180,7 +187,7 @@ func (r *results) cell(label, method string) *tally {
 // runMethods runs every method on every case and scores the results. A
 // method that fails on a case (no output database) scores zero rows there.
 func runMethods(ctx context.Context, built []corpus.Built, methods []method, dir string, stderr io.Writer) (*results, error) {
-	res := &results{cells: map[string]map[string]*tally{}}
+	res := &results{cells: map[string]map[string]*tally{}, audit: map[string]*verdicts{}}
 	truths := truthCache{}
 	outDir := filepath.Join(dir, "repaired")
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -195,11 +202,16 @@ func runMethods(ctx context.Context, built []corpus.Built, methods []method, dir
 			out := filepath.Join(outDir, b.Name+"."+m.slug()+".db")
 			t := res.cell(b.Label(), m.name)
 			var sc *corpus.Scorecard
-			if err := m.run(ctx, b, out); err != nil {
+			status, err := m.run(ctx, b, out)
+			if err != nil {
 				fmt.Fprintf(stderr, "%s on %s: %v\n", m.name, b.Name, err)
 			} else if sc, err = corpus.Score(ctx, truth, out, b.Damage); err != nil {
 				fmt.Fprintf(stderr, "scoring %s on %s: %v\n", m.name, b.Name, err)
 			}
+			if res.audit[m.name] == nil {
+				res.audit[m.name] = &verdicts{}
+			}
+			res.audit[m.name].add(b.Name, status, sc)
 			if sc == nil {
 				t.failed++
 				sc = &corpus.Scorecard{Total: corpus.TableScore{Original: rowCount(truth)}}

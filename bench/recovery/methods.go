@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,10 +17,12 @@ import (
 	"github.com/dbrescue/dbrescue/corpus"
 )
 
-// method is one way of recovering a damaged database into a new one.
+// method is one way of recovering a damaged database into a new one. run
+// returns the verdict the method gave (dbrescue's report status; empty
+// for methods that give none).
 type method struct {
 	name string
-	run  func(ctx context.Context, b corpus.Built, out string) error
+	run  func(ctx context.Context, b corpus.Built, out string) (string, error)
 }
 
 // slug is the method's name made file-name safe.
@@ -33,18 +36,18 @@ func availableMethods(ctx context.Context, cli, dir string, stderr io.Writer) []
 	truths := truthCache{}
 	methods := []method{{
 		name: "sqlite-select",
-		run: func(ctx context.Context, b corpus.Built, out string) error {
+		run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
 			truth, err := truths.get(ctx, b.Original)
 			if err != nil {
-				return err
+				return "", err
 			}
 			_, err = corpus.SelectCopy(ctx, truth, b.Broken, out)
-			return err
+			return "", err
 		},
 	}}
 	if shell, why := probeRecover(ctx, dir); shell != "" {
-		methods = append(methods, method{name: "sqlite3 .recover", run: func(ctx context.Context, b corpus.Built, out string) error {
-			return shellRecover(ctx, shell, b.Broken, out)
+		methods = append(methods, method{name: "sqlite3 .recover", run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
+			return "", shellRecover(ctx, shell, b.Broken, out)
 		}})
 	} else {
 		fmt.Fprintf(stderr, "skipping sqlite3 .recover: %s\n", why)
@@ -53,7 +56,7 @@ func availableMethods(ctx context.Context, cli, dir string, stderr io.Writer) []
 		fmt.Fprintf(stderr, "skipping dbrescue repair: `dbrescue repair --help` fails (%v): the command does not exist yet\n", err)
 		return methods
 	}
-	methods = append(methods, method{name: "dbrescue repair", run: func(ctx context.Context, b corpus.Built, out string) error {
+	methods = append(methods, method{name: "dbrescue repair", run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
 		return repair(ctx, cli, out, b.Broken)
 	}})
 	// Insurance taken from the original, as it would have been before the
@@ -69,12 +72,12 @@ func availableMethods(ctx context.Context, cli, dir string, stderr io.Writer) []
 			continue
 		}
 		taken := map[string]string{}
-		methods = append(methods, method{name: "dbrescue repair " + ins.flag, run: func(ctx context.Context, b corpus.Built, out string) error {
+		methods = append(methods, method{name: "dbrescue repair " + ins.flag, run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
 			file, ok := taken[b.Original.Path]
 			if !ok {
 				file = filepath.Join(filepath.Dir(out), filepath.Base(b.Original.Path)+ins.suffix)
 				if res, err := exec.CommandContext(ctx, cli, ins.command, "-o", file, b.Original.Path).CombinedOutput(); err != nil {
-					return fmt.Errorf("%s: %v\n%s", ins.command, err, res)
+					return "", fmt.Errorf("%s: %v\n%s", ins.command, err, res)
 				}
 				taken[b.Original.Path] = file
 			}
@@ -84,21 +87,28 @@ func availableMethods(ctx context.Context, cli, dir string, stderr io.Writer) []
 	return methods
 }
 
-// repair runs dbrescue repair; exit 3 (partial) is a result like 0.
-func repair(ctx context.Context, cli, out, broken string, extra ...string) error {
+// repair runs dbrescue repair and returns the status its JSON report
+// gives; exit 3 (partial) is a result like 0.
+func repair(ctx context.Context, cli, out, broken string, extra ...string) (string, error) {
 	args := append([]string{"repair"}, extra...)
 	args = append(args, "-o", out, "--json", broken)
 	cmd := exec.CommandContext(ctx, cli, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 3 {
 		err = nil
 	}
 	if err != nil {
-		return fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	return nil
+	var rep struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		return "", fmt.Errorf("reading the JSON report: %v", err)
+	}
+	return rep.Status, nil
 }
 
 // probeRecover finds a sqlite3 shell whose .recover works, by recovering a
