@@ -55,6 +55,11 @@ type WalkOptions struct {
 	// ChainsOnly follows overflow chains to list their pages without
 	// assembling payloads: entries then carry only the local payload.
 	ChainsOnly bool
+	// OnOverflow is called for each overflow page a walk reads, in the
+	// order of WalkResult.Overflow, with the page's image, so that a
+	// caller wanting more than the page numbers (a checksum, say) needs
+	// no second read. The image is valid only during the call.
+	OnOverflow func(pgno uint32, page []byte)
 }
 
 // Walk visits the b-tree rooted at root in key order, calling fn for each
@@ -176,7 +181,7 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 }
 
 func (w *walker) emit(p *Page, c *Cell) error {
-	payload, chain, perr := w.r.payload(c, w.seen, w.opts.ChainsOnly, w.scratch)
+	payload, chain, perr := w.r.payload(c, w.seen, w.opts.ChainsOnly, w.scratch, w.opts.OnOverflow)
 	w.res.Overflow = append(w.res.Overflow, chain...)
 	if perr != nil {
 		w.fail(perr)
