@@ -36,7 +36,7 @@ func smallMeta() *master.Meta {
 	}
 }
 
-func mustEncode(t *testing.T, m *master.Meta) []byte {
+func mustEncode(t testing.TB, m *master.Meta) []byte {
 	t.Helper()
 	b, err := master.Encode(m)
 	if err != nil {
@@ -207,7 +207,7 @@ func (r rawTree) body() []byte {
 
 // withBody swaps the compressed body of a valid file for body, declaring
 // claimed (or its true length) as the uncompressed size, and reseals it.
-func withBody(t *testing.T, valid, body []byte, claimed uint64) []byte {
+func withBody(t testing.TB, valid, body []byte, claimed uint64) []byte {
 	t.Helper()
 	fpLen := int(binary.BigEndian.Uint32(valid[12:]))
 	prefix := bytes.Clone(valid[:20+fpLen])

@@ -168,7 +168,7 @@ func encodeV1(t *testing.T, m *master.Meta) []byte {
 }
 
 // bodyOf returns the decompressed body of an encoded backup.
-func bodyOf(t *testing.T, file []byte) []byte {
+func bodyOf(t testing.TB, file []byte) []byte {
 	t.Helper()
 	start := 20 + int(binary.BigEndian.Uint32(file[12:])) + 16
 	b, err := io.ReadAll(flate.NewReader(bytes.NewReader(file[start : len(file)-4])))
