@@ -11,10 +11,11 @@
 // found later can be recognised, and what a repair needs to know what it
 // lost: the cell count of every leaf, the entry count of every tree and a
 // CRC of every overflow page (an overflow page overwritten with garbage
-// would otherwise pass for the tail of a complete row). Capture reads all of that from one read
-// snapshot; page lists come from the project's own b-tree reader, run on
-// the database file and WAL when they provably equal the snapshot (fast)
-// or on pages served by SQLite's sqlite_dbpage (always exact).
+// would otherwise pass for the tail of a complete row). Capture reads all
+// of that from one read snapshot; page lists come from the project's own
+// b-tree reader, run on the database file and WAL when they provably equal
+// the snapshot (fast) or on pages served by SQLite's sqlite_dbpage (always
+// exact).
 //
 // # File format (version 2)
 //
@@ -49,7 +50,8 @@
 // counts flag is set, each tree also holds, after its leaf CRCs, one
 // varint cell count per leaf; after its overflow list, a count (equal to
 // the overflow list's) and one 4-byte CRC32C per overflow page; and last
-// its entry count as a varint. Every list is preceded by its count.
+// its entry count as a varint. Every other list is preceded by its count:
+// leaf CRCs and cell counts have one entry per leaf.
 //
 // Version 1 is version 2 without the counts flag and without the counts:
 // a version-1 file decodes with Meta.Counts false, so that a repair never
