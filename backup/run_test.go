@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -45,8 +47,8 @@ func TestFullBackupEqualsSnapshot(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if meta.Header.PageCount != m.PageCount || len(meta.Tables) != 2 || len(meta.Trees) == 0 {
-				t.Errorf("stored metadata: %d pages, %d tables, %d trees", meta.Header.PageCount, len(meta.Tables), len(meta.Trees))
+			if meta.Header.PageCount != m.PageCount || len(meta.Tables) != 2 || len(meta.Trees) == 0 || !meta.Counts {
+				t.Errorf("stored metadata: %d pages, %d tables, %d trees, counts %v", meta.Header.PageCount, len(meta.Tables), len(meta.Trees), meta.Counts)
 			}
 			mustVerify(t, dst)
 			if diff := cmp.Diff(rowsOf(t, src), rowsOf(t, dst)); diff != "" {
@@ -98,4 +100,49 @@ func TestIncrementalWritesOnlyChangedPages(t *testing.T) {
 			t.Logf("%s: %d of %d pages written, copied with %s from %q", res.Mode, res.PagesWritten, res.PageCount, res.CopiedWith, res.PagesReadFrom)
 		})
 	}
+}
+
+// TestBackupWithVersion1Meta: a backup whose manifest embeds a version-1
+// metadata backup (testdata/v1meta, see its README) still opens and
+// verifies, without counts; the next update over it records them.
+func TestBackupWithVersion1Meta(t *testing.T) {
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "app.db.backup")
+	for from, to := range map[string]string{"v1meta.backup": dst, "v1meta.backup.manifest": dst + ManifestSuffix} {
+		if err := fsutil.CopyFile(filepath.Join("testdata", "v1meta", from), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := Open(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := binary.BigEndian.Uint16(f.Manifest.Meta[8:])
+	counts, trees := f.Meta.Counts, len(f.Meta.Trees)
+	f.Close()
+	if version != 1 || counts || trees == 0 {
+		t.Fatalf("embedded metadata: format version %d, counts %v, %d trees; want version 1 without counts", version, counts, trees)
+	}
+	mustVerify(t, dst)
+
+	// A backup is a copy of its source: update it from such a copy.
+	src := filepath.Join(dir, "app.db")
+	if err := fsutil.CopyFile(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if res := mustRun(t, src, dst, Options{}); res.Mode != ModeIncremental || res.PagesWritten != 0 {
+		t.Errorf("update from an identical source: %+v", res)
+	}
+	m, err := ReadManifest(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := master.Decode(m.Meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !meta.Counts || binary.BigEndian.Uint16(m.Meta[8:]) != master.FormatVersion {
+		t.Errorf("after the update: counts %v, format version %d", meta.Counts, binary.BigEndian.Uint16(m.Meta[8:]))
+	}
+	mustVerify(t, dst)
 }

@@ -16,7 +16,7 @@ const preallocPages = 16
 // is ErrLoop, ErrOutOfRange or ErrTruncated, so the caller can keep the row
 // and flag it as truncated.
 func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
-	return r.payload(c, map[uint32]bool{}, false, nil)
+	return r.payload(c, map[uint32]bool{}, false, nil, nil)
 }
 
 // payload is Payload with the set of pages already used. A walk passes its
@@ -25,8 +25,9 @@ func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
 // cells share one long chain would otherwise cost cells × chain reads.
 // Pages of the chain are added to seen. With chainOnly the chain is
 // followed but only the local part is returned. scratch, if not nil, is a
-// page-sized buffer the chain's pages are read into.
-func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch []byte) ([]byte, []uint32, error) {
+// page-sized buffer the chain's pages are read into. onPage, if not nil,
+// sees each page of the chain as it is added to the returned list.
+func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch []byte, onPage func(uint32, []byte)) ([]byte, []uint32, error) {
 	if c.Overflow == 0 {
 		return c.Local, nil, nil
 	}
@@ -59,6 +60,9 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch 
 			return out, chain, err
 		}
 		chain = append(chain, next)
+		if onPage != nil {
+			onPage(next, buf)
+		}
 		n := min(remaining, int64(perPage))
 		if !chainOnly {
 			out = append(out, buf[4:4+n]...)

@@ -60,6 +60,11 @@ type WalkOptions struct {
 	// no error. A census uses it so that a page another tree owns is not
 	// walked twice. The root is never skipped.
 	Skip func(pgno uint32) bool
+	// OnOverflow is called for each overflow page a walk reads, in the
+	// order of WalkResult.Overflow, with the page's image, so that a
+	// caller wanting more than the page numbers (a checksum, say) needs
+	// no second read. The image is valid only during the call.
+	OnOverflow func(pgno uint32, page []byte)
 }
 
 // Walk visits the b-tree rooted at root in key order, calling fn for each
@@ -186,7 +191,7 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 }
 
 func (w *walker) emit(p *Page, c *Cell) error {
-	payload, chain, perr := w.r.payload(c, w.seen, w.opts.ChainsOnly, w.scratch)
+	payload, chain, perr := w.r.payload(c, w.seen, w.opts.ChainsOnly, w.scratch, w.opts.OnOverflow)
 	w.res.Overflow = append(w.res.Overflow, chain...)
 	if perr != nil {
 		w.fail(perr)

@@ -163,3 +163,54 @@ func TestSpaceRejectsBrokenFreeblocks(t *testing.T) {
 		})
 	}
 }
+
+// TestWalkOnOverflow checks that OnOverflow sees every overflow page the
+// walk lists, in the same order, with the page's own image, whether
+// payloads are assembled or not and when a chain breaks.
+func TestWalkOnOverflow(t *testing.T) {
+	const ps = 512
+	per := ps - 4
+	size := int64(2*per + 100) // two overflow pages per row
+	payload := pattern(int(size))
+	local := btree.LocalSize(btree.TableLeaf, ps, size)
+	build := func() *memPages {
+		m := newMemPages(ps, 12)
+		m.btreePage(2, btree.TableLeaf, 0, tableLeafCell(ps, 1, payload, size, 3), tableLeafCell(ps, 2, payload, size, 7))
+		m.overflowPage(3, 4, payload[local:local+per])
+		m.overflowPage(4, 0, payload[local+per:])
+		m.overflowPage(7, 8, payload[local:local+per])
+		m.overflowPage(8, 0, payload[local+per:])
+		return m
+	}
+	broken := build()
+	broken.overflowPage(7, 3, payload[local:local+per]) // row 2's chain runs into row 1's
+	for _, tt := range []struct {
+		name       string
+		m          *memPages
+		chainsOnly bool
+		want       []uint32
+	}{
+		{"chains only", build(), true, []uint32{3, 4, 7, 8}},
+		{"payloads", build(), false, []uint32{3, 4, 7, 8}},
+		{"broken chain", broken, true, []uint32{3, 4, 7}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var seen []uint32
+			res, err := tt.m.reader().WalkTree(2, btree.WalkOptions{ChainsOnly: tt.chainsOnly, OnOverflow: func(pgno uint32, img []byte) {
+				seen = append(seen, pgno)
+				if diff := cmp.Diff(tt.m.pages[pgno], img); diff != "" {
+					t.Errorf("page %d image (-file +hook):\n%s", pgno, diff)
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, seen); diff != "" {
+				t.Errorf("pages seen by OnOverflow (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(res.Overflow, seen); diff != "" {
+				t.Errorf("OnOverflow differs from WalkResult.Overflow (-result +hook):\n%s", diff)
+			}
+		})
+	}
+}

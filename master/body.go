@@ -1,8 +1,6 @@
 package master
 
 import (
-	"encoding/binary"
-
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -73,29 +71,19 @@ func encodeBody(m *Meta) []byte {
 			e.bool(c.Key)
 		}
 	}
+	e.bool(m.Counts)
 	e.uint(uint64(len(m.Trees)))
-	for _, t := range m.Trees {
-		e.str(t.Name)
-		e.uint(uint64(t.Root))
-		e.str(t.Kind)
-		e.pages(t.Interior)
-		leaves := make([]uint32, len(t.Leaves))
-		for i, l := range t.Leaves {
-			leaves[i] = l.Pgno
-		}
-		e.pages(leaves)
-		for _, l := range t.Leaves {
-			e.b = binary.BigEndian.AppendUint32(e.b, l.CRC)
-		}
-		e.pages(t.Overflow)
+	for i := range m.Trees {
+		encodeTree(e, &m.Trees[i], m.Counts)
 	}
 	return e.b
 }
 
-// decodeBody parses a body and checks that its content is coherent: a
-// valid page size and encoding, page numbers inside the database, column
-// indexes inside their tables. SQL text is kept as data, unexamined.
-func decodeBody(b []byte) (*Meta, error) {
+// decodeBody parses a body of the given format version and checks that
+// its content is coherent: a valid page size and encoding, page numbers
+// inside the database, column indexes inside their tables, counts a page
+// could hold. SQL text is kept as data, unexamined.
+func decodeBody(b []byte, version uint16) (*Meta, error) {
 	d := &decoder{b: b}
 	m := &Meta{}
 	m.CapturedAt = d.int()
@@ -150,9 +138,13 @@ func decodeBody(b []byte) (*Meta, error) {
 			}
 		}
 	}
+	// Version 1 recorded no counts; from version 2 a flag says.
+	if version >= 2 {
+		m.Counts = d.bool()
+	}
 	m.Trees = list[Tree](d.count(6))
 	for i := range m.Trees {
-		m.Trees[i] = decodeTree(d, h)
+		m.Trees[i] = decodeTree(d, h, m.Counts)
 	}
 	if d.err == nil && d.off != len(b) {
 		d.fail("%d bytes after the last field", len(b)-d.off)
@@ -186,30 +178,6 @@ func decodeTable(d *decoder) Table {
 	}
 	if d.err == nil && (t.RowidAlias < -1 || t.RowidAlias >= len(t.Columns)) {
 		d.fail("table %q rowid alias %d of %d columns", t.Name, t.RowidAlias, len(t.Columns))
-	}
-	return t
-}
-
-func decodeTree(d *decoder, h *Header) Tree {
-	t := Tree{Name: d.str(), Root: d.u32(), Kind: d.str()}
-	if d.err == nil && t.Kind != TreeTable && t.Kind != TreeIndex {
-		d.fail("tree %q kind %q", t.Name, t.Kind)
-	}
-	checkPage(d, h, t.Root, false)
-	t.Interior = d.pages()
-	leaves := d.pages()
-	crcs := d.raw(4 * len(leaves))
-	if d.err == nil {
-		t.Leaves = make([]Leaf, len(leaves))
-		for i, p := range leaves {
-			t.Leaves[i] = Leaf{Pgno: p, CRC: binary.BigEndian.Uint32(crcs[4*i:])}
-		}
-	}
-	t.Overflow = d.pages()
-	for _, list := range [][]uint32{t.Interior, leaves, t.Overflow} {
-		for _, p := range list {
-			checkPage(d, h, p, false)
-		}
 	}
 	return t
 }

@@ -118,7 +118,7 @@ func CaptureConn(ctx context.Context, conn *sql.Conn, opts Options) (*Meta, erro
 		return nil, err
 	}
 	defer closer.Close()
-	m.PagesReadFrom = how
+	m.PagesReadFrom, m.Counts = how, true
 	if m.Trees, err = pageLists(src, g.Usable(), m.Header.TextEncoding, m.Schema); err != nil {
 		return nil, err
 	}

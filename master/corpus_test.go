@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/corpus"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -51,6 +52,7 @@ func TestCaptureRoundTripOnCorpus(t *testing.T) {
 				t.Fatalf("read back differs (-captured +read):\n%s", diff)
 			}
 			checkPageLists(t, db.Path, m)
+			checkEntries(t, testdb.OpenCopy(t, db.Path, spec.WAL), m)
 			if len(m.Sequences) == 0 {
 				t.Errorf("no sqlite_sequence rows captured for the AUTOINCREMENT table")
 			}

@@ -18,8 +18,11 @@ import (
 // File layout constants; see doc.go.
 const (
 	magic          = "DBRMETA\x00"
-	FormatVersion  = 1
+	FormatVersion  = 2
 	flagSchemaOnly = 1
+	// flagCounts mirrors Meta.Counts, so that Unchanged, which reads only
+	// the prefix, can tell a backup that lacks them.
+	flagCounts = 2
 	// maxBody bounds the decompressed body a reader accepts: a backup of a
 	// database with a billion pages stays below it, a decompression bomb
 	// does not get further.
@@ -37,6 +40,9 @@ func Encode(m *Meta) ([]byte, error) {
 	if len(fp) > maxFingerprint {
 		return nil, fmt.Errorf("master: fingerprint of %d bytes", len(fp))
 	}
+	if err := checkCounts(m); err != nil {
+		return nil, err
+	}
 	body := encodeBody(m)
 	var zbuf bytes.Buffer
 	zw, err := flate.NewWriter(&zbuf, flate.BestSpeed)
@@ -52,6 +58,9 @@ func Encode(m *Meta) ([]byte, error) {
 	var flags uint16
 	if m.SchemaOnly {
 		flags |= flagSchemaOnly
+	}
+	if m.Counts {
+		flags |= flagCounts
 	}
 	out := make([]byte, 0, 40+len(fp)+zbuf.Len())
 	out = append(out, magic...)
@@ -93,7 +102,7 @@ func Decode(b []byte) (*Meta, error) {
 	if err != nil {
 		return nil, formatErr(int64(prefixLen+16), ErrCorrupt, "body does not decompress: %v", err)
 	}
-	m, err := decodeBody(body)
+	m, err := decodeBody(body, binary.BigEndian.Uint16(b[8:]))
 	if err != nil {
 		var fe *FormatError
 		if errors.As(err, &fe) {
@@ -102,8 +111,12 @@ func Decode(b []byte) (*Meta, error) {
 		return nil, err
 	}
 	m.Fingerprint = fp
-	if m.SchemaOnly != (binary.BigEndian.Uint16(b[10:])&flagSchemaOnly != 0) {
+	flags := binary.BigEndian.Uint16(b[10:])
+	if m.SchemaOnly != (flags&flagSchemaOnly != 0) {
 		return nil, formatErr(10, ErrCorrupt, "schema-only flag disagrees with the body")
+	}
+	if m.Counts != (flags&flagCounts != 0) {
+		return nil, formatErr(10, ErrCorrupt, "counts flag disagrees with the body")
 	}
 	return m, nil
 }
@@ -123,8 +136,9 @@ func inflate(z []byte, n uint64) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// decodePrefix checks magic, version and the fingerprint section with its
-// own CRC, and returns the fingerprint and the bytes after it.
+// decodePrefix checks magic, version (1 or 2: the versions differ only in
+// the body) and the fingerprint section with its own CRC, and returns the
+// fingerprint and the bytes after it.
 func decodePrefix(b []byte) (Fingerprint, []byte, error) {
 	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
 		return Fingerprint{}, nil, formatErr(0, ErrNotMeta, "no metadata backup magic")
@@ -132,9 +146,9 @@ func decodePrefix(b []byte) (Fingerprint, []byte, error) {
 	if len(b) < 16 {
 		return Fingerprint{}, nil, formatErr(int64(len(b)), ErrTruncated, "file ends inside the header")
 	}
-	if v := binary.BigEndian.Uint16(b[8:]); v != FormatVersion {
+	if v := binary.BigEndian.Uint16(b[8:]); v < 1 || v > FormatVersion {
 		if v > FormatVersion {
-			return Fingerprint{}, nil, formatErr(8, ErrVersion, "format version %d; this dbrescue reads version %d", v, FormatVersion)
+			return Fingerprint{}, nil, formatErr(8, ErrVersion, "format version %d; this dbrescue reads versions 1 to %d", v, FormatVersion)
 		}
 		return Fingerprint{}, nil, formatErr(8, ErrCorrupt, "format version %d", v)
 	}
@@ -213,23 +227,23 @@ func ReadFingerprint(path string) (Fingerprint, error) {
 	return fp, err
 }
 
-// readFingerprint also reports the schema-only flag.
-func readFingerprint(path string) (Fingerprint, bool, error) {
+// readFingerprint also reports the header flags (flagSchemaOnly, ...).
+func readFingerprint(path string) (Fingerprint, uint16, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Fingerprint{}, false, err
+		return Fingerprint{}, 0, err
 	}
 	defer f.Close()
 	buf := make([]byte, 20+maxFingerprint)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && err != io.ErrUnexpectedEOF {
-		return Fingerprint{}, false, err
+		return Fingerprint{}, 0, err
 	}
 	fp, _, err := decodePrefix(buf[:n])
 	if err != nil {
-		return Fingerprint{}, false, withPath(err, path)
+		return Fingerprint{}, 0, withPath(err, path)
 	}
-	return fp, binary.BigEndian.Uint16(buf[10:])&flagSchemaOnly != 0, nil
+	return fp, binary.BigEndian.Uint16(buf[10:]), nil
 }
 
 func withPath(err error, path string) error {

@@ -40,13 +40,14 @@ func (f Fingerprint) Same(g Fingerprint) bool {
 // Unchanged reports whether the database at dbPath is, as far as its
 // fingerprint tells, in the state the metadata backup at metaPath was
 // captured from, and that backup holds what opts asks for (a schema-only
-// backup does not satisfy a request for page lists). It reads only the
+// backup does not satisfy a request for page lists, nor does a version-1
+// backup, which lacks the counts and overflow CRCs). It reads only the
 // backup's fingerprint section and the first bytes of the database and
 // WAL, so it costs well under a millisecond. A missing or unreadable
 // backup is "changed".
 func Unchanged(dbPath, metaPath string, opts Options) (bool, error) {
-	stored, schemaOnly, err := readFingerprint(metaPath)
-	if err != nil || (schemaOnly && !opts.SchemaOnly) {
+	stored, flags, err := readFingerprint(metaPath)
+	if err != nil || (!opts.SchemaOnly && flags&(flagSchemaOnly|flagCounts) != flagCounts) {
 		return false, nil //nolint:nilerr // no usable backup: capture afresh
 	}
 	now, err := TakeFingerprint(dbPath)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ import (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // smallMeta is a valid backup with hostile-looking SQL, which must survive
-// as data.
+// as data, and with counts and overflow CRCs (format version 2).
 func smallMeta() *master.Meta {
 	return &master.Meta{
 		CapturedAt: 1,
@@ -29,11 +30,13 @@ func smallMeta() *master.Meta {
 		},
 		Sequences: []master.Sequence{{Name: "t", Seq: -5}},
 		Tables:    []master.Table{{Name: "t", RowidAlias: -1, Columns: []master.Column{{Name: "a", Affinity: master.AffinityBlob}}, RecordOrder: []int{0}}},
-		Trees:     []master.Tree{{Name: "t", Root: 2, Kind: master.TreeTable, Interior: []uint32{2}, Leaves: []master.Leaf{{Pgno: 5, CRC: 7}, {Pgno: 3, CRC: 9}}, Overflow: []uint32{10}}},
+		Trees: []master.Tree{{Name: "t", Root: 2, Kind: master.TreeTable, Interior: []uint32{2},
+			Leaves: []master.Leaf{{Pgno: 5, CRC: 7, Cells: 3}, {Pgno: 3, CRC: 9, Cells: 4}}, Overflow: []uint32{10}, OverflowCRCs: []uint32{11}, Entries: 7}},
+		Counts: true,
 	}
 }
 
-func mustEncode(t *testing.T, m *master.Meta) []byte {
+func mustEncode(t testing.TB, m *master.Meta) []byte {
 	t.Helper()
 	b, err := master.Encode(m)
 	if err != nil {
@@ -94,6 +97,12 @@ func TestRejectsForeignAndFutureFiles(t *testing.T) {
 // what the file claims.
 func TestHostileBodies(t *testing.T) {
 	valid := mustEncode(t, smallMeta())
+	// The crafted tree with nothing to lie about decodes: each case below
+	// fails for its own lie, not for a slip of the crafting.
+	control := rawTree{interior: []int64{2}, leaves: []int64{5}, cells: []uint64{10}, overflow: []int64{3, 1}, crcs: 2, entries: 266}
+	if _, err := master.Decode(withBody(t, valid, control.body(), 0)); err != nil {
+		t.Fatalf("the control body does not decode: %v", err)
+	}
 	tests := []struct {
 		name string
 		body []byte
@@ -102,8 +111,15 @@ func TestHostileBodies(t *testing.T) {
 		reason  string
 	}{
 		{"schema row count 2^62", hostileBody(func(e *rawEncoder) { e.uint(1 << 62) }), 0, "cannot fit"},
-		{"page beyond the database", hostileBodyWithTreePage(1 << 30), 0, "outside the database's 10 pages"},
-		{"page number zero", hostileBodyWithTreePage(0), 0, "page number 0 out of range"},
+		{"page beyond the database", rawTree{interior: []int64{1 << 30}}.body(), 0, "outside the database's 10 pages"},
+		{"page number zero", rawTree{interior: []int64{0}}.body(), 0, "page number 0 out of range"},
+		{"overflow CRC list shorter", rawTree{overflow: []int64{3, 1}, crcs: 1}.body(), 0, "2 overflow pages and 1 overflow CRCs"},
+		{"overflow CRC list longer", rawTree{overflow: []int64{3, 1}, crcs: 3}.body(), 0, "2 overflow pages and 3 overflow CRCs"},
+		{"overflow CRC count 2^62", rawTree{overflow: []int64{3}, crcs: 1 << 62}.body(), 0, "cannot fit"},
+		{"more cells than a page holds", rawTree{leaves: []int64{5}, cells: []uint64{1024/4 + 1}}.body(), 0, "leaf 5 claims 257 cells, a page holds at most 256"},
+		{"more entries than cells", rawTree{leaves: []int64{5}, cells: []uint64{10}, entries: 11}.body(), 0, "claims 11 entries, its pages hold at most 10"},
+		{"entries -1 as a uint64", rawTree{leaves: []int64{5}, cells: []uint64{10}, entries: math.MaxUint64}.body(), 0, "claims 18446744073709551615 entries"},
+		{"entries 2^63", rawTree{interior: []int64{2}, leaves: []int64{5}, cells: []uint64{10}, entries: 1 << 63}.body(), 0, "its pages hold at most 266"},
 		{"bomb: 64 MiB of zeros declared as 100 bytes", make([]byte, 64<<20), 100, "does not decompress"},
 		{"declared length over the limit", []byte{0}, 1 << 40, "exceeds"},
 	}
@@ -148,26 +164,50 @@ func hostileBody(fill func(*rawEncoder)) []byte {
 	return e.b
 }
 
-func hostileBodyWithTreePage(pgno uint32) []byte {
+// rawTree is the one tree of a crafted version-2 body with counts, each
+// field written as given so that a test can lie in any of them. Page lists
+// are zigzag deltas, as the format stores them.
+type rawTree struct {
+	interior, leaves, overflow []int64
+	cells                      []uint64 // one per leaf
+	crcs                       uint64   // the overflow CRC count written; as many CRCs follow, up to 8
+	entries                    uint64
+}
+
+func (r rawTree) body() []byte {
 	return hostileBody(func(e *rawEncoder) {
-		e.uint(0) // schema rows
-		e.uint(0) // sequences
-		e.uint(0) // tables
-		e.uint(0) // indexes
-		e.uint(1) // one tree
+		e.uint(0)            // schema rows
+		e.uint(0)            // sequences
+		e.uint(0)            // tables
+		e.uint(0)            // indexes
+		e.b = append(e.b, 1) // counts recorded
+		e.uint(1)            // one tree
 		e.str("t")
 		e.uint(2)
 		e.str(master.TreeTable)
-		e.uint(1)
-		e.int(int64(pgno)) // one interior page
-		e.uint(0)
-		e.uint(0)
+		for _, list := range [][]int64{r.interior, r.leaves} {
+			e.uint(uint64(len(list)))
+			for _, d := range list {
+				e.int(d)
+			}
+		}
+		e.b = append(e.b, make([]byte, 4*len(r.leaves))...) // leaf CRCs
+		for _, c := range r.cells {
+			e.uint(c)
+		}
+		e.uint(uint64(len(r.overflow)))
+		for _, d := range r.overflow {
+			e.int(d)
+		}
+		e.uint(r.crcs)
+		e.b = append(e.b, make([]byte, 4*min(r.crcs, 8))...)
+		e.uint(r.entries)
 	})
 }
 
 // withBody swaps the compressed body of a valid file for body, declaring
 // claimed (or its true length) as the uncompressed size, and reseals it.
-func withBody(t *testing.T, valid, body []byte, claimed uint64) []byte {
+func withBody(t testing.TB, valid, body []byte, claimed uint64) []byte {
 	t.Helper()
 	fpLen := int(binary.BigEndian.Uint32(valid[12:]))
 	prefix := bytes.Clone(valid[:20+fpLen])

@@ -129,7 +129,7 @@ func checkAgainstSnapshot(ctx context.Context, t *testing.T, conn *sql.Conn, m *
 		want := master.Tree{Name: tr.Name, Root: tr.Root, Kind: tr.Kind}
 		res, err := r.WalkTree(tr.Root, btree.WalkOptions{ChainsOnly: true, OnPage: func(p *btree.Page) {
 			if p.Type.Leaf() {
-				want.Leaves = append(want.Leaves, master.Leaf{Pgno: p.Pgno, CRC: master.PageCRC(p.Data)})
+				want.Leaves = append(want.Leaves, master.Leaf{Pgno: p.Pgno, CRC: master.PageCRC(p.Data), Cells: p.CellCount})
 			} else {
 				want.Interior = append(want.Interior, p.Pgno)
 			}
@@ -137,7 +137,8 @@ func checkAgainstSnapshot(ctx context.Context, t *testing.T, conn *sql.Conn, m *
 		if err != nil || len(res.Errors) > 0 {
 			t.Fatalf("walk %s in the snapshot: %v %v", tr.Name, err, res.Errors)
 		}
-		want.Overflow = res.Overflow
+		want.Overflow, want.Entries = res.Overflow, int64(res.Entries)
+		want.OverflowCRCs = pageCRCs(t, snap, res.Overflow)
 		if diff := cmp.Diff(want, tr); diff != "" {
 			t.Errorf("tree %s differs from its snapshot (-snapshot +captured):\n%s", tr.Name, diff)
 		}

@@ -28,6 +28,11 @@ type Meta struct {
 	// Trees lists the pages of every b-tree: sqlite_master (root 1),
 	// tables, WITHOUT ROWID tables and indexes. Empty when SchemaOnly.
 	Trees []Tree `json:"trees"`
+	// Counts says whether the trees carry their counts and overflow
+	// checksums (Leaf.Cells, Tree.Entries, Tree.OverflowCRCs). It is
+	// false for a backup read from a version-1 file, which recorded
+	// none of them: their zeros then mean "unknown", never "no rows".
+	Counts bool `json:"counts"`
 }
 
 // Header holds the database header fields a repair needs.
@@ -165,6 +170,10 @@ const (
 type Leaf struct {
 	Pgno uint32 `json:"pgno"`
 	CRC  uint32 `json:"crc"`
+	// Cells is the page's cell count (rows of a table leaf, entries of
+	// an index leaf), so that a repair which loses the page knows how
+	// many it lost. 0 unless Meta.Counts.
+	Cells int `json:"cells"`
 }
 
 // Tree lists the pages of one b-tree by kind, each in walk order.
@@ -175,6 +184,15 @@ type Tree struct {
 	Interior []uint32 `json:"interior"`
 	Leaves   []Leaf   `json:"leaves"`
 	Overflow []uint32 `json:"overflow"`
+	// OverflowCRCs holds the PageCRC of each page of Overflow, in the
+	// same order: an overflow page overwritten since the capture would
+	// otherwise pass for the tail of a complete row. Empty unless
+	// Meta.Counts.
+	OverflowCRCs []uint32 `json:"overflow_crcs"`
+	// Entries is the number of entries a full walk meets: rows of a
+	// table b-tree (its leaf cells), entries of an index b-tree (whose
+	// interior cells carry entries too). 0 unless Meta.Counts.
+	Entries int64 `json:"entries"`
 }
 
 // Fingerprint identifies the state of the database files cheaply, without

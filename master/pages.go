@@ -17,9 +17,11 @@ func PageCRC(page []byte) uint32 { return crc32.Checksum(page, castagnoli) }
 const readAheadBytes = 256 << 10
 
 // pageLists walks sqlite_master and every b-tree it names with the
-// project's own reader and lists each tree's pages by kind, with a CRC of
-// each leaf. Overflow chains are followed without assembling payloads. The
-// capture is of a healthy database, so any damage met is an error.
+// project's own reader and lists each tree's pages by kind, with a CRC and
+// the cell count of each leaf, a CRC of each overflow page and the tree's
+// entry count. Overflow chains are followed without assembling payloads,
+// each page checksummed in the walk's own buffer rather than read again.
+// The capture is of a healthy database, so any damage met is an error.
 func pageLists(src pagefile.Source, usable int, encoding uint32, schema []SchemaRow) ([]Tree, error) {
 	// Trees of appended rows lie mostly in file order: read ahead.
 	r := btree.NewReader(pagefile.NewReadAhead(src, readAheadBytes), usable, encoding)
@@ -42,10 +44,13 @@ func pageLists(src pagefile.Source, usable int, encoding uint32, schema []Schema
 					}
 				}
 				if p.Type.Leaf() {
-					t.Leaves = append(t.Leaves, Leaf{Pgno: p.Pgno, CRC: PageCRC(p.Data)})
+					t.Leaves = append(t.Leaves, Leaf{Pgno: p.Pgno, CRC: PageCRC(p.Data), Cells: p.CellCount})
 				} else {
 					t.Interior = append(t.Interior, p.Pgno)
 				}
+			},
+			OnOverflow: func(_ uint32, page []byte) {
+				t.OverflowCRCs = append(t.OverflowCRCs, PageCRC(page))
 			},
 		})
 		if err != nil {
@@ -54,7 +59,7 @@ func pageLists(src pagefile.Source, usable int, encoding uint32, schema []Schema
 		if len(res.Errors) > 0 {
 			return nil, fmt.Errorf("master: b-tree %q (root %d) is damaged, %d problems, first: %w", row.Name, row.RootPage, len(res.Errors), res.Errors[0])
 		}
-		t.Overflow = res.Overflow
+		t.Overflow, t.Entries = res.Overflow, int64(res.Entries)
 		trees = append(trees, t)
 	}
 	return trees, nil

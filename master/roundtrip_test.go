@@ -3,8 +3,10 @@ package master_test
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,6 +60,7 @@ func TestCaptureRoundTrip(t *testing.T) {
 			}
 			checkAgainstSQLite(t, path, m, c)
 			checkPageLists(t, path, m)
+			checkEntries(t, testdb.OpenCopy(t, path, c.WAL), m)
 		})
 	}
 }
@@ -113,11 +116,12 @@ func checkAgainstSQLite(t *testing.T, path string, m *master.Meta, c testdb.Conf
 
 // checkPageLists checks the page lists against the file itself: every
 // page is listed once (or is a freelist, pointer-map or lock-byte page),
-// each list's pages have the kind it claims, and every leaf CRC matches.
+// each list's pages have the kind it claims, every leaf CRC and cell count
+// matches the page, and every overflow CRC matches its page.
 func checkPageLists(t *testing.T, path string, m *master.Meta) {
 	t.Helper()
-	if m.PagesReadFrom == "" || len(m.Trees) != countRoots(m)+1 {
-		t.Fatalf("pages read from %q, %d trees for %d roots", m.PagesReadFrom, len(m.Trees), countRoots(m))
+	if m.PagesReadFrom == "" || !m.Counts || len(m.Trees) != countRoots(m)+1 {
+		t.Fatalf("pages read from %q, counts %v, %d trees for %d roots", m.PagesReadFrom, m.Counts, len(m.Trees), countRoots(m))
 	}
 	f, err := pagefile.Open(path, pagefile.Options{})
 	if err != nil {
@@ -145,9 +149,15 @@ func checkPageLists(t *testing.T, path string, m *master.Meta) {
 			if err != nil || master.PageCRC(img) != l.CRC {
 				t.Errorf("%s: leaf %d CRC %08x does not match the page (%v)", tr.Name, l.Pgno, l.CRC, err)
 			}
+			if pg, err := btree.ParsePage(l.Pgno, img, f.Usable()); err != nil || pg.CellCount != l.Cells {
+				t.Errorf("%s: leaf %d recorded with %d cells; the page: %+v, %v", tr.Name, l.Pgno, l.Cells, pg, err)
+			}
 		}
 		for _, p := range tr.Overflow {
 			claim(p, tr.Name+" overflow")
+		}
+		if diff := cmp.Diff(pageCRCs(t, f, tr.Overflow), tr.OverflowCRCs); diff != "" {
+			t.Errorf("%s: overflow CRCs (-file +captured):\n%s", tr.Name, diff)
 		}
 	}
 	fl := f.Freelist()
@@ -159,6 +169,54 @@ func checkPageLists(t *testing.T, path string, m *master.Meta) {
 			t.Errorf("page %d of %d is in no list", p, f.PageCount())
 		}
 	}
+}
+
+// checkEntries compares each tree's entry count with SQLite's count of the
+// rows it indexes: a table's rows for the table (rowid or WITHOUT ROWID)
+// and for each of its indexes, which hold one entry per row unless partial.
+func checkEntries(t *testing.T, db *sql.DB, m *master.Meta) {
+	t.Helper()
+	table := map[string]string{"sqlite_master": "sqlite_master"}
+	for _, r := range m.Schema {
+		table[r.Name] = r.TblName
+	}
+	for _, ix := range m.Indexes {
+		if ix.Partial {
+			delete(table, ix.Name)
+		}
+	}
+	checked := 0
+	for _, tr := range m.Trees {
+		tbl, ok := table[tr.Name]
+		if !ok {
+			continue
+		}
+		var want int64
+		if err := db.QueryRow(`SELECT count(*) FROM "` + strings.ReplaceAll(tbl, `"`, `""`) + `"`).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if tr.Entries != want {
+			t.Errorf("%s %q: %d entries captured, SQLite counts %d rows in %q", tr.Kind, tr.Name, tr.Entries, want, tbl)
+		}
+		checked++
+	}
+	if checked < 2 {
+		t.Errorf("only %d trees had their entries checked", checked)
+	}
+}
+
+// pageCRCs reads the given pages from src and returns their PageCRC.
+func pageCRCs(t *testing.T, src pagefile.Source, pgnos []uint32) []uint32 {
+	t.Helper()
+	var out []uint32
+	buf := make([]byte, src.PageSize())
+	for _, p := range pgnos {
+		if err := src.ReadPage(p, buf); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, master.PageCRC(buf))
+	}
+	return out
 }
 
 // hashFiles returns the sha256 of the database and its WAL, if any.

@@ -30,7 +30,9 @@ func metaShowCommand() *cli.Command {
 		ArgsUsage: "FILE",
 		Description: "Reads FILE, verifies its checksums, and prints the header fields, the fingerprint,\n" +
 			"every sqlite_master row with its SQL, the AUTOINCREMENT counters, each table's\n" +
-			"columns and storage, each index, and each b-tree's pages (leaf CRCs in --json).\n\n" +
+			"columns and storage, each index, and each b-tree's pages with its entry count\n" +
+			"and leaf cell counts (leaf and overflow CRCs in --json: overflow_crcs, cells,\n" +
+			"entries, and counts, false for a version-1 backup that recorded none).\n\n" +
 			"Examples:\n" +
 			"   dbrescue meta show app.db.meta\n" +
 			"   dbrescue meta show app.db.meta --json",

@@ -11,7 +11,8 @@ import (
 )
 
 // printMeta writes every field of a metadata backup for a person. Page
-// lists are shown as ranges; leaf CRCs only in --json.
+// lists are shown as ranges, leaf cell counts as their range and sum, and
+// CRCs only counted: their values are in --json.
 func printMeta(w io.Writer, path string, m *master.Meta) error {
 	p := &textPrinter{w: w}
 	h := m.Header
@@ -21,6 +22,9 @@ func printMeta(w io.Writer, path string, m *master.Meta) error {
 		p.printf("  schema only: no page lists\n")
 	} else {
 		p.printf("  page lists read from %s\n", m.PagesReadFrom)
+		if !m.Counts {
+			p.printf("  no entry counts or overflow CRCs (a version-1 backup): a repair cannot count the rows it lost\n")
+		}
 	}
 	p.printf("\nHeader\n")
 	tw := p.table()
@@ -76,22 +80,53 @@ func printMeta(w io.Writer, path string, m *master.Meta) error {
 	if len(m.Trees) > 0 {
 		p.printf("\nB-trees (%d)\n", len(m.Trees))
 		for _, t := range m.Trees {
-			leaves := make([]uint32, len(t.Leaves))
-			for i, l := range t.Leaves {
-				leaves[i] = l.Pgno
-			}
-			p.printf("  %s %q, root %d: %d interior, %d leaf, %d overflow pages\n", t.Kind, t.Name, t.Root, len(t.Interior), len(t.Leaves), len(t.Overflow))
-			for _, l := range []struct {
-				name  string
-				pages []uint32
-			}{{"interior", t.Interior}, {"leaves", leaves}, {"overflow", t.Overflow}} {
-				if len(l.pages) > 0 {
-					p.printf("      %-8s %s\n", l.name, pageRanges(l.pages))
-				}
-			}
+			printTree(p, t, m.Counts)
 		}
 	}
 	return p.err
+}
+
+// printTree writes a tree's page lists and, when the backup has them, its
+// entry count, the range of its leaves' cell counts and how many overflow
+// CRCs it holds.
+func printTree(p *textPrinter, t master.Tree, counts bool) {
+	entries := "entries unknown"
+	if counts {
+		entries = fmt.Sprintf("%d entries", t.Entries)
+	}
+	p.printf("  %s %q, root %d: %d interior, %d leaf, %d overflow pages; %s\n", t.Kind, t.Name, t.Root, len(t.Interior), len(t.Leaves), len(t.Overflow), entries)
+	if len(t.Interior) > 0 {
+		p.printf("      %-8s %s\n", "interior", pageRanges(t.Interior))
+	}
+	if len(t.Leaves) > 0 {
+		leaves := make([]uint32, len(t.Leaves))
+		for i, l := range t.Leaves {
+			leaves[i] = l.Pgno
+		}
+		p.printf("      %-8s %s\n", "leaves", pageRanges(leaves))
+		if counts {
+			p.printf("      %-8s %s\n", "cells", cellRange(t.Leaves))
+		}
+	}
+	if len(t.Overflow) > 0 {
+		crcs := ""
+		if counts {
+			crcs = fmt.Sprintf(" (%d CRCs)", len(t.OverflowCRCs))
+		}
+		p.printf("      %-8s %s%s\n", "overflow", pageRanges(t.Overflow), crcs)
+	}
+}
+
+// cellRange summarises the leaves' cell counts: "2-16 per leaf, 200 in all".
+func cellRange(leaves []master.Leaf) string {
+	lo, hi, sum := leaves[0].Cells, leaves[0].Cells, 0
+	for _, l := range leaves {
+		lo, hi, sum = min(lo, l.Cells), max(hi, l.Cells), sum+l.Cells
+	}
+	if lo == hi {
+		return fmt.Sprintf("%d per leaf, %d in all", lo, sum)
+	}
+	return fmt.Sprintf("%d-%d per leaf, %d in all", lo, hi, sum)
 }
 
 func printTable(p *textPrinter, t master.Table) {

@@ -18,10 +18,12 @@ func metabackupCommand() *cli.Command {
 		ArgsUsage: "DB",
 		Description: "Captures, from one consistent snapshot of DB, the header fields, every sqlite_master\n" +
 			"row, the AUTOINCREMENT counters, how SQLite stores each table's columns, and which\n" +
-			"pages belong to which b-tree with a CRC of each leaf, and writes them to FILE\n" +
+			"pages belong to which b-tree with a CRC and cell count of each leaf, a CRC of\n" +
+			"each overflow page and each tree's entry count, and writes them to FILE\n" +
 			"(default DB.meta) atomically, keeping the file it replaces as FILE.prev.\n" +
 			"A writer using DB in WAL mode is never blocked. When DB has not changed since\n" +
-			"FILE was written, nothing is captured and the answer is \"unchanged\".\n" +
+			"FILE was written, nothing is captured and the answer is \"unchanged\" (unless\n" +
+			"FILE comes from an older dbrescue and lacks the counts).\n" +
 			"Flags may come before or after DB.\n\n" +
 			"Examples:\n" +
 			"   dbrescue metabackup app.db\n" +

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,15 +78,54 @@ func TestMetaShowJSONIsTheWholeBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got master.Meta
-	decodeJSON(t, runApp(t, "meta", "show", db+".meta", "--json").mustSucceed(t).stdout, &got)
+	js := runApp(t, "meta", "show", db+".meta", "--json").mustSucceed(t).stdout
+	decodeJSON(t, js, &got)
 	if diff := cmp.Diff(want, &got); diff != "" {
 		t.Errorf("meta show --json (-file +json):\n%s", diff)
 	}
+	for _, s := range []string{`"counts": true`, `"cells": `, `"entries": `, `"overflow_crcs": [`} {
+		if !strings.Contains(js, s) {
+			t.Errorf("meta show --json lacks %s", s)
+		}
+	}
 	text := runApp(t, "meta", "show", db+".meta").mustSucceed(t).stdout
-	for _, s := range []string{"page size", "CREATE TABLE messages", "WITHOUT ROWID table", "record order:", "B-trees"} {
+	var messages master.Tree
+	for _, tr := range want.Trees {
+		if tr.Name == "messages" {
+			messages = tr
+		}
+	}
+	for _, s := range []string{"page size", "CREATE TABLE messages", "WITHOUT ROWID table", "record order:", "B-trees",
+		fmt.Sprintf(`table "messages", root %d: %d interior, %d leaf, %d overflow pages; %d entries`,
+			messages.Root, len(messages.Interior), len(messages.Leaves), len(messages.Overflow), messages.Entries),
+		" per leaf, ", fmt.Sprintf(" (%d CRCs)", len(messages.OverflowCRCs))} {
 		if !strings.Contains(text, s) {
 			t.Errorf("meta show text lacks %q", s)
 		}
+	}
+	if len(messages.OverflowCRCs) == 0 || messages.Entries == 0 {
+		t.Errorf("the sample's messages table: %d entries, %d overflow CRCs; want both", messages.Entries, len(messages.OverflowCRCs))
+	}
+}
+
+// TestMetaShowVersion1 shows a backup written by the version-1 encoder
+// (master's fixture): its counts are unknown, never printed as zeros.
+func TestMetaShowVersion1(t *testing.T) {
+	path := filepath.Join("..", "..", "master", "testdata", "v1", "ps512-utf8-av_none-res0.meta")
+	text := runApp(t, "meta", "show", path).mustSucceed(t).stdout
+	for _, s := range []string{"a version-1 backup", `root 2: 1 interior, 20 leaf, 65 overflow pages; entries unknown`} {
+		if !strings.Contains(text, s) {
+			t.Errorf("meta show text lacks %q:\n%s", s, text)
+		}
+	}
+	for _, s := range []string{" per leaf", "CRCs)", "0 entries"} {
+		if strings.Contains(text, s) {
+			t.Errorf("meta show of a version-1 backup prints %q", s)
+		}
+	}
+	js := runApp(t, "meta", "show", path, "--json").mustSucceed(t).stdout
+	if !strings.Contains(js, `"counts": false`) {
+		t.Errorf("meta show --json of a version-1 backup lacks \"counts\": false")
 	}
 }
 
