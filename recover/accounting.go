@@ -7,7 +7,6 @@ import (
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/census"
-	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -34,9 +33,24 @@ func (r *repairer) accountLostPages() {
 			moved[p.CRC] = true
 		}
 	}
-	unowned := 0
+	unowned, restored, missing, schemaLost := 0, 0, 0, false
 	lose := func(pgno uint32, pointer *census.Tree) {
+		beyond := int(pgno) > len(r.cen.Pages)
 		if r.fromBackup[pgno] {
+			restored++
+			return
+		}
+		if beyond {
+			missing++
+		}
+		if r.ev.overflowPage[pgno] {
+			return // its row is truncated, or its leaf is lost too: counted there
+		}
+		if pointer != nil && pointer.Index == 0 {
+			// sqlite_master: the schema, not rows. What it held is
+			// accounted object by object (from a metadata backup, or
+			// as lost_and_found when nothing knows the object).
+			schemaLost = true
 			return
 		}
 		o, listed := r.ev.byPage[pgno]
@@ -49,6 +63,8 @@ func (r *repairer) accountLostPages() {
 			}
 		}
 		switch {
+		case (!listed || (o.t == nil && !o.index)) && beyond:
+			// Counted with the missing pages.
 		case !listed || (o.t == nil && !o.index):
 			unowned++
 		case o.index || r.ev.interior[pgno]:
@@ -79,6 +95,27 @@ func (r *repairer) accountLostPages() {
 	for k := uint32(1); k <= r.cen.Missing; k++ {
 		lose(uint32(len(r.cen.Pages))+k, nil)
 	}
+	// A leaf that differs from a metadata backup taken at the file's
+	// present state lost whatever rows it no longer holds.
+	for pgno, placed := range r.suspect {
+		l := r.current[pgno]
+		o, ok := r.ev.byPage[pgno]
+		if !ok || o.t == nil || !r.currentCounts || l.cells <= placed {
+			continue
+		}
+		o.t.rep.RowsKnownLost += l.cells - placed
+		o.t.rep.LostHow = "leaf cell counts in a metadata backup of the file's present state"
+	}
+	if schemaLost && len(r.metas) > 0 {
+		r.warn("sqlite_master was destroyed: the schema comes from the metadata backup of %s; a view or trigger created after it would be missing", r.metas[0].rep.CapturedAt)
+	}
+	if restored > 0 {
+		r.reason(Reason{Code: ReasonPagesFromBackup, Pages: restored,
+			Text: fmt.Sprintf("%d destroyed or missing pages were restored from the page-level backup: their rows are as of the backup, changes made since are not known", restored)})
+	}
+	if missing > 0 {
+		r.reason(Reason{Code: ReasonPagesMissing, Pages: missing, Text: fmt.Sprintf("the file lacks %d pages at its end: %s", missing, r.cen.MissingWhy)})
+	}
 	if unowned > 0 {
 		r.rep.Totals.PagesLostUnknownRows += unowned
 		r.reason(Reason{Code: ReasonPagesLost, Pages: unowned, Text: fmt.Sprintf("%d destroyed pages belong to no known table or index: whatever they held is lost", unowned)})
@@ -91,17 +128,12 @@ func (r *repairer) listedCells(t *table, pgno uint32) (cells int, crc uint32, kn
 	for _, tr := range t.trees {
 		for _, l := range tr.Leaves {
 			if l.Pgno == pgno {
-				n, ok := leafCells(tr, l)
-				return n, l.CRC, ok
+				return l.Cells, l.CRC, tr.counts
 			}
 		}
 	}
 	return 0, 0, false
 }
-
-// leafCells is the cell count a metadata backup records for a leaf, when
-// it records one.
-func leafCells(_ *master.Tree, _ master.Leaf) (int, bool) { return 0, false }
 
 // explained reports whether a walk error is accounted for elsewhere: a
 // child page that is destroyed or beyond the end of the file (counted as
@@ -147,9 +179,6 @@ func (r *repairer) summarise() {
 	}
 	if n := len(r.cen.Conflicts); n > 0 {
 		r.reason(Reason{Code: ReasonTreeDamage, Pages: n, Text: fmt.Sprintf("%d pages are claimed by two owners, first: %v", n, r.cen.Conflicts[0])})
-	}
-	if r.cen.Missing > 0 {
-		r.reason(Reason{Code: ReasonPagesMissing, Pages: int(r.cen.Missing), Text: fmt.Sprintf("the file lacks %d pages at its end: %s", r.cen.Missing, r.cen.MissingWhy)})
 	}
 	for _, s := range r.rep.RejectedSQL {
 		r.reason(Reason{Code: ReasonSchema, Text: "not recreated: " + s})
@@ -200,11 +229,15 @@ func (r *repairer) tableReasons(t *table) {
 			r.reason(Reason{Code: c.code, Table: name, Rows: c.n, Text: fmt.Sprintf("table %q: %d %s", name, c.n, c.text)})
 		}
 	}
+	if n := len(t.spaceErrors); n > 0 {
+		r.reason(Reason{Code: ReasonTreeDamage, Table: name, Pages: n,
+			Text: fmt.Sprintf("table %q: %d leaves whose space does not add up (first: %v); rows on them may be missing or damaged", name, n, t.spaceErrors[0])})
+	}
 	if errs := r.unexplained(t); len(errs) > 0 {
 		r.reason(Reason{Code: ReasonTreeDamage, Table: name,
 			Text: fmt.Sprintf("table %q: its b-tree is damaged (%d problems, first: %v); rows below the damage may be lost", name, len(errs), errs[0])})
 	}
-	if !t.Virtual && !t.shadow && rep.RowsWritten == 0 && !r.treeFound(t) && (len(t.trees) == 0 || treeEntries(t.trees[0]) != 0) {
+	if !t.Virtual && !t.shadow && rep.RowsWritten == 0 && !r.treeFound(t) && (len(t.trees) == 0 || t.trees[0].entries() != 0) {
 		r.reason(Reason{Code: ReasonNothingInTable, Table: name, Text: fmt.Sprintf("table %q: no page of it was found", name)})
 	}
 }
@@ -235,10 +268,6 @@ func (r *repairer) treeFound(t *table) bool {
 	}
 	return false
 }
-
-// treeEntries is the number of entries a metadata backup records for a
-// tree, -1 when it records none.
-func treeEntries(_ *master.Tree) int64 { return -1 }
 
 // countPages fills the page report from the census.
 func (r *repairer) countPages() {
@@ -275,5 +304,21 @@ func (r *repairer) score() {
 }
 
 // overflowChanged reports whether an entry's overflow pages differ from
-// the metadata backup's although its leaf does not.
-func (r *repairer) overflowChanged(_ *btree.Entry) bool { return false }
+// the metadata backup's although its leaf does not: the leaf unchanged
+// since the backup means its rows, and so their overflow pages, are too,
+// so a different overflow page is damage (a destroyed page at the end of
+// a chain reads as valid data, and nothing else would tell).
+func (r *repairer) overflowChanged(e *btree.Entry) bool {
+	if len(e.Overflow) == 0 {
+		return false
+	}
+	if crc, ok := r.ev.leafCRC[e.Pgno]; !ok || crc != r.cen.Page(e.Pgno).CRC {
+		return false
+	}
+	for _, pg := range e.Overflow {
+		if crc, ok := r.ev.overflowCRC[pg]; ok && crc != r.cen.Page(pg).CRC {
+			return true
+		}
+	}
+	return false
+}

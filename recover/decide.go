@@ -55,7 +55,14 @@ type destination struct {
 	// drop marks entries of an index b-tree: indexes are rebuilt from
 	// the rows, so their entries are neither copied nor lost.
 	drop bool
-	rank rank
+	// alone marks a leaf that does not fit the table its tree gave it
+	// (t): it is decided on its own once every tree is loaded
+	// (decideLeaf), when it is known which tables lost pages.
+	alone bool
+	// suspect marks a page that differs from a current metadata backup:
+	// its rows are kept but flagged as possibly damaged.
+	suspect bool
+	rank    rank
 }
 
 // decideNamed is the destination of a tree sqlite_master (or a metadata
@@ -95,23 +102,24 @@ func (r *repairer) decidePage(p *btree.Page, d destination) destination {
 		}
 		return d
 	}
-	if d.t != nil && fitShare(&d.t.info, p) < 0.5 {
+	if d.t != nil && d.t.fitShare(p) < 0.5 {
 		// A page written to the wrong place, or swapped: not this
 		// table's, whatever reached it.
-		return r.decideLeaf(p, d.t)
+		return destination{t: d.t, alone: true}
 	}
 	return d
 }
 
 // decideLeaf decides one leaf on its own (it does not fit the table its
 // tree gave it, not): by the page number a metadata backup lists it under,
-// then by shape among the tables that lost pages.
+// then by shape among the tables that lost pages (a table whose tree held
+// a leaf that is not its own lost that leaf's place).
 func (r *repairer) decideLeaf(p *btree.Page, not *table) destination {
 	if o, ok := r.ev.byPage[p.Pgno]; ok {
 		if o.index {
 			return destination{drop: true}
 		}
-		if o.t != not && fitShare(&o.t.info, p) >= shapeFit {
+		if o.t != not && o.t.fitShare(p) >= shapeFit {
 			return destination{t: o.t, rank: rankMetaList}
 		}
 	}
@@ -239,7 +247,7 @@ func (s *shapeTally) addPage(r *repairer, p *btree.Page) {
 			if t.Virtual || !t.created || t.info.WithoutRowid == s.table {
 				continue
 			}
-			if ok, _ := compatible(&t.info, types); ok {
+			if t.fits(types) {
 				s.fit[t]++
 				if s.table && t.keys.has(c.Rowid) {
 					s.overlap[t]++

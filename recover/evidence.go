@@ -26,16 +26,33 @@ type evidence struct {
 	// interior marks the pages the newest listing backup has as interior
 	// pages of a rowid table: they hold no rows.
 	interior map[uint32]bool
+	// leafCRC and overflowCRC map leaf and overflow pages to their CRC in
+	// the newest backup that lists them (overflow CRCs: format 2 on).
+	leafCRC, overflowCRC map[uint32]uint32
+	// overflowPage marks every overflow page a backup lists.
+	overflowPage map[uint32]bool
 }
 
 // gatherEvidence builds the indexes from the usable metadata backups,
 // newest first.
 func (r *repairer) gatherEvidence() {
-	ev := &evidence{byCRC: map[uint32]owner{}, byPage: map[uint32]owner{}, interior: map[uint32]bool{}}
+	ev := &evidence{byCRC: map[uint32]owner{}, byPage: map[uint32]owner{}, interior: map[uint32]bool{},
+		leafCRC: map[uint32]uint32{}, overflowCRC: map[uint32]uint32{}, overflowPage: map[uint32]bool{}}
 	ambiguous := map[uint32]bool{}
 	for _, e := range r.metas {
 		for i := range e.m.Trees {
 			tr := &e.m.Trees[i]
+			for _, l := range tr.Leaves {
+				if _, seen := ev.leafCRC[l.Pgno]; !seen {
+					ev.leafCRC[l.Pgno] = l.CRC
+				}
+			}
+			for j, p := range tr.Overflow {
+				ev.overflowPage[p] = true
+				if _, seen := ev.overflowCRC[p]; !seen && j < len(tr.OverflowCRCs) {
+					ev.overflowCRC[p] = tr.OverflowCRCs[j]
+				}
+			}
 			o, known := r.ownerOf(tr)
 			if !known {
 				continue

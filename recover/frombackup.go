@@ -100,13 +100,10 @@ func (r *repairer) lostPages(backupPages uint32) []uint32 {
 	return out
 }
 
-// zeroOverflow reports, when a backup is at hand, whether one of the
-// entry's overflow pages is all zeros: a destroyed page at the end of a
-// chain reads as valid data, so this is the only sign of it.
+// zeroOverflow reports whether one of the entry's overflow pages is all
+// zeros: a destroyed page at the end of a chain reads as valid data, so
+// this is the only sign of it without a metadata backup.
 func (r *repairer) zeroOverflow(e *btree.Entry) bool {
-	if r.opts.Backup == nil || len(e.Overflow) == 0 {
-		return false
-	}
 	for _, pg := range e.Overflow {
 		if r.cen.Page(pg).CRC == r.zeroCRC {
 			return true

@@ -71,14 +71,24 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 			pd := d
 			if p.Type.Leaf() {
 				pd = r.decidePage(p, d)
+				pd.suspect = r.changedSinceCurrent(p.Pgno, census.CRC(p.Data))
+				if _, err := p.Space(); err != nil && pd.t != nil && !pd.alone {
+					pd.t.spaceErrors = append(pd.t.spaceErrors, err)
+				}
 			}
 			if pd.rank == rankWalked && wal != nil && wal.Has(p.Pgno) {
 				pd.rank = rankWAL
 			}
+			if pd.alone {
+				r.alone = append(r.alone, aloneLeaf{pgno: p.Pgno, not: pd.t, tree: ct})
+				pd.t.incomplete = true
+			}
 			pageDest[p.Pgno] = pd
 		},
 		OnEntry: func(e *btree.Entry) error {
-			werr = r.place(ctx, o, e, pageDest[e.Pgno])
+			if pd := pageDest[e.Pgno]; !pd.alone {
+				werr = r.place(ctx, o, e, pd)
+			}
 			return werr
 		},
 	})
@@ -169,4 +179,37 @@ func (r *repairer) progressPages(n int) {
 	if r.opts.Progress != nil {
 		r.opts.Progress(PhaseRows, r.walked, len(r.cen.Pages))
 	}
+}
+
+// aloneLeaf is a leaf set aside by decidePage: it does not fit the table
+// whose tree reached it.
+type aloneLeaf struct {
+	pgno uint32
+	not  *table
+	tree *census.Tree
+}
+
+// loadAlone decides and loads the leaves set aside while the named trees
+// were loaded, each on its own.
+func (r *repairer) loadAlone(ctx context.Context) error {
+	for _, a := range r.alone {
+		p, err := r.rd.Page(a.pgno)
+		if err != nil {
+			continue // read once already; the source changed
+		}
+		d := r.decideLeaf(p, a.not)
+		o := origin{key: lostKey{tree: a.tree.Index}, root: a.tree.Root, table: p.Type.Table(), rd: r.rd}
+		for i := 0; i < p.CellCount; i++ {
+			c, err := p.Cell(i)
+			if err != nil {
+				continue
+			}
+			payload, chain, perr := r.rd.Payload(c)
+			e := &btree.Entry{Pgno: a.pgno, Cell: i, Rowid: c.Rowid, Payload: payload, Overflow: chain, PayloadErr: perr}
+			if err := r.place(ctx, o, e, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

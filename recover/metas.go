@@ -99,6 +99,11 @@ func (r *repairer) judgeMetas(geo census.Geometry) {
 }
 
 // mismatch says why a metadata backup does not describe this file, or "".
+// The page size must match. When the file's sqlite_master is intact, the
+// backup must share at least one object with it (same name, kind, root
+// and SQL): a backup of another database shares none. When it is not,
+// some leaf the backup lists must still be in place, or at least half of
+// its table roots must lead to rows that fit its tables.
 func (r *repairer) mismatch(e *metaEvidence, geo census.Geometry) string {
 	h := e.m.Header
 	if geo.From == census.FromHeader && (h.PageSize != geo.PageSize || h.ReservedBytes != geo.Reserved) {
@@ -106,6 +111,16 @@ func (r *repairer) mismatch(e *metaEvidence, geo census.Geometry) string {
 	}
 	if h.PageSize != r.f.Geometry.PageSize {
 		return fmt.Sprintf("it records pages of %d bytes, the file's pages are %d bytes", h.PageSize, r.f.Geometry.PageSize)
+	}
+	if rows, ok := r.intactSchema(); ok {
+		for _, m := range e.m.Schema {
+			for _, f := range rows {
+				if f.Type == m.Type && strings.EqualFold(f.Name, m.Name) && f.RootPage == int64(m.RootPage) && f.SQL == m.SQL {
+					return ""
+				}
+			}
+		}
+		return "it has no object in common with the file's intact sqlite_master (name, root page and SQL)"
 	}
 	var leaves []master.Leaf
 	for _, t := range e.m.Trees {
@@ -127,13 +142,25 @@ func (r *repairer) mismatch(e *metaEvidence, geo census.Geometry) string {
 		return ""
 	}
 	if e.rep.LeavesSampled == 0 {
-		return fmt.Sprintf("only %d of its %d table roots hold rows of its tables", ok, roots)
+		return fmt.Sprintf("only %d of its %d table roots lead to rows of its tables", ok, roots)
 	}
-	return fmt.Sprintf("none of the %d leaf pages compared is in the file, and only %d of its %d table roots hold rows of its tables", e.rep.LeavesSampled, ok, roots)
+	return fmt.Sprintf("none of the %d leaf pages compared is in the file, and only %d of its %d table roots lead to rows of its tables", e.rep.LeavesSampled, ok, roots)
+}
+
+// intactSchema returns the file's sqlite_master rows when its tree walks
+// without damage and every row decodes. (The census, which needs the
+// judged backups' roots, comes later.)
+func (r *repairer) intactSchema() ([]btree.SchemaRow, bool) {
+	rows, res, err := r.rd.ReadSchema()
+	if err != nil || len(rows) == 0 || len(res.Errors) > 0 {
+		return nil, false
+	}
+	return rows, true
 }
 
 // rootsAgree counts the metadata backup's tables whose root page in the
-// file is a page of a table b-tree whose records fit the table.
+// file leads (down its leftmost children) to a table leaf whose records
+// fit the table.
 func (r *repairer) rootsAgree(e *metaEvidence) (ok, roots int) {
 	for _, row := range e.m.Schema {
 		t := e.tables[strings.ToLower(row.Name)]
@@ -141,12 +168,23 @@ func (r *repairer) rootsAgree(e *metaEvidence) (ok, roots int) {
 			continue
 		}
 		roots++
-		p, err := r.rd.Page(row.RootPage)
-		if err != nil || p.Type.Table() == t.WithoutRowid {
-			continue
-		}
-		if !p.Type.Leaf() || fitShare(t, p) >= 0.5 {
-			ok++
+		pgno := row.RootPage
+		for depth := 0; depth < btree.MaxDepth; depth++ {
+			p, err := r.rd.Page(pgno)
+			if err != nil || p.Type.Table() == t.WithoutRowid {
+				break
+			}
+			if p.Type.Leaf() {
+				if fitShare(t, p) >= 0.5 {
+					ok++
+				}
+				break
+			}
+			c, err := p.Cell(0)
+			if err != nil {
+				break
+			}
+			pgno = c.LeftChild
 		}
 	}
 	return ok, roots
@@ -155,6 +193,15 @@ func (r *repairer) rootsAgree(e *metaEvidence) (ok, roots int) {
 // fitShare is the share of a page's cells whose records fit table t (1
 // for a page without readable cells).
 func fitShare(t *master.Table, p *btree.Page) float64 {
+	return shareOf(p, func(types []uint64) bool {
+		ok, _ := compatible(t, types)
+		return ok
+	})
+}
+
+// shareOf is the share of a page's records for which fits holds (1 for a
+// page without a readable record).
+func shareOf(p *btree.Page, fits func([]uint64) bool) float64 {
 	fit, total := 0, 0
 	for i := 0; i < p.CellCount; i++ {
 		c, err := p.Cell(i)
@@ -166,7 +213,7 @@ func fitShare(t *master.Table, p *btree.Page) float64 {
 			continue
 		}
 		total++
-		if ok, _ := compatible(t, types); ok {
+		if fits(types) {
 			fit++
 		}
 	}

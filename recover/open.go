@@ -34,6 +34,7 @@ func (r *repairer) open(ctx context.Context, input string) error {
 		return err
 	}
 	r.describeInputs()
+	r.judgeCurrent(input)
 	return nil
 }
 

@@ -27,11 +27,17 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 	if d.drop {
 		return nil
 	}
-	if d.rank != rankBackup && (e.PayloadErr != nil || r.zeroOverflow(e)) {
+	// A row is suspect when something says its bytes may not be what
+	// was written: its page differs from a current metadata backup, an
+	// overflow page differs from the backup's while its leaf does not,
+	// or an overflow page is all zeros (a destroyed page at the end of
+	// a chain reads as data). A page-level backup may complete it.
+	suspect := d.rank != rankBackup && (d.suspect || r.overflowChanged(e) || r.zeroOverflow(e))
+	if d.rank != rankBackup && (e.PayloadErr != nil || suspect) {
 		if whole, ok := r.completeFromBackup(e); ok {
 			completed := *e
 			completed.Payload, completed.PayloadErr = whole, nil
-			e = &completed
+			e, suspect = &completed, false
 			if d.t != nil {
 				d.t.rep.CompletedFromBackup++
 			}
@@ -53,7 +59,10 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 		t.rep.ToLostAndFound++
 		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, fmt.Sprintf("found with table %q, but %s", t.Name, why))
 	}
-	return r.write(ctx, o, t, e, vals, d.rank, truncated)
+	if d.suspect {
+		r.suspect[e.Pgno]++
+	}
+	return r.write(ctx, o, t, e, vals, d.rank, truncated, suspect)
 }
 
 // maxAddedColumns bounds how many columns records may add to a table
@@ -125,7 +134,7 @@ func (r *repairer) extend(ctx context.Context, t *table, n int) error {
 // write inserts one admitted row into t, unless a copy of the same key of
 // equal or higher rank is already there; a lower-ranked copy is replaced.
 // Either way the dropped copy is counted as a duplicate.
-func (r *repairer) write(ctx context.Context, o origin, t *table, e *btree.Entry, vals []any, rk rank, truncated bool) error {
+func (r *repairer) write(ctx context.Context, o origin, t *table, e *btree.Entry, vals []any, rk rank, truncated, suspect bool) error {
 	key := ""
 	if t.info.WithoutRowid {
 		key = encodeKey(vals[:primaryKeyWidth(&t.info)])
@@ -160,7 +169,7 @@ func (r *repairer) write(ctx context.Context, o origin, t *table, e *btree.Entry
 			t.rep.TruncatedKeys = append(t.rep.TruncatedKeys, e.Rowid)
 		}
 	}
-	if r.overflowChanged(e) {
+	if suspect && !truncated {
 		t.rep.Damaged++
 	}
 	return nil

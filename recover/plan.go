@@ -33,7 +33,7 @@ type table struct {
 	info master.Table
 	// trees are its page lists in the usable metadata backups, newest
 	// first (empty when none lists it).
-	trees []*master.Tree
+	trees []listing
 	// shadow marks a table a virtual table creates by itself (FTS
 	// shadow tables): its rows are loaded, its CREATE is not run.
 	shadow bool
@@ -44,9 +44,28 @@ type table struct {
 	// walk met damage, its root is gone, pages it owned are destroyed):
 	// orphans may then be its.
 	incomplete bool
-	shapes     map[int]*rowShape
+	// spaceErrors lists leaves of its tree whose space accounting does
+	// not add up: cells may be missing or overlapping.
+	spaceErrors []error
+	shapes      map[int]*rowShape
 	keys       *keyset
 	rep        *TableReport
+}
+
+// listing is a table's pages in one metadata backup; counts says whether
+// that backup records cell and entry counts (format 2 and later).
+type listing struct {
+	*master.Tree
+	counts bool
+}
+
+// entries is the number of rows the backup records for the table, -1 when
+// it records none.
+func (l listing) entries() int64 {
+	if !l.counts {
+		return -1
+	}
+	return l.Entries
 }
 
 // plan is what the repair knows of the schema.
@@ -200,7 +219,7 @@ func (p *plan) describe(ctx context.Context, sb *sandbox, metas []*metaEvidence)
 		t.info = byName[key]
 		for _, e := range metas {
 			if tr := e.trees[key]; tr != nil {
-				t.trees = append(t.trees, tr)
+				t.trees = append(t.trees, listing{Tree: tr, counts: e.m.Counts})
 			}
 		}
 	}

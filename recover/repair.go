@@ -36,6 +36,17 @@ type repairer struct {
 	fromBackup map[uint32]bool
 	zeroCRC    uint32 // the CRC of an all-zero page
 	walked     int    // pages walked, for progress
+	// alone lists leaves that do not fit the table whose tree reached
+	// them, decided once every tree is loaded.
+	alone []aloneLeaf
+	// current holds the leaves of the newest metadata backup when it was
+	// taken at the file's present state (see judgeCurrent), else nil;
+	// currentCounts says whether it records cell counts.
+	current       map[uint32]currentLeaf
+	currentCounts bool
+	// suspect counts, for every leaf that differs from a current
+	// metadata backup, the rows placed from it.
+	suspect map[uint32]int
 }
 
 // Repair salvages the database at input into a new database at
@@ -50,7 +61,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	if err := checkOutput(input, opts); err != nil {
 		return nil, err
 	}
-	r := &repairer{opts: opts, lost: map[lostKey]*lostTable{}, fromBackup: map[uint32]bool{},
+	r := &repairer{opts: opts, lost: map[lostKey]*lostTable{}, fromBackup: map[uint32]bool{}, suspect: map[uint32]int{},
 		rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
 	r.loadMetas()
 	if err := r.open(ctx, input); err != nil {
@@ -130,6 +141,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	}
 	r.readSequences()
 	r.markIncomplete()
+	if err := r.loadAlone(ctx); err != nil {
+		return err
+	}
 	if err := r.loadOrphans(ctx); err != nil {
 		return err
 	}

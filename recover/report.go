@@ -111,21 +111,22 @@ type Reason struct {
 
 // Reason codes.
 const (
-	ReasonRowsLost       = "rows-lost"       // a table lost rows; Rows counts them (0: unknown)
-	ReasonRowsTruncated  = "rows-truncated"  // rows kept with a value cut short
-	ReasonRowsDamaged    = "rows-damaged"    // rows kept whose overflow pages do not match the metadata backup
-	ReasonRowsRejected   = "rows-rejected"   // rows SQLite refused (a constraint), kept in lost_and_found
-	ReasonRowsUnplaced   = "rows-unplaced"   // rows kept in lost_and_found, their table unknown
-	ReasonPagesLost      = "pages-lost"      // destroyed pages no table is known to own
-	ReasonPagesMissing   = "pages-missing"   // the file is shorter than the database
-	ReasonTreeDamage     = "tree-damage"     // a b-tree's structure is damaged (cells, loops, conflicts)
-	ReasonSchema         = "schema"          // a schema object could not be recreated
-	ReasonWAL            = "wal"             // the WAL exists but could not be (fully) used
-	ReasonJournal        = "journal"         // the rollback journal could not be (fully) used
-	ReasonMeta           = "meta"            // a metadata backup was unreadable or refused
-	ReasonBackup         = "backup"          // the page-level backup could not be used
-	ReasonIntegrity      = "integrity"       // the output failed PRAGMA integrity_check
-	ReasonNothingInTable = "table-not-found" // a table's b-tree was not found at all
+	ReasonRowsLost        = "rows-lost"         // a table lost rows; Rows counts them (0: unknown)
+	ReasonRowsTruncated   = "rows-truncated"    // rows kept with a value cut short
+	ReasonRowsDamaged     = "rows-damaged"      // rows kept whose overflow pages do not match the metadata backup
+	ReasonRowsRejected    = "rows-rejected"     // rows SQLite refused (a constraint), kept in lost_and_found
+	ReasonRowsUnplaced    = "rows-unplaced"     // rows kept in lost_and_found, their table unknown
+	ReasonPagesLost       = "pages-lost"        // destroyed pages no table is known to own
+	ReasonPagesMissing    = "pages-missing"     // the file is shorter than the database
+	ReasonPagesFromBackup = "pages-from-backup" // lost pages restored from a page-level backup: rows as of the backup
+	ReasonTreeDamage      = "tree-damage"       // a b-tree's structure is damaged (cells, loops, conflicts)
+	ReasonSchema          = "schema"            // a schema object could not be recreated
+	ReasonWAL             = "wal"               // the WAL exists but could not be (fully) used
+	ReasonJournal         = "journal"           // the rollback journal could not be (fully) used
+	ReasonMeta            = "meta"              // a metadata backup was unreadable or refused
+	ReasonBackup          = "backup"            // the page-level backup could not be used
+	ReasonIntegrity       = "integrity"         // the output failed PRAGMA integrity_check
+	ReasonNothingInTable  = "table-not-found"   // a table's b-tree was not found at all
 )
 
 // PageReport classifies every page of the input.

@@ -1,6 +1,7 @@
 package recover
 
 import (
+	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -172,4 +173,22 @@ func aliasSlotNull(t *master.Table, vals []any) bool {
 		}
 	}
 	return true
+}
+
+// fits reports whether a record with these serial types can be a row of
+// t. A table whose schema came from a metadata backup may hold records
+// with up to maxAddedColumns more fields (columns added since the backup):
+// those fit when their first fields do.
+func (t *table) fits(types []uint64) bool {
+	if extra := len(types) - len(t.info.RecordOrder); extra > 0 && extra <= maxAddedColumns && t.extendable() {
+		types = types[:len(t.info.RecordOrder)]
+	}
+	ok, _ := compatible(&t.info, types)
+	return ok
+}
+
+// fitShare is the share of a page's records that fit t (1 for a page
+// without a readable record).
+func (t *table) fitShare(p *btree.Page) float64 {
+	return shareOf(p, t.fits)
 }

@@ -46,7 +46,7 @@ func (v *verdicts) add(name, status string, sc *corpus.Scorecard) {
 		v.completeMissing++
 		bad = true
 	}
-	if bad && len(v.cases) < 12 {
+	if bad && len(v.cases) < 40 {
 		v.cases = append(v.cases, fmt.Sprintf("%s (%s: %d/%d exact, %d invented, %d altered, %d dropped)", name, status, tot.Exact, tot.Original, tot.Invented, tot.Altered, tot.Dropped))
 	}
 }

@@ -1,0 +1,164 @@
+package recover_test
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/recover"
+)
+
+// leafOf returns a leaf page of table name, as the metadata backup at
+// meta lists it, chosen from the middle of the tree.
+func leafOf(t *testing.T, meta, name string) master.Leaf {
+	t.Helper()
+	m, _, err := master.ReadLatest(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range m.Trees {
+		if tr.Name == name && len(tr.Leaves) > 2 {
+			return tr.Leaves[len(tr.Leaves)/2]
+		}
+	}
+	t.Fatalf("no tree %q with 3 leaves", name)
+	return master.Leaf{}
+}
+
+// Issue 10 §6: a destroyed leaf loses its rows. With a metadata backup the
+// report knows how many (its cell count for that leaf) and says so; without
+// one it says the count is unknown. Either way the status is partial and
+// nothing else of the table is lost.
+func TestRowsKnownLost(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", messenger...)
+	meta := takeMeta(t, db, filepath.Join(dir, "app.meta"))
+	leaf := leafOf(t, meta, "messages")
+	broken := zeroPages(t, db, filepath.Join(dir, "broken.db"), leaf.Pgno)
+
+	rep, _ := repair(t, broken, recover.Options{MetaPaths: []string{meta}})
+	msgs := tableReport(t, rep, "messages")
+	if msgs.RowsKnownLost != leaf.Cells || leaf.Cells == 0 || msgs.LossUnknown || msgs.LostHow == "" {
+		t.Errorf("with the backup: %d rows known lost (%q), unknown %v; the leaf held %d", msgs.RowsKnownLost, msgs.LostHow, msgs.LossUnknown, leaf.Cells)
+	}
+	if want := 400 - leaf.Cells; msgs.RowsWritten != want {
+		t.Errorf("%d rows written, want %d", msgs.RowsWritten, want)
+	}
+	if rep.Status != recover.StatusPartial || rep.Totals.KnownLost != leaf.Cells {
+		t.Errorf("status %s, totals %+v", rep.Status, rep.Totals)
+	}
+
+	rep, _ = repair(t, broken, recover.Options{})
+	msgs = tableReport(t, rep, "messages")
+	if msgs.RowsKnownLost != 0 || !msgs.LossUnknown || !slices.Equal(msgs.PagesLost, []uint32{leaf.Pgno}) {
+		t.Errorf("without: %d known lost, unknown %v, pages %v", msgs.RowsKnownLost, msgs.LossUnknown, msgs.PagesLost)
+	}
+	if rep.Status != recover.StatusPartial || !slices.Contains(reasonCodes(rep), recover.ReasonRowsLost) {
+		t.Errorf("without: status %s, reasons %v", rep.Status, reasonCodes(rep))
+	}
+}
+
+// Issue 10 §5: an overflow page overwritten with garbage reads as valid
+// data. With a metadata backup, which records every overflow page's CRC,
+// the row whose leaf did not change but whose overflow page did is flagged
+// as damaged and the status is partial, not complete.
+func TestGarbageOverflowIsFlagged(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", append(slices.Clone(messenger),
+		`CREATE TABLE files(id INTEGER PRIMARY KEY, data BLOB)`,
+		`INSERT INTO files(data) VALUES (randomblob(5000)), (randomblob(5000))`)...)
+	meta := takeMeta(t, db, filepath.Join(dir, "app.meta"))
+	m, _, err := master.ReadLatest(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var victim uint32
+	for _, tr := range m.Trees {
+		if tr.Name == "files" && len(tr.Overflow) > 2 {
+			victim = tr.Overflow[len(tr.Overflow)-1] // the last page of a chain: its garbage reads as data
+		}
+	}
+	b, _ := os.ReadFile(db)
+	for i := range 1024 {
+		b[int(victim-1)*1024+i] = byte(i*7 + 3)
+	}
+	binary.BigEndian.PutUint32(b[int(victim-1)*1024:], 0) // still the end of its chain
+	broken := filepath.Join(dir, "broken.db")
+	if err := os.WriteFile(broken, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := repair(t, broken, recover.Options{MetaPaths: []string{meta}})
+	if tr := tableReport(t, rep, "files"); tr.Damaged != 1 {
+		t.Errorf("files: %d rows flagged damaged, want 1", tr.Damaged)
+	}
+	if rep.Status != recover.StatusPartial || !slices.Contains(reasonCodes(rep), recover.ReasonRowsDamaged) {
+		t.Errorf("status %s, reasons %v", rep.Status, reasonCodes(rep))
+	}
+}
+
+// Issue 10 §6: damage that loses nothing is no reason to call the result
+// partial. A page size field damaged into another valid size (the pages
+// say otherwise), a header page count damaged into billions of pages, and
+// with a metadata backup a destroyed interior page of a rowid table (it
+// holds keys only: every leaf is found as an orphan and placed by its CRC)
+// all end complete, every row back.
+func TestDamageThatLosesNothingIsComplete(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", messenger...)
+	meta := takeMeta(t, db, filepath.Join(dir, "app.meta"))
+	edit := func(name string, f func([]byte)) string {
+		b, err := os.ReadFile(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(b)
+		out := filepath.Join(dir, name)
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	m, _, _ := master.ReadLatest(meta)
+	var interior uint32
+	for _, tr := range m.Trees {
+		if tr.Name == "messages" && len(tr.Interior) > 0 {
+			interior = tr.Interior[0] // the root
+		}
+	}
+	for _, c := range []struct {
+		name string
+		file string
+		opts recover.Options
+	}{
+		{"page size field", edit("pagesize.db", func(b []byte) { binary.BigEndian.PutUint16(b[16:], 4096) }), recover.Options{}},
+		{"page count field", edit("pagecount.db", func(b []byte) { binary.BigEndian.PutUint32(b[28:], 3489660841) }), recover.Options{}},
+		{"interior page, with meta", zeroPages(t, db, filepath.Join(dir, "interior.db"), interior), recover.Options{MetaPaths: []string{meta}}},
+	} {
+		rep, out := repair(t, c.file, c.opts)
+		for _, q := range []string{`SELECT * FROM messages ORDER BY id`, `SELECT * FROM contacts ORDER BY id`, `SELECT * FROM settings ORDER BY key`} {
+			sameRows(t, db, out, q)
+		}
+		if rep.Status != recover.StatusComplete || rep.Pages.Missing != 0 {
+			t.Errorf("%s: status %s, %d pages missing, reasons %+v", c.name, rep.Status, rep.Pages.Missing, rep.Reasons)
+		}
+	}
+}
+
+// Issue 10 §6: page 1 destroyed and no metadata backup: every row is kept,
+// in lost_and_found tables, and the report says so instead of counting the
+// rows as lost.
+func TestPage1LostWithoutMetaKeepsEveryRow(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", messenger...)
+	broken := zeroPages(t, db, filepath.Join(dir, "broken.db"), 1)
+	rep, _ := repair(t, broken, recover.Options{})
+	if rep.Totals.KnownLost != 0 || rep.Totals.Recovered != 0 || rep.Totals.InLostAndFound < 200+400+150 {
+		t.Errorf("totals %+v", rep.Totals)
+	}
+	if rep.Status != recover.StatusPartial || !slices.Contains(reasonCodes(rep), recover.ReasonRowsUnplaced) {
+		t.Errorf("status %s, reasons %v", rep.Status, reasonCodes(rep))
+	}
+}
