@@ -48,8 +48,8 @@ type table struct {
 	// not add up: cells may be missing or overlapping.
 	spaceErrors []error
 	shapes      map[int]*rowShape
-	keys       *keyset
-	rep        *TableReport
+	keys        *keyset
+	rep         *TableReport
 }
 
 // listing is a table's pages in one metadata backup; counts says whether
