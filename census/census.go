@@ -103,6 +103,7 @@ func Take(ctx context.Context, f *pagefile.File, rd *btree.Reader, opts Options)
 	if err != nil {
 		return nil, err
 	}
+	c.findFreelist()
 	if err := c.groupOrphans(ctx); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,3 +152,48 @@ func TestConflictingRoots(t *testing.T) {
 }
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
+
+// With page 1 destroyed the header no longer names the freelist, yet its
+// trunk pages are recognised by their content: the pages that were free
+// are free again, not orphans whose stale rows would come back as live.
+func TestFreelistFoundWithoutHeader(t *testing.T) {
+	for _, cfg := range matrix()[:4] {
+		t.Run(cfg.Name(), func(t *testing.T) {
+			t.Parallel()
+			path, err := testdb.Build(context.Background(), t.TempDir(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := testdb.OpenCopy(t, path, false)
+			var cp string
+			if err := db.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&cp); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(`DELETE FROM t WHERE id % 3 = 0`); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			orig := take(t, cp, census.Hint{})
+			if n := len(orig.Freelist.Trunks) + len(orig.Freelist.Leaves); n == 0 && cfg.AutoVacuum != "full" {
+				t.Fatal("test premise: no freelist")
+			}
+			broken := damaged(t, cp, func(b []byte) []byte {
+				clear(b[:cfg.PageSize])
+				return b
+			})
+			c := take(t, broken, census.Hint{PageSize: cfg.PageSize, Reserved: cfg.Reserved, Encoding: cfg.Encoding})
+			if diff := cmp.Diff(sorted(orig.Freelist.Trunks), sorted(c.Freelist.Trunks)); diff != "" {
+				t.Errorf("trunks (-header +found):\n%s", diff)
+			}
+			if diff := cmp.Diff(sorted(orig.Freelist.Leaves), sorted(c.Freelist.Leaves)); diff != "" {
+				t.Errorf("leaves (-header +found):\n%s", diff)
+			}
+		})
+	}
+}
+
+func sorted(s []uint32) []uint32 {
+	out := append([]uint32(nil), s...)
+	slices.Sort(out)
+	return out
+}

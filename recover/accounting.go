@@ -151,6 +151,9 @@ func (r *repairer) explained(err error) bool {
 
 // summarise fills the report's tables, totals, reasons and status.
 func (r *repairer) summarise() {
+	for _, e := range r.judged {
+		r.rep.Metas = append(r.rep.Metas, *e.rep)
+	}
 	r.accountLostPages()
 	r.countPages()
 	rows := 0

@@ -87,9 +87,8 @@ func (r *repairer) judgeMetas(geo census.Geometry) {
 		} else {
 			kept = append(kept, e)
 		}
-		r.rep.Metas = append(r.rep.Metas, *e.rep)
 	}
-	r.metas = kept
+	r.judged, r.metas = r.metas, kept
 	if len(kept) > 0 {
 		r.rep.Meta = kept[0].rep.Used
 		if r.rep.Meta == "" {

@@ -25,6 +25,8 @@ type repairer struct {
 	rd    *btree.Reader
 	cen   *census.Census
 	metas []*metaEvidence // usable metadata backups, newest first
+	// judged is every metadata backup read, used or refused.
+	judged []*metaEvidence
 	ev    *evidence
 	plan  *plan
 	out   *output

@@ -119,7 +119,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo stderr lacks step %s:\n%s", want, r.stderr)
 		}
 	}
-	for _, want := range []string{"Repaired ", "messages", "integrity_check: ok"} {
+	for _, want := range []string{"Repaired ", ": COMPLETE", "messages", "integrity_check of the output: ok"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo report lacks %q:\n%s", want, r.stdout)
 		}

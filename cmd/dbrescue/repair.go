@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -79,7 +78,7 @@ func repairCommand() *cli.Command {
 			if cmd.Bool("json") {
 				err = writeJSON(cmd.Writer, rep)
 			} else {
-				err = printRepairReport(cmd.ErrWriter, rep)
+				err = printRepairReport(cmd.Writer, rep)
 			}
 			if err != nil {
 				return err
@@ -88,59 +87,10 @@ func repairCommand() *cli.Command {
 			case recover.StatusFailed:
 				return fmt.Errorf("nothing could be recovered from %s", in)
 			case recover.StatusPartial:
-				return fmt.Errorf("%w: see the report for what was lost", ErrPartial)
+				return fmt.Errorf("%w: %d reasons, listed in the report", ErrPartial, len(rep.Reasons))
 			}
 			return nil
 		},
 	}
 }
 
-// printRepairReport writes the report for a person, on stderr: stdout is
-// kept for --json.
-func printRepairReport(w io.Writer, r *recover.Report) error {
-	p := &textPrinter{w: w}
-	p.printf("Repaired %s -> %s: %s\n", r.Input, r.Output, strings.ToUpper(r.Status))
-	g := r.Geometry
-	p.printf("  page size %d (reserved %d) from the %s, text %s from the %s\n", g.PageSize, g.Reserved, g.From, g.Encoding, g.EncFrom)
-	if r.Meta != "" {
-		p.printf("  metadata backup: %s\n", r.Meta)
-	}
-	for _, e := range r.MetaErrors {
-		p.printf("  metadata backup not usable: %s\n", e)
-	}
-	if r.WAL.Present {
-		p.printf("  WAL: %d committed frames overlaid, %d uncommitted ignored", r.WAL.CommittedFrames, r.WAL.UncommittedFrames)
-		if r.WAL.Stop != "" {
-			p.printf("; stopped: %s", r.WAL.Stop)
-		}
-		p.printf("\n")
-	}
-	pg := r.Pages
-	p.printf("  pages: %d total, %d walked, %d orphaned, %d freelist, %d pointer-map, %d zero, %d unreadable, %d missing",
-		pg.Total, pg.Walked, pg.Orphaned, pg.Freelist, pg.Ptrmap, pg.Zero, pg.Unreadable, pg.Missing)
-	if r.Backup {
-		p.printf("; %d lost pages read from the backup", pg.FromBackup)
-	}
-	p.printf("\n")
-	tw := p.table()
-	fmt.Fprintf(tw, "  TABLE\tROWS\tWALKED\tORPHANS\tCRC-OK\tBACKUP\tTRUNCATED\tDUPLICATES\tREJECTED\tSCHEMA\n")
-	for _, t := range r.Tables {
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", t.Name, t.RowsWritten, t.FromWalk, t.FromOrphans, t.FromCRC, t.FromBackup, t.Truncated, t.Duplicates, t.Rejected, t.SchemaFrom)
-	}
-	p.flush(tw)
-	for _, l := range r.LostAndFound {
-		p.printf("  %s: %d rows from a %s b-tree of %d pages (top page %d) no table claimed\n", l.Table, l.Rows, l.Kind, l.Pages, l.RootGuess)
-	}
-	for _, s := range r.RejectedSQL {
-		p.printf("  rejected: %s\n", s)
-	}
-	for _, s := range r.NotCreated {
-		p.printf("  not created: %s\n", s)
-	}
-	if r.DamageCount > 0 {
-		p.printf("  damage met: %d problems, first: %s\n", r.DamageCount, r.Damage[0])
-	}
-	p.printf("  score: %.1f%% of row pages recovered (%d recovered, %d lost); integrity_check: %s; %.0f ms, %.1f MB/s\n",
-		r.Score.Percent, r.Score.RowPagesRecovered, r.Score.RowPagesLost, r.Integrity, r.ElapsedMS, r.MBPerSecond)
-	return p.err
-}

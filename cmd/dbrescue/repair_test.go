@@ -26,10 +26,12 @@ func TestRepairCommand(t *testing.T) {
 	db, meta, broken := brokenSample(t)
 	before := fileSHA256(t, broken)
 
-	// Flags after the argument, as support engineers type them.
+	// Flags after the argument, as support engineers type them. Page 1
+	// is lost, but the metadata backup knows everything it held (the
+	// freelist included): every row comes back, exit 0.
 	r := runApp(t, "repair", broken, "--meta", meta, "--json")
-	if r.code != exitPartial {
-		t.Fatalf("exit %d, want 3 (page 1 was lost)\nstderr: %s", r.code, r.stderr)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 	var rep recover.Report
 	decodeJSON(t, r.stdout, &rep)
@@ -49,16 +51,22 @@ func TestRepairCommand(t *testing.T) {
 	if r := runApp(t, "repair", "--meta", meta, broken); r.code != exitUsage {
 		t.Errorf("repair over an existing output: exit %d, want 2", r.code)
 	}
-	if r := runApp(t, "repair", "--force", "--meta", meta, broken); r.code != exitPartial || !strings.Contains(r.stderr, "PARTIAL") {
-		t.Errorf("repair --force: exit %d\n%s", r.code, r.stderr)
+	if r := runApp(t, "repair", "--force", "--meta", meta, broken); r.code != exitOK || !strings.Contains(r.stdout, ": COMPLETE") {
+		t.Errorf("repair --force: exit %d\n%s", r.code, r.stdout)
+	}
+	// Without the metadata backup the rows are kept, in lost_and_found
+	// tables: partial, exit 3, and the text report (on stdout) says why.
+	out := filepath.Join(t.TempDir(), "nometa.db")
+	if r := runApp(t, "repair", "-o", out, broken); r.code != exitPartial || !strings.Contains(r.stdout, ": PARTIAL") || !strings.Contains(r.stdout, "Why PARTIAL:\n  - ") {
+		t.Errorf("repair without meta: exit %d\n%s", r.code, r.stdout)
 	}
 }
 
 func TestRepairCommandExitCodes(t *testing.T) {
 	db := newSampleDB(t)
 	out := filepath.Join(t.TempDir(), "copy.db")
-	if r := runApp(t, "repair", db, "-o", out); r.code != exitOK || !strings.Contains(r.stderr, "COMPLETE") {
-		t.Errorf("repair of a healthy database: exit %d\n%s", r.code, r.stderr)
+	if r := runApp(t, "repair", db, "-o", out); r.code != exitOK || !strings.Contains(r.stdout, "COMPLETE") || r.stderr != "" {
+		t.Errorf("repair of a healthy database: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 	noise := filepath.Join(t.TempDir(), "noise.db")
 	if err := os.WriteFile(noise, []byte(strings.Repeat("not a database ", 4000)), 0o644); err != nil {
