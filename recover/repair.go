@@ -27,10 +27,10 @@ type repairer struct {
 	metas []*metaEvidence // usable metadata backups, newest first
 	// judged is every metadata backup read, used or refused.
 	judged []*metaEvidence
-	ev    *evidence
-	plan  *plan
-	out   *output
-	rep   *Report
+	ev     *evidence
+	plan   *plan
+	out    *output
+	rep    *Report
 
 	lost      map[lostKey]*lostTable
 	lostOrder []*lostTable

@@ -93,4 +93,3 @@ func repairCommand() *cli.Command {
 		},
 	}
 }
-
