@@ -64,6 +64,12 @@ type Census struct {
 	// the file (a truncated file); MissingWhy says how that is known.
 	Missing    uint32
 	MissingWhy string
+
+	// read marks pages whose CRC (and cell count) a walk already took,
+	// so the pass over every page does not read them again; maxChild is
+	// the largest child page number an interior page names.
+	read     []bool
+	maxChild uint32
 }
 
 // Options control a census.
@@ -73,6 +79,11 @@ type Options struct {
 	Hint Hint
 	// Progress, when set, is called as pages are classified.
 	Progress func(done, total int)
+	// TreesOnly walks sqlite_master, the trees it names and the hint's
+	// roots, and stops: no page nothing reaches is read, the freelist is
+	// not claimed, orphans are not grouped and missing pages not counted.
+	// A metadata capture of a healthy database needs no more.
+	TreesOnly bool
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -84,13 +95,16 @@ func crcOf(page []byte) uint32 { return crc32.Checksum(page, castagnoli) }
 // usable size and encoding). Damage is recorded, never returned; the error
 // is ctx's, or a failure of the source on every page.
 func Take(ctx context.Context, f *pagefile.File, rd *btree.Reader, opts Options) (*Census, error) {
-	c := &Census{File: f, Reader: rd, Pages: make([]Page, f.PageCount())}
+	c := &Census{File: f, Reader: rd, Pages: make([]Page, f.PageCount()), read: make([]bool, f.PageCount())}
 	for i := range c.Pages {
 		c.Pages[i].Tree = -1
 	}
 	c.claimStructure()
 	if err := c.walkNamedTrees(ctx, opts.Hint); err != nil {
 		return nil, err
+	}
+	if opts.TreesOnly {
+		return c, nil
 	}
 	c.Freelist = f.Freelist()
 	for _, p := range c.Freelist.Trunks {
@@ -99,15 +113,14 @@ func Take(ctx context.Context, f *pagefile.File, rd *btree.Reader, opts Options)
 	for _, p := range c.Freelist.Leaves {
 		c.claim(p, FreelistLeaf, -1)
 	}
-	maxChild, err := c.readEveryPage(ctx, opts.Progress)
-	if err != nil {
+	if err := c.readEveryPage(ctx, opts.Progress); err != nil {
 		return nil, err
 	}
 	c.findFreelist()
 	if err := c.groupOrphans(ctx); err != nil {
 		return nil, err
 	}
-	c.countMissing(maxChild, opts.Hint)
+	c.countMissing(c.maxChild, opts.Hint)
 	return c, nil
 }
 

@@ -16,28 +16,30 @@ const readAheadBytes = 256 << 10
 // cancellation checks.
 const progressEvery = 4096
 
-// readEveryPage reads every page once, in file order: it records each
-// page's CRC and cell count, and judges the content of every page nothing
-// claimed (zero, a b-tree page no walk reached, unknown, unreadable). It
-// returns the largest child page number any interior page names, so that
-// pages pointed at beyond the end of the file are noticed.
-func (c *Census) readEveryPage(ctx context.Context, progress func(done, total int)) (uint32, error) {
+// readEveryPage reads every page no walk read, in file order: it records
+// each page's CRC and cell count, and judges the content of every page
+// nothing claimed (zero, a b-tree page no walk reached, unknown,
+// unreadable). Interior pages raise maxChild, so that pages pointed at
+// beyond the end of the file are noticed.
+func (c *Census) readEveryPage(ctx context.Context, progress func(done, total int)) error {
 	src := pagefile.NewReadAhead(c.File, readAheadBytes)
 	buf := make([]byte, c.File.Geometry.PageSize)
 	usable := c.File.Usable()
 	total := len(c.Pages)
-	var maxChild uint32
 	for i := range c.Pages {
 		pgno := uint32(i + 1)
 		if pgno%progressEvery == 0 {
 			if err := ctx.Err(); err != nil {
-				return 0, err
+				return err
 			}
 			if progress != nil {
 				progress(i, total)
 			}
 		}
 		p := &c.Pages[i]
+		if c.read[i] {
+			continue
+		}
 		if err := src.ReadPage(pgno, buf); err != nil {
 			if p.Class == Unclassified {
 				p.Class = Unreadable
@@ -52,7 +54,7 @@ func (c *Census) readEveryPage(ctx context.Context, progress func(done, total in
 		switch {
 		case err == nil:
 			p.Cells = uint16(min(bp.CellCount, 65535))
-			maxChild = max(maxChild, largestChild(bp))
+			c.maxChild = max(c.maxChild, largestChild(bp))
 			if p.Class == Unclassified {
 				// Not reached, or pointed at by a tree whose walk could
 				// not use it (a page of another kind): an orphan.
@@ -69,7 +71,7 @@ func (c *Census) readEveryPage(ctx context.Context, progress func(done, total in
 	if progress != nil {
 		progress(total, total)
 	}
-	return maxChild, nil
+	return nil
 }
 
 // largestChild is the largest page number an interior page points to.

@@ -140,6 +140,10 @@ func (c *Census) walk(t *Tree, report bool) {
 				t.IndexTree = !p.Type.Table()
 			}
 			c.claim(p.Pgno, ClassOf(p.Type), t.Index)
+			c.took(p)
+		},
+		OnOverflow: func(pgno uint32, page []byte) {
+			c.Pages[pgno-1].CRC, c.read[pgno-1] = crcOf(page), true
 		},
 	})
 	t.Walk = res
@@ -158,6 +162,14 @@ func (c *Census) walk(t *Tree, report bool) {
 			p.Tree = int32(t.Index)
 		}
 	}
+}
+
+// took records what a walk learns of a b-tree page while it holds the
+// image, so that the pass over every page need not read it again.
+func (c *Census) took(p *btree.Page) {
+	i := p.Pgno - 1
+	c.Pages[i].CRC, c.Pages[i].Cells, c.read[i] = crcOf(p.Data), uint16(min(p.CellCount, 65535)), true
+	c.maxChild = max(c.maxChild, largestChild(p))
 }
 
 // Walk walks tree i again, this time as opts asks (payloads assembled

@@ -15,6 +15,9 @@ import (
 	"github.com/dbrescue/dbrescue/internal/fsutil"
 )
 
+// castagnoli is the CRC32C table of the file's own checksums.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // File layout constants; see doc.go.
 const (
 	magic          = "DBRMETA\x00"
