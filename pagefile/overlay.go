@@ -45,7 +45,7 @@ func (x *pageIndex) read(pgno uint32, dst []byte) (bool, error) {
 
 // overlay serves count pages: those the index holds from it, the others
 // from base, and the ones beyond base's end as zeros, as SQLite reads
-// them.
+// them. WALOverlay and JournalOverlay are overlays.
 type overlay struct {
 	base  Source
 	top   *pageIndex
@@ -144,3 +144,32 @@ func (o *WALOverlay) WAL() *WAL { return o.wal }
 
 // Base returns the source the log is overlaid on (the main file).
 func (o *WALOverlay) Base() Source { return o.base }
+
+// JournalOverlay serves the database as SQLite's rollback of a hot journal
+// leaves it, without writing anything: pages the journal holds come from
+// the journal (their content before the interrupted transaction), the rest
+// from the main file. It has the journal's original size: pages the
+// transaction appended are cut off, and pages of the original database that
+// the file no longer holds read as zeros. The original size is a header
+// field no checksum covers, so it is cut down to what the files can hold
+// (the main file's pages, the highest page a record holds): a damaged field
+// cannot make the database billions of zero pages.
+type JournalOverlay struct {
+	overlay
+	journal *Journal
+}
+
+// NewJournalOverlay overlays j on base. Their page sizes must agree.
+func NewJournalOverlay(base Source, j *Journal) (*JournalOverlay, error) {
+	if base.PageSize() != j.PageSize() {
+		return nil, Corrupt(0, 24, ErrBadValue, "journal page size %d differs from the database's %d", j.PageSize(), base.PageSize())
+	}
+	count := min(j.OriginalSize(), max(base.PageCount(), j.maxPgno))
+	return &JournalOverlay{overlay: overlay{base: base, top: &j.pages, count: count}, journal: j}, nil
+}
+
+// Journal returns the overlaid journal.
+func (o *JournalOverlay) Journal() *Journal { return o.journal }
+
+// Base returns the source the journal is overlaid on (the main file).
+func (o *JournalOverlay) Base() Source { return o.base }
