@@ -10,8 +10,10 @@
 // back in memory (JournalOverlay: the journal's original pages over the
 // main file, which is never written), and how WAL frames are validated and
 // overlaid on the main file as of the last valid commit. Where SQLite gives
-// up on a damaged journal, pagefile salvages what proves itself: a journal
-// record whose checksum verifies is used even after a bad one.
+// up on a damaged journal or WAL, pagefile salvages what proves itself: a
+// journal record whose checksum verifies is used even after a bad one, and
+// a WAL whose header is lost is read from frames whose checksums run back
+// to a header (SalvageWAL).
 //
 // What it does not know: anything inside a b-tree page. Cells, records and
 // overflow chains belong to package btree, which reads pages through the

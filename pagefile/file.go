@@ -92,6 +92,7 @@ type File struct {
 	walErr        error
 	journalErr    error
 	journalNotHot string
+	walMissing    bool
 }
 
 // Open opens the database at path read-only, with its hot journal and its
@@ -166,7 +167,8 @@ func openSidecar(explicit, def string) (*os.File, int64, error) {
 // New pages the database held in r (size bytes). It rolls back the hot
 // journal in opts.Journal, then overlays the WAL held in wal (walSize
 // bytes) when wal is not nil. A journal or WAL that cannot be used is left
-// out; JournalError and WALError say why.
+// out; JournalError and WALError say why. A WAL whose header is damaged is
+// salvaged from its frames when they prove themselves (see SalvageWAL).
 func New(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, opts Options) (*File, error) {
 	f := &File{}
 	if size >= HeaderSize {
@@ -192,8 +194,9 @@ func New(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, opts Options
 	}
 	var w *WAL
 	if wal != nil && walSize > 0 {
-		w, f.walErr = ReadWAL(wal, walSize)
+		w, f.walErr = readWAL(wal, walSize, pageSize)
 	}
+	f.walMissing = wal == nil && !opts.NoWAL
 
 	switch {
 	case opts.Geometry != nil:
@@ -269,6 +272,22 @@ func (f *File) rollBack(j *Journal) {
 	}
 }
 
+// readWAL reads the WAL, salvaging it from its frames when its header is
+// damaged. The error is the header's when salvage fails too.
+func readWAL(r io.ReaderAt, size int64, pageSize int) (*WAL, error) {
+	w, err := ReadWAL(r, size)
+	var ce *CorruptError
+	if err == nil || !errors.As(err, &ce) {
+		return w, err
+	}
+	sw, serr := SalvageWAL(r, size, pageSize)
+	if serr != nil {
+		return nil, Corrupt(ce.Pgno, ce.Offset, ce.Err, "%s; salvage failed: %v", ce.Reason, serr)
+	}
+	sw.Salvaged = fmt.Sprintf("%s; %s", ce.Reason, sw.Salvaged)
+	return sw, nil
+}
+
 // readPage1 takes the header from the newest copy of page 1: the
 // journal's (the committed page before the interrupted transaction), then
 // the WAL's; a copy without the magic is passed over. With reserve set,
@@ -308,6 +327,14 @@ func (f *File) JournalError() error { return f.journalErr }
 // (a zeroed header, an empty file, a missing super-journal); empty when
 // none was present or it was rolled back.
 func (f *File) JournalNotHot() string { return f.journalNotHot }
+
+// WALMissing reports that the header marks the database as in WAL mode
+// (bytes 18-19 are 2) while no WAL was found beside it, and none was
+// declined with NoWAL: commits not yet checkpointed into the main file, if
+// there were any, are not in what is read.
+func (f *File) WALMissing() bool {
+	return f.walMissing && (f.Header.WriteVersion == 2 || f.Header.ReadVersion == 2)
+}
 
 // Close closes the files Open opened. It is a no-op for New.
 func (f *File) Close() error {

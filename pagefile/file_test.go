@@ -149,9 +149,16 @@ func TestOpenMissingFile(t *testing.T) {
 // opens on the main file alone and WALError says why.
 func TestOpenDamagedWAL(t *testing.T) {
 	d := loadWALDB(t)
+	w := readWAL(t, d.WAL)
+	// A damaged header alone is salvaged from the frames (see
+	// TestOpenSalvagesWAL); with frames 0 and 1 damaged too, nothing
+	// proves the rest.
 	flip := func(at int) []byte {
 		b := clone(d.WAL)
 		b[at] ^= 0x40
+		for _, f := range w.Frames[:2] {
+			b[f.Offset+pagefile.WALFrameHeaderSize+100] ^= 0x01
+		}
 		return b
 	}
 	otherPageSize := clone(d.WAL)

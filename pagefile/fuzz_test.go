@@ -2,10 +2,13 @@ package pagefile_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"flag"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -123,14 +126,59 @@ func FuzzReadJournal(f *testing.F) {
 	})
 }
 
-var updateSeeds = flag.Bool("update-seeds", false, "rewrite the seed corpus of FuzzReadJournal from freshly built databases")
+// FuzzSalvageWAL reads arbitrary bytes as a WAL whose header is lost. A
+// header it rebuilds must be one ReadWAL accepts in its place, finding the
+// same frames. Seeds live in testdata/fuzz/FuzzSalvageWAL (see
+// TestUpdateJournalSeeds).
+func FuzzSalvageWAL(f *testing.F) {
+	f.Fuzz(func(t *testing.T, wal []byte, db []byte, hint byte) {
+		pageSize := journalFuzzOptions(hint).PageSize
+		w, err := pagefile.SalvageWAL(bytes.NewReader(wal), int64(len(wal)), pageSize)
+		if err != nil {
+			var ce *pagefile.CorruptError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error is %T, not *CorruptError: %v", err, err)
+			}
+			return
+		}
+		if w.Salvaged == "" || w.LostFrames > 1 || (pageSize != 0 && w.PageSize() != pageSize) {
+			t.Fatalf("Salvaged %q, LostFrames %d, page size %d (hint %d)", w.Salvaged, w.LostFrames, w.PageSize(), pageSize)
+		}
+		if len(w.Frames) > 0 && w.Frames[0].Index != w.LostFrames {
+			t.Fatalf("first frame used is %d, %d lost", w.Frames[0].Index, w.LostFrames)
+		}
+		if w.LostFrames == 0 {
+			h := w.Header
+			rebuilt := clone(wal)
+			for i, v := range []uint32{h.Magic, h.Version, uint32(h.PageSize), h.CheckpointSeq, h.Salt1, h.Salt2, h.Checksum1, h.Checksum2} {
+				binary.BigEndian.PutUint32(rebuilt[4*i:], v)
+			}
+			again, err := pagefile.ReadWAL(bytes.NewReader(rebuilt), int64(len(rebuilt)))
+			if err != nil {
+				t.Fatalf("ReadWAL refuses the rebuilt header: %v", err)
+			}
+			if !reflect.DeepEqual(again.Frames, w.Frames) || again.Committed != w.Committed || again.DatabaseSize != w.DatabaseSize {
+				t.Fatalf("ReadWAL with the rebuilt header finds %d frames (%d committed), salvage %d (%d)",
+					len(again.Frames), again.Committed, len(w.Frames), w.Committed)
+			}
+		}
+		ov, err := pagefile.NewWALOverlay(fuzzBytesSource(t, db, w.PageSize()), w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readFirstPages(t, ov)
+	})
+}
 
-// TestUpdateJournalSeeds regenerates the seeds of FuzzReadJournal when run
-// with -update-seeds; otherwise it is skipped. The seeds are committed. They are small (512-byte pages, a few dozen rows)
+var updateSeeds = flag.Bool("update-seeds", false, "rewrite the seed corpora of FuzzReadJournal and FuzzSalvageWAL from freshly built databases")
+
+// TestUpdateJournalSeeds regenerates the seeds of FuzzReadJournal and
+// FuzzSalvageWAL when run with -update-seeds; otherwise it is skipped. The
+// seeds are committed. They are small (512-byte pages, a few dozen rows)
 // so fuzzing starts from real structure without wasting time.
 func TestUpdateJournalSeeds(t *testing.T) {
 	if !*updateSeeds {
-		t.Skip("run with -update-seeds to rewrite testdata/fuzz/FuzzReadJournal")
+		t.Skip("run with -update-seeds to rewrite testdata/fuzz/FuzzReadJournal and FuzzSalvageWAL")
 	}
 	const ps = 512
 	dir := filepath.Join("testdata", "fuzz", "FuzzReadJournal")
@@ -166,5 +214,30 @@ func TestUpdateJournalSeeds(t *testing.T) {
 		badPageSize := clone(hj.Journal)
 		binary.BigEndian.PutUint32(badPageSize[24:], 1000)
 		seed(dir, name+"-bad-page-size", badPageSize, main, byte(0))
+	}
+	dir = filepath.Join("testdata", "fuzz", "FuzzSalvageWAL")
+	path, err := testdb.Build(context.Background(), t.TempDir(), testdb.Config{PageSize: ps, Encoding: 1, AutoVacuum: "none", Rows: 12, WAL: true, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.ReadFile(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := readWAL(t, wal)
+	for _, order := range []struct {
+		name  string
+		magic uint32
+	}{{"le", walMagicLE}, {"be", walMagicBE}} {
+		b := rechecksum(wal, order.magic, len(w.Frames))
+		clear(b[:pagefile.WALHeaderSize])
+		seed(dir, order.name+"-zeroed-header", b, db, byte(0))
+		b = clone(b)
+		b[w.Frames[0].Offset+pagefile.WALFrameHeaderSize+100] ^= 0x01
+		seed(dir, order.name+"-frame0-damaged", b, db[:4*ps], byte(1))
 	}
 }

@@ -79,8 +79,8 @@ func TestJournalRollsBack(t *testing.T) {
 			if diff := cmp.Diff(pagefile.ParseHeader(hj.Main), f.FileHeader); diff != "" {
 				t.Errorf("FileHeader vs the main file (-want +got):\n%s", diff)
 			}
-			if f.Problems != nil {
-				t.Errorf("Problems %v", f.Problems)
+			if f.Problems != nil || f.WALMissing() {
+				t.Errorf("Problems %v, WALMissing %v", f.Problems, f.WALMissing())
 			}
 
 			j := f.Journal

@@ -46,6 +46,9 @@ type WALFrame struct {
 // says why. Frames lists every verified frame, including an uncommitted tail;
 // only frames up to and including the last commit frame (Committed of them)
 // are part of the database, and only those are served by ReadPage.
+//
+// SalvageWAL reads a WAL whose header is lost from its frames; Salvaged then
+// says how, and LostFrames how many frames at the start could not be proven.
 type WAL struct {
 	Header       WALHeader
 	Frames       []WALFrame
@@ -53,6 +56,13 @@ type WAL struct {
 	Committed    int    // number of frames up to and including the last commit
 	DatabaseSize uint32 // database size in pages after the last commit; 0 if none
 	Stop         error  // why reading stopped before the end of the file; nil if it reached the end
+	// Salvaged says how the frames were proven without the header; empty
+	// when the header verified. See SalvageWAL.
+	Salvaged string
+	// LostFrames is the number of frames at the start of the file that
+	// could not be proven and are not used (0, or 1 when only frame 0 was
+	// lost with the header). The database then lacks their pages.
+	LostFrames int
 
 	r     io.ReaderAt
 	pages pageIndex // page number → its newest committed image, up to DatabaseSize
@@ -111,7 +121,7 @@ func readWALHeader(r io.ReaderAt, size int64) (WALHeader, error) {
 // readFrames verifies frames from frame first on, whose running checksum
 // must continue from sum, against the salts of h.
 func readFrames(r io.ReaderAt, size int64, h WALHeader, sum walChecksum, first int) *WAL {
-	w := &WAL{Header: h, r: r, pages: newPageIndex("WAL", r, h.PageSize)}
+	w := &WAL{Header: h, r: r, LostFrames: first, pages: newPageIndex("WAL", r, h.PageSize)}
 	be := binary.BigEndian
 	frameSize := int64(WALFrameHeaderSize + h.PageSize)
 	frame := make([]byte, frameSize)
@@ -171,7 +181,7 @@ func (w *WAL) AsOfCommit(i int) (*WAL, error) {
 	if i < -1 || i >= len(w.Commits) {
 		return nil, fmt.Errorf("pagefile: commit %d of %d", i, len(w.Commits))
 	}
-	v := &WAL{Header: w.Header, r: w.r, pages: newPageIndex("WAL", w.r, w.Header.PageSize)}
+	v := &WAL{Header: w.Header, r: w.r, Salvaged: w.Salvaged, LostFrames: w.LostFrames, pages: newPageIndex("WAL", w.r, w.Header.PageSize)}
 	if i < 0 {
 		v.Frames = w.Frames[:0:0]
 		return v, nil
