@@ -188,7 +188,7 @@ func TestUpdateJournalSeeds(t *testing.T) {
 		}
 	}
 	for _, synchronous := range []string{"FULL", "OFF"} {
-		hj, err := buildHotJournal(filepath.Join(t.TempDir(), "db.sqlite"), synchronous, ps, 60)
+		hj, err := testdb.BuildHotJournal(filepath.Join(t.TempDir(), "db.sqlite"), synchronous, ps, 60)
 		if err != nil {
 			t.Fatal(err)
 		}

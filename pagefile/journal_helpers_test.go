@@ -11,19 +11,9 @@ import (
 	"testing"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
-
-// hotJournal is a rollback-mode database copied in the middle of a write
-// transaction, as a crash leaves it: SQLite's cache was too small for the
-// transaction, so uncommitted pages were spilled into the main file and
-// their original content sits in the hot journal.
-type hotJournal struct {
-	Committed []byte // the database before the transaction: what a rollback restores
-	Main      []byte // the main file mid-transaction: uncommitted pages, grown by appended rows
-	Journal   []byte
-	PageSize  int
-}
 
 // journalPageSize is small so that the transaction spans many pages and
 // many cache spills (journal segments) in little space.
@@ -31,15 +21,15 @@ const journalPageSize = 1024
 
 var hotJournals = struct {
 	sync.Mutex
-	m map[string]*hotJournal
-}{m: map[string]*hotJournal{}}
+	m map[string]*testdb.HotJournal
+}{m: map[string]*testdb.HotJournal{}}
 
 // loadHotJournal builds (once per synchronous setting) and returns a hot
 // journal fixture. synchronous=FULL syncs the journal at every spill, each
 // time starting a new segment with its own record count and nonce;
 // synchronous=OFF writes one segment whose count is 0xFFFFFFFF ("to the
 // end of the file"). Callers must not modify the returned slices.
-func loadHotJournal(t *testing.T, synchronous string) *hotJournal {
+func loadHotJournal(t *testing.T, synchronous string) *testdb.HotJournal {
 	t.Helper()
 	hotJournals.Lock()
 	defer hotJournals.Unlock()
@@ -50,71 +40,12 @@ func loadHotJournal(t *testing.T, synchronous string) *hotJournal {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hj, err := buildHotJournal(filepath.Join(dir, "db.sqlite"), synchronous, journalPageSize, 2000)
+	hj, err := testdb.BuildHotJournal(filepath.Join(dir, "db.sqlite"), synchronous, journalPageSize, 2000)
 	if err != nil {
 		t.Fatalf("building the hot journal fixture: %v", err)
 	}
 	hotJournals.m[synchronous] = hj
 	return hj
-}
-
-// buildHotJournal builds the database at path with rows rows in table t,
-// then copies it in the middle of a transaction that updates half of them
-// and appends more.
-func buildHotJournal(path, synchronous string, pageSize, rows int) (*hotJournal, error) {
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	for _, q := range []string{
-		fmt.Sprintf(`PRAGMA page_size = %d`, pageSize),
-		`PRAGMA journal_mode = DELETE`,
-		`PRAGMA synchronous = ` + synchronous,
-		`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, pad TEXT)`,
-		`CREATE INDEX t_v ON t(v)`,
-		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < %d)
-		 INSERT INTO t SELECT i, 'committed-' || i, printf('%%0200d', i) FROM n`, rows),
-	} {
-		if _, err := db.Exec(q); err != nil {
-			return nil, fmt.Errorf("%s: %w", q, err)
-		}
-	}
-	hj := &hotJournal{PageSize: pageSize}
-	if hj.Committed, err = os.ReadFile(path); err != nil {
-		return nil, err
-	}
-	// A cache of 10 pages cannot hold the transaction: SQLite syncs the
-	// journal and writes uncommitted pages into the main file as it goes.
-	if _, err := db.Exec(`PRAGMA cache_size = 10`); err != nil {
-		return nil, err
-	}
-	tx, err := db.Begin()
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	for _, q := range []string{
-		`UPDATE t SET v = 'uncommitted-' || id WHERE id % 2 = 0`,
-		fmt.Sprintf(`INSERT INTO t(v, pad) SELECT 'appended', pad FROM t WHERE id <= %d`, rows/7),
-	} {
-		if _, err := tx.Exec(q); err != nil {
-			return nil, fmt.Errorf("%s: %w", q, err)
-		}
-	}
-	// Copy while the transaction is open, as a crash would leave the files.
-	if hj.Main, err = os.ReadFile(path); err != nil {
-		return nil, err
-	}
-	if hj.Journal, err = os.ReadFile(path + "-journal"); err != nil {
-		return nil, err
-	}
-	if len(hj.Main) <= len(hj.Committed) || bytes.Equal(hj.Main[:len(hj.Committed)], hj.Committed) {
-		return nil, fmt.Errorf("the transaction neither grew the main file nor spilled into it (%d bytes, was %d): the fixture proves nothing",
-			len(hj.Main), len(hj.Committed))
-	}
-	return hj, nil
 }
 
 // writeDBJournal writes a database and its -journal (when journal is not
