@@ -76,6 +76,9 @@ type File struct {
 	Header *Header
 	// FileHeader is the header as stored in the main file.
 	FileHeader *Header
+	// HeaderFrom says which copy of page 1 Header was read from:
+	// HeaderFromFile, HeaderFromJournal or HeaderFromWAL.
+	HeaderFrom string
 	// Journal is the hot rollback journal rolled back, nil when there is
 	// none or it is not hot (see JournalNotHot, JournalError).
 	Journal *Journal
@@ -288,26 +291,37 @@ func readWAL(r io.ReaderAt, size int64, pageSize int) (*WAL, error) {
 	return sw, nil
 }
 
+// Where File.Header was read from.
+const (
+	HeaderFromFile    = "file"    // the main file
+	HeaderFromJournal = "journal" // the hot journal: page 1 before the interrupted transaction
+	HeaderFromWAL     = "wal"     // the newest committed WAL frame of page 1
+)
+
 // readPage1 takes the header from the newest copy of page 1: the
 // journal's (the committed page before the interrupted transaction), then
 // the WAL's; a copy without the magic is passed over. With reserve set,
 // the reserve comes from that copy too.
 func (f *File) readPage1(reserve bool) {
-	f.Header = f.FileHeader
+	f.Header, f.HeaderFrom = f.FileHeader, HeaderFromFile
 	page1 := make([]byte, f.Geometry.PageSize)
-	var copies []func(uint32, []byte) (bool, error)
+	type page1Copy struct {
+		from string
+		read func(uint32, []byte) (bool, error)
+	}
+	var copies []page1Copy
 	if f.Journal != nil {
-		copies = append(copies, f.Journal.ReadPage)
+		copies = append(copies, page1Copy{HeaderFromJournal, f.Journal.ReadPage})
 	}
 	if f.WAL != nil {
-		copies = append(copies, f.WAL.ReadPage)
+		copies = append(copies, page1Copy{HeaderFromWAL, f.WAL.ReadPage})
 	}
-	for _, read := range copies {
-		if ok, err := read(1, page1); !ok || err != nil {
+	for _, c := range copies {
+		if ok, err := c.read(1, page1); !ok || err != nil {
 			continue
 		}
 		if h := ParseHeader(page1); h.Magic == Magic {
-			f.Header = h
+			f.Header, f.HeaderFrom = h, c.from
 			if reserve && h.UsableSize() != 0 && h.PageSize == f.Geometry.PageSize {
 				f.Geometry.Reserved = h.ReservedBytes
 			}

@@ -57,8 +57,8 @@ func TestOpenWithWAL(t *testing.T) {
 	}
 	// Header is page 1 as SQLite sees it (the WAL's copy); FileHeader the
 	// main file's, which is older.
-	if diff := cmp.Diff(pagefile.ParseHeader(want[0]), f.Header, ignoreProblems); diff != "" {
-		t.Errorf("Header vs SQLite's page 1 (-want +got):\n%s", diff)
+	if diff := cmp.Diff(pagefile.ParseHeader(want[0]), f.Header, ignoreProblems); diff != "" || f.HeaderFrom != pagefile.HeaderFromWAL {
+		t.Errorf("Header (from %q) vs SQLite's page 1 (-want +got):\n%s", f.HeaderFrom, diff)
 	}
 	if diff := cmp.Diff(pagefile.ParseHeader(d.Main), f.FileHeader, ignoreProblems); diff != "" {
 		t.Errorf("FileHeader vs the main file (-want +got):\n%s", diff)
@@ -91,8 +91,8 @@ func TestOpenNoWAL(t *testing.T) {
 		if diff := diffPages(mainPages(t, d.Main, d.PageSize), sourcePages(t, f)); diff != "" {
 			t.Errorf("%+v: File vs the main file:\n%s", opts, diff)
 		}
-		if f.Header != f.FileHeader {
-			t.Errorf("%+v: Header is not the main file's", opts)
+		if f.Header != f.FileHeader || f.HeaderFrom != pagefile.HeaderFromFile {
+			t.Errorf("%+v: Header is not the main file's but from %q", opts, f.HeaderFrom)
 		}
 	}
 }

@@ -73,6 +73,9 @@ func TestJournalRollsBack(t *testing.T) {
 			}
 			// The header is the committed page 1's; FileHeader the main
 			// file's, written by the transaction.
+			if f.HeaderFrom != pagefile.HeaderFromJournal {
+				t.Errorf("HeaderFrom %q", f.HeaderFrom)
+			}
 			if diff := cmp.Diff(pagefile.ParseHeader(hj.Committed), f.Header); diff != "" {
 				t.Errorf("Header vs the committed page 1 (-want +got):\n%s", diff)
 			}
