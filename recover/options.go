@@ -19,6 +19,11 @@ type Options struct {
 	WALPath string
 	// NoWAL ignores any WAL.
 	NoWAL bool
+	// JournalPath overrides the rollback journal to roll back (default:
+	// input + "-journal", when it exists and is hot).
+	JournalPath string
+	// NoJournal ignores any rollback journal.
+	NoJournal bool
 	// Progress, when set, is called as pages are processed: phase is
 	// "walk" (tables walked from their roots) or "scan" (every page
 	// looked at for orphans), done and total count pages.

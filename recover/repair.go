@@ -167,7 +167,8 @@ func (r *repairer) loadMeta() {
 	}
 }
 
-// open opens the input read-only with the chosen geometry and its WAL.
+// open opens the input read-only with the chosen geometry, its hot journal
+// rolled back and its WAL.
 func (r *repairer) open(input string) error {
 	fh, err := os.Open(input)
 	if err != nil {
@@ -187,7 +188,8 @@ func (r *repairer) open(input string) error {
 	if err != nil {
 		return fmt.Errorf("recover: cannot tell the page size of %s: %w", input, err)
 	}
-	r.f, err = pagefile.Open(input, pagefile.Options{Geometry: &g, WALPath: r.opts.WALPath, NoWAL: r.opts.NoWAL})
+	r.f, err = pagefile.Open(input, pagefile.Options{Geometry: &g, WALPath: r.opts.WALPath, NoWAL: r.opts.NoWAL,
+		JournalPath: r.opts.JournalPath, NoJournal: r.opts.NoJournal})
 	if err != nil {
 		return err
 	}
