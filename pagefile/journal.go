@@ -111,8 +111,18 @@ type Journal struct {
 	Stop error
 
 	pageSize, sectorSize int
+	originalSize         uint32
 	pages                pageIndex
 	maxPgno              uint32 // highest page a used record holds
+}
+
+// journalRecordRead is a record read, before the original size is settled
+// and the record used or not.
+type journalRecordRead struct {
+	seg              int
+	off              int64
+	pgno             uint32
+	stored, computed uint32 // checksums
 }
 
 // ReadJournal reads the rollback journal held in r (size bytes). A journal
@@ -156,9 +166,13 @@ func ReadJournal(r io.ReaderAt, size int64, opts JournalOptions) (*Journal, erro
 	if size < int64(j.sectorSize) {
 		return nil, Corrupt(0, 0, ErrTruncated, "journal has %d bytes, shorter than its %d-byte header sector: no record survives", size, j.sectorSize)
 	}
+	recs := j.readSegments(r, end)
+	j.settleOriginalSize(r, recs)
 	j.pages = newPageIndex("journal", r, j.pageSize)
-	j.pages.limit = j.Header.DatabaseSize
-	j.readSegments(r, end)
+	j.pages.limit = j.originalSize
+	for _, rec := range recs {
+		j.use(rec)
+	}
 	j.Hot = true
 	return j, nil
 }
@@ -178,8 +192,10 @@ func parseJournalHeader(b []byte, off int64) JournalHeader {
 
 // readSegments reads every segment up to end (the super-journal name, or
 // the end of the file), as pager_playback does: a header at each sector
-// boundary after the previous segment's records, until one is missing.
-func (j *Journal) readSegments(r io.ReaderAt, end int64) {
+// boundary after the previous segment's records, until one is missing. It
+// returns the records whose page number names a page, in file order.
+func (j *Journal) readSegments(r io.ReaderAt, end int64) []journalRecordRead {
+	var recs []journalRecordRead
 	sector := int64(j.sectorSize)
 	recSize := int64(j.pageSize) + 8
 	rec := make([]byte, recSize)
@@ -192,18 +208,14 @@ func (j *Journal) readSegments(r io.ReaderAt, end int64) {
 			// of a stale header that follows the last segment, so that it
 			// cannot be taken for one.
 			if off >= end {
-				return
+				return recs
 			}
 			clear(hb[:])
 			if off+sector > end || readFull(r, hb[:], off) != nil || !bytes.Equal(hb[:8], journalMagic) {
 				j.Stop = j.noHeaderAt(off, end, hb[:])
-				return
+				return recs
 			}
 			h = parseJournalHeader(hb[:], off)
-			if h.DatabaseSize != j.Header.DatabaseSize {
-				j.problem(Corrupt(0, off+16, ErrBadValue, "journal segment %d gives the original size as %d pages, the first header %d; the first is used, as by SQLite",
-					len(j.Segments), h.DatabaseSize, j.Header.DatabaseSize))
-			}
 		}
 		seg := JournalSegment{Header: h}
 		recOff := off + sector
@@ -225,7 +237,9 @@ func (j *Journal) readSegments(r io.ReaderAt, end int64) {
 				j.Stop = fmt.Errorf("pagefile: reading journal record at offset %d: %w", recOff, err)
 				break
 			}
-			j.record(len(j.Segments), recOff, rec, h.Nonce)
+			if rr, ok := j.read(len(j.Segments), recOff, rec, h.Nonce); ok {
+				recs = append(recs, rr)
+			}
 			recOff += recSize
 		}
 		j.Segments = append(j.Segments, seg)
@@ -235,7 +249,7 @@ func (j *Journal) readSegments(r io.ReaderAt, end int64) {
 			j.Stop = Corrupt(0, recOff, ErrTruncated, "journal ends %d bytes into a record that was being written; it is not used", end-recOff)
 		}
 		if j.Stop != nil || h.RecordCount == JournalRecordsToEnd {
-			return
+			return recs
 		}
 		// The next header starts at the first sector boundary after the
 		// records (pager.c journalHdrOffset); a segment of zero records
@@ -262,29 +276,40 @@ func (j *Journal) noHeaderAt(off, end int64, hb []byte) error {
 	return Corrupt(0, off, ErrBadValue, "no journal header at offset %d, %d bytes before the end: reading ends here, as SQLite's does", off, end-off)
 }
 
-// record classifies one record, in the order SQLite's
-// pager_playback_one_page checks it, and indexes it when it is used.
-func (j *Journal) record(seg int, off int64, rec []byte, nonce uint32) {
+// read decodes one record. A page number that names no page (0, or the
+// lock-byte page SQLite writes before a super-journal name) makes the
+// record bad at once, as it ends SQLite's playback; the others are kept
+// for use once the original size is settled.
+func (j *Journal) read(seg int, off int64, rec []byte, nonce uint32) (journalRecordRead, bool) {
 	ps := j.pageSize
 	pgno := binary.BigEndian.Uint32(rec)
-	page := rec[4 : 4+ps]
-	stored := binary.BigEndian.Uint32(rec[4+ps:])
-	switch {
-	case pgno == 0 || pgno == LockBytePage(ps):
+	if pgno == 0 || pgno == LockBytePage(ps) {
 		j.bad(Corrupt(0, off, ErrBadValue, "journal record at offset %d names page %d, which no record can hold", off, pgno))
-	case pgno > j.Header.DatabaseSize:
+		return journalRecordRead{}, false
+	}
+	return journalRecordRead{seg: seg, off: off, pgno: pgno,
+		stored: binary.BigEndian.Uint32(rec[4+ps:]), computed: journalChecksum(nonce, rec[4:4+ps])}, true
+}
+
+// use classifies a record, in the order SQLite's pager_playback_one_page
+// checks it, and indexes it when it is used: a page past the original
+// size is skipped, a checksum that fails makes it bad, and a page already
+// seen keeps its first record, the content before the transaction.
+func (j *Journal) use(r journalRecordRead) {
+	switch {
+	case r.pgno > j.originalSize:
 		j.Beyond++
-	case journalChecksum(nonce, page) != stored:
-		j.bad(Corrupt(0, off+4+int64(ps), ErrBadValue, "journal record for page %d at offset %d: checksum %08x does not match computed %08x",
-			pgno, off, stored, journalChecksum(nonce, page)))
-	case j.pages.has(pgno):
+	case r.stored != r.computed:
+		j.bad(Corrupt(0, r.off+4+int64(j.pageSize), ErrBadValue, "journal record for page %d at offset %d: checksum %08x does not match computed %08x",
+			r.pgno, r.off, r.stored, r.computed))
+	case j.pages.has(r.pgno):
 		j.Duplicates++
-		j.problem(Corrupt(0, off, ErrBadValue, "page %d has a second journal record at offset %d; the first, at offset %d, holds its original content",
-			pgno, off, j.pages.at[pgno]-4))
+		j.problem(Corrupt(0, r.off, ErrBadValue, "page %d has a second journal record at offset %d; the first, at offset %d, holds its original content",
+			r.pgno, r.off, j.pages.at[r.pgno]-4))
 	default:
-		j.pages.at[pgno] = off + 4
-		j.maxPgno = max(j.maxPgno, pgno)
-		j.Records = append(j.Records, JournalRecord{Segment: seg, Offset: off, Pgno: pgno})
+		j.pages.at[r.pgno] = r.off + 4
+		j.maxPgno = max(j.maxPgno, r.pgno)
+		j.Records = append(j.Records, JournalRecord{Segment: r.seg, Offset: r.off, Pgno: r.pgno})
 	}
 }
 
@@ -317,9 +342,10 @@ func (j *Journal) PageSize() int { return j.pageSize }
 // SectorSize is the sector size the headers are laid out with.
 func (j *Journal) SectorSize() int { return j.sectorSize }
 
-// OriginalSize is the database size in pages when the transaction began,
-// from the first header: the size rolling back restores.
-func (j *Journal) OriginalSize() uint32 { return j.Header.DatabaseSize }
+// OriginalSize is the database size in pages when the transaction began:
+// the size rolling back restores. It is the first header's unless the
+// records prove that field damaged (see settleOriginalSize).
+func (j *Journal) OriginalSize() uint32 { return j.originalSize }
 
 // Damaged reports whether part of the journal could not be used or a
 // header field had to be worked around.

@@ -456,24 +456,57 @@ func TestJournalTooShort(t *testing.T) {
 }
 
 // TestJournalOriginalSize damages the original size, which no checksum
-// covers: a huge one is cut down to what the files hold; a small one
-// leaves the records of later pages unused, as SQLite does.
+// covers. The later headers repeat it, and the original page 1's header
+// gives it too: they outvote a damaged first header. With no other
+// witness the first header's size stands, as for SQLite: a small one
+// leaves the records of later pages unused, a huge one is cut down to what
+// the files hold.
 func TestJournalOriginalSize(t *testing.T) {
-	hj := loadHotJournal(t, "FULL")
-	orig := readJournal(t, hj.Journal, pagefile.JournalOptions{})
-	huge := clone(hj.Journal)
-	binary.BigEndian.PutUint32(huge[16:], 0x7fffffff)
-	f := open(t, writeDBJournal(t, hj.Main, huge), pagefile.Options{})
-	if f.Journal == nil || f.PageCount() != f.Main.PageCount() || len(f.Problems) != 1 {
-		t.Fatalf("original size 2^31-1: Journal %v, %d pages (main file %d), problems %v", f.Journal, f.PageCount(), f.Main.PageCount(), f.Problems)
+	withSize := func(journal []byte, n uint32) []byte {
+		b := clone(journal)
+		binary.BigEndian.PutUint32(b[16:], n)
+		return b
 	}
-	// The later segments still give the true size.
-	if len(f.Journal.Problems) == 0 || !strings.Contains(f.Journal.Problems[0].Reason, "original size") {
-		t.Errorf("journal problems %v; want the segments' sizes to disagree", f.Journal.Problems)
+	for _, tt := range []struct {
+		synchronous string
+		size        uint32
+	}{
+		{"FULL", 0x7fffffff}, {"FULL", 100}, {"FULL", 0}, // outvoted by the later headers and page 1
+		{"OFF", 0x7fffffff}, {"OFF", 100}, {"OFF", 0}, // outvoted by page 1
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tt.synchronous, tt.size), func(t *testing.T) {
+			hj := loadHotJournal(t, tt.synchronous)
+			want := uint32(len(hj.Committed) / hj.PageSize)
+			jb := withSize(hj.Journal, tt.size)
+			j := readJournal(t, jb, pagefile.JournalOptions{})
+			if j.OriginalSize() != want || j.Beyond != 0 || !strings.Contains(j.Salvaged, "not the first header's") || len(j.Problems) != 1 {
+				t.Errorf("original size %d (want %d), %d beyond, salvaged %q, problems %v", j.OriginalSize(), want, j.Beyond, j.Salvaged, j.Problems)
+			}
+			f := open(t, writeDBJournal(t, hj.Main, jb), pagefile.Options{})
+			if diff := diffPages(mainPages(t, hj.Committed, hj.PageSize), sourcePages(t, f)); diff != "" {
+				t.Errorf("File vs the committed database:\n%s", diff)
+			}
+		})
 	}
 
-	small := clone(hj.Journal)
-	binary.BigEndian.PutUint32(small[16:], 100)
+	// Without page 1's record, a single header has no witness.
+	hj := loadHotJournal(t, "OFF")
+	orig := readJournal(t, hj.Journal, pagefile.JournalOptions{})
+	var p1 pagefile.JournalRecord
+	for _, r := range orig.Records {
+		if r.Pgno == 1 {
+			p1 = r
+		}
+	}
+	if p1.Pgno == 0 {
+		t.Fatal("the journal holds no record of page 1")
+	}
+	noPage1 := func(n uint32) []byte {
+		b := withSize(hj.Journal, n)
+		b[p1.Offset+4+int64(hj.PageSize)] ^= 0x01 // its checksum
+		return b
+	}
+	small := noPage1(100)
 	j := readJournal(t, small, pagefile.JournalOptions{})
 	beyond := 0
 	for _, r := range orig.Records {
@@ -481,12 +514,15 @@ func TestJournalOriginalSize(t *testing.T) {
 			beyond++
 		}
 	}
-	if beyond == 0 || j.Beyond != beyond || len(j.Records) != len(orig.Records)-beyond || j.Has(101) {
-		t.Errorf("original size 100: %d beyond (want %d), %d records of %d", j.Beyond, beyond, len(j.Records), len(orig.Records))
+	if beyond == 0 || j.OriginalSize() != 100 || j.Beyond != beyond || j.Has(101) || j.Salvaged != "" {
+		t.Errorf("original size 100: size %d, %d beyond (want %d), salvaged %q", j.OriginalSize(), j.Beyond, beyond, j.Salvaged)
 	}
-	f = open(t, writeDBJournal(t, hj.Main, small), pagefile.Options{})
-	if f.PageCount() != 100 {
+	if f := open(t, writeDBJournal(t, hj.Main, small), pagefile.Options{}); f.PageCount() != 100 {
 		t.Errorf("original size 100: %d pages", f.PageCount())
+	}
+	f := open(t, writeDBJournal(t, hj.Main, noPage1(0x7fffffff)), pagefile.Options{})
+	if f.Journal == nil || f.PageCount() != f.Main.PageCount() || len(f.Problems) != 1 {
+		t.Errorf("original size 2^31-1: Journal %v, %d pages (main file %d), problems %v", f.Journal, f.PageCount(), f.Main.PageCount(), f.Problems)
 	}
 }
 

@@ -60,8 +60,8 @@ func (j *Journal) chooseGeometry(r io.ReaderAt, end int64, magicOK bool, dbPageS
 		return Corrupt(0, 0, ErrBadValue, "journal header damaged (%s), and no record verifies to show what it held", what)
 	}
 	j.pageSize, j.sectorSize = bestPS, bestSector
-	j.Salvaged = fmt.Sprintf("header damaged (%s): read with page size %d and sector size %d, under which %d of its first records verify",
-		what, bestPS, bestSector, best)
+	j.salvaged(fmt.Sprintf("header damaged (%s): read with page size %d and sector size %d, under which %d of its first records verify",
+		what, bestPS, bestSector, best))
 	return nil
 }
 
