@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/dbrescue/dbrescue/btree"
@@ -106,23 +104,7 @@ func seedPagesAndRecords(t *testing.T, i int, path string, c testdb.Config) {
 // writeSeed writes one corpus file in the format go test -fuzz reads.
 func writeSeed(t *testing.T, dir, name string, args ...any) {
 	t.Helper()
-	text := "go test fuzz v1\n"
-	for _, a := range args {
-		switch v := a.(type) {
-		case []byte:
-			text += "[]byte(" + strconv.Quote(string(v)) + ")\n"
-		case uint32:
-			text += fmt.Sprintf("uint32(%d)\n", v)
-		case uint8:
-			text += fmt.Sprintf("byte('\\x%02x')\n", v)
-		default:
-			t.Fatalf("seed argument of type %T", a)
-		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+	if err := testdb.WriteSeed(dir, name, args...); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,10 +2,12 @@ package corpus
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/pagefile"
@@ -32,14 +34,19 @@ type image struct {
 	walEdited     bool
 }
 
-// loadImage reads the database at path and its -wal, if any. It never
-// writes to them. A header without a usable page size is no obstacle: the
-// geometry is then detected from the pages, so damaged files can be
-// damaged further.
-func loadImage(path string) (*image, error) {
+// loadImage reads the database at path and its -wal, if any, with its hot
+// rollback journal rolled back (as c says). It never writes to them. A
+// header without a usable page size is no obstacle: the geometry is then
+// detected from the pages, so damaged files can be damaged further.
+func loadImage(path string, c Corruption) (*image, error) {
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if !c.NoJournal {
+		if orig, err = rollBack(path, cmp.Or(c.JournalPath, path+"-journal"), c.JournalPath != "", orig); err != nil {
+			return nil, err
+		}
 	}
 	if len(orig) == 0 {
 		return nil, fmt.Errorf("%s is empty", path)
@@ -119,3 +126,38 @@ func (im *image) finish() {
 
 // layout walks the input's b-trees.
 func (im *image) layout() *Layout { return readLayout(im.file, false) }
+
+// rollBack returns the database held in main as SQLite would leave it after
+// rolling back the hot journal at jpath: the journal's original pages in
+// place, cut or extended to the original size. Without a journal (a missing
+// one is an error only when explicit) or with one that is not hot, main is
+// returned as it is. A journal that is hot but cannot be used is an error:
+// damaging the uncommitted pages instead would mislead the scoring.
+func rollBack(path, jpath string, explicit bool, main []byte) ([]byte, error) {
+	journal, err := os.ReadFile(jpath)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && !explicit:
+		return main, nil
+	case err != nil:
+		return nil, err
+	}
+	in := &pagefile.JournalInput{R: bytes.NewReader(journal), Size: int64(len(journal)), Dir: filepath.Dir(jpath)}
+	f, err := pagefile.New(bytes.NewReader(main), int64(len(main)), nil, 0, pagefile.Options{Journal: in, NoWAL: true})
+	if err != nil {
+		return nil, fmt.Errorf("rolling back %s: %w", jpath, err)
+	}
+	if err := f.JournalError(); err != nil {
+		return nil, fmt.Errorf("%s cannot be rolled back (ignore it with NoJournal to damage the main file as it is): %w", jpath, err)
+	}
+	if f.Journal == nil {
+		return main, nil
+	}
+	out := make([]byte, int64(f.PageCount())*int64(f.Geometry.PageSize))
+	if len(out) == 0 {
+		return out, nil
+	}
+	if err := pagefile.ReadPages(f, 1, out); err != nil {
+		return nil, fmt.Errorf("rolling back %s into %s: %w", jpath, path, err)
+	}
+	return out, nil
+}

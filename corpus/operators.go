@@ -69,6 +69,15 @@ type Corruption struct {
 	Fraction float64
 	// Count is for byte-flips: how many bytes to change. Zero means 16.
 	Count int
+	// JournalPath names the input's rollback journal; empty means the
+	// input's path followed by "-journal", used when it exists. A hot
+	// journal is rolled back in memory before the damage, as SQLite would
+	// roll it back: the committed database is damaged, and the output has
+	// no journal. The input and its journal are never written.
+	JournalPath string
+	// NoJournal ignores any rollback journal: the main file is damaged as
+	// it is, uncommitted pages and all.
+	NoJournal bool
 }
 
 // KindInfo describes a kind for listings and help.
@@ -140,10 +149,11 @@ func lookup(k Kind) (*operator, bool) {
 	return nil, false
 }
 
-// Corrupt reads the database at in (and in-wal, when present), applies the
-// corruption c and writes the result to out (and out-wal when the input has
-// a WAL; a stale out-wal or out-shm is removed otherwise, so SQLite cannot
-// apply it to the new file). The input is opened read-only and never
+// Corrupt reads the database at in (and in-wal, when present, with a hot
+// rollback journal rolled back in memory, see Corruption.JournalPath),
+// applies the corruption c and writes the result to out (and out-wal when
+// the input has a WAL; a stale out-wal, out-shm or out-journal is removed
+// otherwise, so SQLite cannot apply it to the new file). The input is opened read-only and never
 // written; each output file is replaced atomically. It returns what was
 // destroyed. Errors are *CorruptionError wrapping ErrUnknownKind,
 // ErrBadOption, ErrNoTarget, ErrSameFile or an I/O error.
@@ -166,7 +176,7 @@ func corrupt(ctx context.Context, in, out string, c Corruption) (*Damage, error)
 	if err := checkDistinct(in, out); err != nil {
 		return nil, err
 	}
-	im, err := loadImage(in)
+	im, err := loadImage(in, c)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +231,7 @@ func checkDistinct(in, out string) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{out, out + "-wal"} {
+	for _, p := range []string{out, out + "-wal", out + "-journal"} {
 		if so, err := os.Stat(p); err == nil && os.SameFile(si, so) {
 			return fmt.Errorf("%w: %s is %s", ErrSameFile, p, in)
 		}
@@ -235,8 +245,10 @@ func checkDistinct(in, out string) error {
 // write writes the damaged files: the WAL first, so that whoever finds the
 // new database finds its WAL beside it.
 func (im *image) write(out string) error {
-	if err := removeIfExists(out + "-shm"); err != nil {
-		return err
+	for _, stale := range []string{out + "-shm", out + "-journal"} {
+		if err := removeIfExists(stale); err != nil {
+			return err
+		}
 	}
 	if im.wal != nil {
 		if err := writeFileAtomic(out+"-wal", im.wal); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -600,5 +601,72 @@ func TestCorruptReplacesStaleFiles(t *testing.T) {
 		if strings.Contains(e.Name(), ".tmp") {
 			t.Errorf("temporary file %s left behind", e.Name())
 		}
+	}
+}
+
+// TestCorruptRollsBackHotJournal damages a database copied in the middle of
+// a write transaction: the hot journal is rolled back first, so the damage
+// lands on the committed database, and the output has no journal.
+// NoJournal damages the main file as it is, uncommitted pages and all.
+func TestCorruptRollsBackHotJournal(t *testing.T) {
+	dir := t.TempDir()
+	hj, err := testdb.BuildHotJournal(filepath.Join(dir, "built.db"), "FULL", 1024, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in.db")
+	saved := filepath.Join(dir, "saved-journal")
+	for p, b := range map[string][]byte{in: hj.Main, in + "-journal": hj.Journal, saved: hj.Journal} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damaged := bytes.Clone(hj.Journal)
+	damaged[3] ^= 0x40  // the magic
+	damaged[13] ^= 0x01 // and the nonce: no record vouches for the header
+	for _, tc := range []struct {
+		name    string
+		journal []byte // written as in.db-journal
+		c       Corruption
+		want    []byte // the output but for its header
+		wantErr bool
+	}{
+		{"hot journal", hj.Journal, Corruption{Kind: ZeroHeader}, hj.Committed, false},
+		{"explicit journal", []byte{}, Corruption{Kind: ZeroHeader, JournalPath: saved}, hj.Committed, false},
+		{"no journal", hj.Journal, Corruption{Kind: ZeroHeader, NoJournal: true}, hj.Main, false},
+		{"journal that cannot be rolled back", damaged, Corruption{Kind: ZeroHeader}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(in+"-journal", tc.journal, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "out.db")
+			if err := os.WriteFile(out+"-journal", []byte("stale"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d, err := Corrupt(context.Background(), in, out, tc.c)
+			if tc.wantErr {
+				if err == nil {
+					t.Errorf("Corrupt accepted a journal it cannot roll back")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := readFile(t, out)
+			if len(got) != len(tc.want) || !bytes.Equal(got[pagefile.HeaderSize:], tc.want[pagefile.HeaderSize:]) {
+				t.Errorf("output of %d bytes: want the %d-byte database with only its header changed", len(got), len(tc.want))
+			}
+			if d.Files[0].OldSize != int64(len(tc.want)) {
+				t.Errorf("damage recorded against a %d-byte input, want %d", d.Files[0].OldSize, len(tc.want))
+			}
+			if _, err := os.Stat(out + "-journal"); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a journal is left beside the output: %v", err)
+			}
+			if !bytes.Equal(readFile(t, in), hj.Main) || !bytes.Equal(readFile(t, in+"-journal"), tc.journal) {
+				t.Errorf("Corrupt changed its input or its journal")
+			}
+		})
 	}
 }

@@ -1,11 +1,19 @@
-// Package pagefile presents a SQLite database file, and optionally its
-// write-ahead log, as numbered pages. It is the lowest layer of dbrescue.
+// Package pagefile presents a SQLite database file, with its hot rollback
+// journal and its write-ahead log when present, as numbered pages: the
+// committed database, as SQLite would read it. It is the lowest layer of
+// dbrescue.
 //
 // What it knows: the 100-byte database header (every field decoded and
 // checked), the page size and the usable size (page size minus reserved
 // bytes), where the lock-byte page and the pointer-map pages sit, how the
-// freelist is chained, and how WAL frames are validated and overlaid on the
-// main file as of the last valid commit.
+// freelist is chained, how a hot journal's records are verified and rolled
+// back in memory (JournalOverlay: the journal's original pages over the
+// main file, which is never written), and how WAL frames are validated and
+// overlaid on the main file as of the last valid commit. Where SQLite gives
+// up on a damaged journal or WAL, pagefile salvages what proves itself: a
+// journal record whose checksum verifies is used even after a bad one, and
+// a WAL whose header is lost is read from frames whose checksums run back
+// to a header (SalvageWAL).
 //
 // What it does not know: anything inside a b-tree page. Cells, records and
 // overflow chains belong to package btree, which reads pages through the
@@ -13,9 +21,10 @@
 // library; it parses bytes and trusts none of them.
 //
 // Sources: a page can come from a file (ReaderSource over io.ReaderAt), a byte
-// slice (NewBytesSource, handy for fuzzing), a file with its WAL overlaid
-// (WALOverlay), or any function that serves page images (SourceFunc), such as
-// a query on SQLite's sqlite_dbpage table inside a read transaction.
+// slice (NewBytesSource, handy for fuzzing), a file with its journal rolled
+// back (JournalOverlay) or its WAL overlaid (WALOverlay), or any function that
+// serves page images (SourceFunc), such as a query on SQLite's sqlite_dbpage
+// table inside a read transaction.
 //
 // Hostile input is the normal case: every count and pointer read from the
 // file is checked against what the file can actually hold before it is used,

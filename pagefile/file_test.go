@@ -57,8 +57,8 @@ func TestOpenWithWAL(t *testing.T) {
 	}
 	// Header is page 1 as SQLite sees it (the WAL's copy); FileHeader the
 	// main file's, which is older.
-	if diff := cmp.Diff(pagefile.ParseHeader(want[0]), f.Header, ignoreProblems); diff != "" {
-		t.Errorf("Header vs SQLite's page 1 (-want +got):\n%s", diff)
+	if diff := cmp.Diff(pagefile.ParseHeader(want[0]), f.Header, ignoreProblems); diff != "" || f.HeaderFrom != pagefile.HeaderFromWAL {
+		t.Errorf("Header (from %q) vs SQLite's page 1 (-want +got):\n%s", f.HeaderFrom, diff)
 	}
 	if diff := cmp.Diff(pagefile.ParseHeader(d.Main), f.FileHeader, ignoreProblems); diff != "" {
 		t.Errorf("FileHeader vs the main file (-want +got):\n%s", diff)
@@ -91,8 +91,8 @@ func TestOpenNoWAL(t *testing.T) {
 		if diff := diffPages(mainPages(t, d.Main, d.PageSize), sourcePages(t, f)); diff != "" {
 			t.Errorf("%+v: File vs the main file:\n%s", opts, diff)
 		}
-		if f.Header != f.FileHeader {
-			t.Errorf("%+v: Header is not the main file's", opts)
+		if f.Header != f.FileHeader || f.HeaderFrom != pagefile.HeaderFromFile {
+			t.Errorf("%+v: Header is not the main file's but from %q", opts, f.HeaderFrom)
 		}
 	}
 }
@@ -149,9 +149,16 @@ func TestOpenMissingFile(t *testing.T) {
 // opens on the main file alone and WALError says why.
 func TestOpenDamagedWAL(t *testing.T) {
 	d := loadWALDB(t)
+	w := readWAL(t, d.WAL)
+	// A damaged header alone is salvaged from the frames (see
+	// TestOpenSalvagesWAL); with frames 0 and 1 damaged too, nothing
+	// proves the rest.
 	flip := func(at int) []byte {
 		b := clone(d.WAL)
 		b[at] ^= 0x40
+		for _, f := range w.Frames[:2] {
+			b[f.Offset+pagefile.WALFrameHeaderSize+100] ^= 0x01
+		}
 		return b
 	}
 	otherPageSize := clone(d.WAL)
@@ -288,36 +295,54 @@ func dirList(t *testing.T, dir string) []string {
 }
 
 // TestOpenLeavesFilesUnchanged opens, reads everything, and closes: the
-// database and its WAL keep their bytes, and no file appears beside them
-// (SQLite would create a -shm and could checkpoint).
+// database and its WAL or hot journal keep their bytes, and no file appears
+// beside them (SQLite would create a -shm and could checkpoint, or roll the
+// journal back into the database and delete it).
 func TestOpenLeavesFilesUnchanged(t *testing.T) {
 	d := loadWALDB(t)
-	path := writeDB(t, d.Main, d.WAL)
-	dir := filepath.Dir(path)
-	before := dirList(t, dir)
-	dbSum, walSum := sha(t, path), sha(t, path+"-wal")
+	hj := loadHotJournal(t, "FULL")
+	for _, tt := range []struct {
+		name, suffix string
+		main, side   []byte
+	}{
+		{"WAL", "-wal", d.Main, d.WAL},
+		{"hot journal", "-journal", hj.Main, hj.Journal},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeDB(t, tt.main, nil)
+			if err := os.WriteFile(path+tt.suffix, tt.side, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Dir(path)
+			before := dirList(t, dir)
+			dbSum, sideSum := sha(t, path), sha(t, path+tt.suffix)
 
-	f, err := pagefile.Open(path, pagefile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = sourcePages(t, f)
-	_ = sourcePages(t, f.Main)
-	_ = f.Freelist()
-	if err := f.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
-	if err := f.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	if sha(t, path) != dbSum || sha(t, path+"-wal") != walSum {
-		t.Errorf("the database or its WAL changed")
-	}
-	if diff := cmp.Diff(before, dirList(t, dir)); diff != "" {
-		t.Errorf("directory contents (-before +after):\n%s", diff)
-	}
-	if !slices.Equal(before, []string{"db.sqlite", "db.sqlite-wal"}) {
-		t.Errorf("unexpected files: %v", before)
+			f, err := pagefile.Open(path, pagefile.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.WAL == nil && f.Journal == nil {
+				t.Fatalf("neither WAL nor journal used: %v, %v", f.WALError(), f.JournalError())
+			}
+			_ = sourcePages(t, f)
+			_ = sourcePages(t, f.Main)
+			_ = f.Freelist()
+			if err := f.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+			if err := f.Close(); err != nil {
+				t.Errorf("second Close: %v", err)
+			}
+			if sha(t, path) != dbSum || sha(t, path+tt.suffix) != sideSum {
+				t.Errorf("the database or its %s changed", tt.suffix)
+			}
+			if diff := cmp.Diff(before, dirList(t, dir)); diff != "" {
+				t.Errorf("directory contents (-before +after):\n%s", diff)
+			}
+			if !slices.Equal(before, []string{"db.sqlite", "db.sqlite" + tt.suffix}) {
+				t.Errorf("unexpected files: %v", before)
+			}
+		})
 	}
 }
 

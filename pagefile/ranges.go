@@ -52,50 +52,6 @@ func (s *ReaderSource) ReadPages(first uint32, dst []byte) error {
 	return readPadded(s.r, dst, int64(first-1)*int64(s.pageSize))
 }
 
-// ReadPages implements RangeReader: the main file's part of the run in one
-// read, pages beyond it as zeros, then the WAL's images of pages in the run
-// on top.
-func (o *WALOverlay) ReadPages(first uint32, dst []byte) error {
-	if err := checkRange(o, first, dst); err != nil {
-		return err
-	}
-	ps := o.PageSize()
-	n := uint32(len(dst) / ps)
-	inBase := min(n, o.base.PageCount()-min(o.base.PageCount(), first-1))
-	if inBase > 0 {
-		if err := ReadPages(o.base, first, dst[:int(inBase)*ps]); err != nil {
-			return err
-		}
-	}
-	clear(dst[int(inBase)*ps:])
-	overlay := func(pgno uint32) error {
-		if pgno < first || pgno-first >= n {
-			return nil
-		}
-		i := int(pgno-first) * ps
-		_, err := o.wal.ReadPage(pgno, dst[i:i+ps])
-		return err
-	}
-	// Look the run's pages up in the WAL, or the WAL's pages up in the
-	// run, whichever is fewer.
-	if len(o.wal.latest) < int(n) {
-		for pgno := range o.wal.latest {
-			if err := overlay(pgno); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for pgno := first; pgno-first < n; pgno++ {
-		if _, ok := o.wal.latest[pgno]; ok {
-			if err := overlay(pgno); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // ReadAhead serves a source through a window of consecutive pages read
 // with one ReadPages, for readers that mostly move forward through the
 // file: a b-tree whose pages were allocated in key order (rows appended)

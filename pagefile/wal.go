@@ -46,6 +46,9 @@ type WALFrame struct {
 // says why. Frames lists every verified frame, including an uncommitted tail;
 // only frames up to and including the last commit frame (Committed of them)
 // are part of the database, and only those are served by ReadPage.
+//
+// SalvageWAL reads a WAL whose header is lost from its frames; Salvaged then
+// says how, and LostFrames how many frames at the start could not be proven.
 type WAL struct {
 	Header       WALHeader
 	Frames       []WALFrame
@@ -53,20 +56,36 @@ type WAL struct {
 	Committed    int    // number of frames up to and including the last commit
 	DatabaseSize uint32 // database size in pages after the last commit; 0 if none
 	Stop         error  // why reading stopped before the end of the file; nil if it reached the end
+	// Salvaged says how the frames were proven without the header; empty
+	// when the header verified. See SalvageWAL.
+	Salvaged string
+	// LostFrames is the number of frames at the start of the file that
+	// could not be proven and are not used (0, or 1 when only frame 0 was
+	// lost with the header). The database then lacks their pages.
+	LostFrames int
 
-	r      io.ReaderAt
-	latest map[uint32]int64 // page number → offset of its newest committed image
+	r     io.ReaderAt
+	pages pageIndex // page number → its newest committed image, up to DatabaseSize
 }
 
 // ReadWAL reads and verifies the WAL held in r (size bytes). A damaged or
 // missing header is an error; damaged frames only end the valid prefix.
 func ReadWAL(r io.ReaderAt, size int64) (*WAL, error) {
+	h, err := readWALHeader(r, size)
+	if err != nil {
+		return nil, err
+	}
+	return readFrames(r, size, h, walChecksum{s0: h.Checksum1, s1: h.Checksum2, bigEndian: h.BigEndianChecksum()}, 0), nil
+}
+
+// readWALHeader decodes and verifies the 32-byte WAL header.
+func readWALHeader(r io.ReaderAt, size int64) (WALHeader, error) {
 	var hb [WALHeaderSize]byte
 	if size < WALHeaderSize {
-		return nil, Corrupt(0, 0, ErrTruncated, "WAL has %d bytes, shorter than its %d-byte header", size, WALHeaderSize)
+		return WALHeader{}, Corrupt(0, 0, ErrTruncated, "WAL has %d bytes, shorter than its %d-byte header", size, WALHeaderSize)
 	}
 	if _, err := r.ReadAt(hb[:], 0); err != nil {
-		return nil, fmt.Errorf("pagefile: reading WAL header: %w", err)
+		return WALHeader{}, fmt.Errorf("pagefile: reading WAL header: %w", err)
 	}
 	be := binary.BigEndian
 	h := WALHeader{
@@ -80,33 +99,38 @@ func ReadWAL(r io.ReaderAt, size int64) (*WAL, error) {
 		Checksum2:     be.Uint32(hb[28:]),
 	}
 	if h.Magic != walMagicLE && h.Magic != walMagicBE {
-		return nil, Corrupt(0, 0, ErrBadValue, "WAL magic is %#x, not 0x377f0682 or 0x377f0683", h.Magic)
+		return h, Corrupt(0, 0, ErrBadValue, "WAL magic is %#x, not 0x377f0682 or 0x377f0683", h.Magic)
 	}
 	if h.Version != walFormatVersion {
-		return nil, Corrupt(0, 4, ErrBadValue, "WAL format version %d, not %d", h.Version, walFormatVersion)
+		return h, Corrupt(0, 4, ErrBadValue, "WAL format version %d, not %d", h.Version, walFormatVersion)
 	}
 	if h.PageSize == 1 {
 		h.PageSize = 65536 // not written by SQLite, but harmless to accept
 	}
 	if !ValidPageSize(h.PageSize) {
-		return nil, Corrupt(0, 8, ErrBadValue, "WAL page size %d is not a power of two between 512 and 65536", h.PageSize)
+		return h, Corrupt(0, 8, ErrBadValue, "WAL page size %d is not a power of two between 512 and 65536", h.PageSize)
 	}
-	var sum walChecksum
-	sum.bigEndian = h.BigEndianChecksum()
-	sum.add(hb[:24])
-	if sum.s0 != h.Checksum1 || sum.s1 != h.Checksum2 {
-		return nil, Corrupt(0, 24, ErrBadValue, "WAL header checksum %08x%08x does not match computed %08x%08x",
-			h.Checksum1, h.Checksum2, sum.s0, sum.s1)
+	s0, s1 := WALChecksum(0, 0, h.BigEndianChecksum(), hb[:24])
+	if s0 != h.Checksum1 || s1 != h.Checksum2 {
+		return h, Corrupt(0, 24, ErrBadValue, "WAL header checksum %08x%08x does not match computed %08x%08x",
+			h.Checksum1, h.Checksum2, s0, s1)
 	}
+	return h, nil
+}
 
-	w := &WAL{Header: h, r: r, latest: map[uint32]int64{}}
+// readFrames verifies frames from frame first on, whose running checksum
+// must continue from sum, against the salts of h.
+func readFrames(r io.ReaderAt, size int64, h WALHeader, sum walChecksum, first int) *WAL {
+	w := &WAL{Header: h, r: r, LostFrames: first, pages: newPageIndex("WAL", r, h.PageSize)}
+	be := binary.BigEndian
 	frameSize := int64(WALFrameHeaderSize + h.PageSize)
 	frame := make([]byte, frameSize)
 	pending := map[uint32]int64{} // images since the last commit
-	for off := int64(WALHeaderSize); ; off += frameSize {
+	for i := first; ; i++ {
+		off := WALHeaderSize + int64(i)*frameSize
 		if off+frameSize > size {
 			if off < size {
-				w.Stop = Corrupt(0, off, ErrTruncated, "WAL ends inside frame %d (%d of %d bytes)", len(w.Frames), size-off, frameSize)
+				w.Stop = Corrupt(0, off, ErrTruncated, "WAL ends inside frame %d (%d of %d bytes)", i, size-off, frameSize)
 			}
 			break
 		}
@@ -117,34 +141,35 @@ func ReadWAL(r io.ReaderAt, size int64) (*WAL, error) {
 		pgno := be.Uint32(frame[0:])
 		commit := be.Uint32(frame[4:])
 		if be.Uint32(frame[8:]) != h.Salt1 || be.Uint32(frame[12:]) != h.Salt2 {
-			w.Stop = Corrupt(0, off+8, ErrBadValue, "WAL frame %d salts do not match the header (left from an earlier generation)", len(w.Frames))
+			w.Stop = Corrupt(0, off+8, ErrBadValue, "WAL frame %d salts do not match the header (left from an earlier generation)", i)
 			break
 		}
 		next := sum
 		next.add(frame[0:8])
 		next.add(frame[WALFrameHeaderSize:])
 		if next.s0 != be.Uint32(frame[16:]) || next.s1 != be.Uint32(frame[20:]) {
-			w.Stop = Corrupt(0, off+16, ErrBadValue, "WAL frame %d checksum does not match", len(w.Frames))
+			w.Stop = Corrupt(0, off+16, ErrBadValue, "WAL frame %d checksum does not match", i)
 			break
 		}
 		if pgno == 0 {
-			w.Stop = Corrupt(0, off, ErrBadValue, "WAL frame %d holds page 0", len(w.Frames))
+			w.Stop = Corrupt(0, off, ErrBadValue, "WAL frame %d holds page 0", i)
 			break
 		}
 		sum = next
-		w.Frames = append(w.Frames, WALFrame{Index: len(w.Frames), Offset: off, Pgno: pgno, Commit: commit})
+		w.Frames = append(w.Frames, WALFrame{Index: i, Offset: off, Pgno: pgno, Commit: commit})
 		pending[pgno] = off + WALFrameHeaderSize
 		if commit != 0 {
 			w.Commits = append(w.Commits, len(w.Frames)-1)
 			w.Committed = len(w.Frames)
 			w.DatabaseSize = commit
 			for p, o := range pending {
-				w.latest[p] = o
+				w.pages.at[p] = o
 			}
 			clear(pending)
 		}
 	}
-	return w, nil
+	w.pages.limit = w.DatabaseSize
+	return w
 }
 
 // AsOfCommit returns the WAL as it stood after its (i+1)-th commit frame,
@@ -156,7 +181,7 @@ func (w *WAL) AsOfCommit(i int) (*WAL, error) {
 	if i < -1 || i >= len(w.Commits) {
 		return nil, fmt.Errorf("pagefile: commit %d of %d", i, len(w.Commits))
 	}
-	v := &WAL{Header: w.Header, r: w.r, latest: map[uint32]int64{}}
+	v := &WAL{Header: w.Header, r: w.r, Salvaged: w.Salvaged, LostFrames: w.LostFrames, pages: newPageIndex("WAL", w.r, w.Header.PageSize)}
 	if i < 0 {
 		v.Frames = w.Frames[:0:0]
 		return v, nil
@@ -167,8 +192,9 @@ func (w *WAL) AsOfCommit(i int) (*WAL, error) {
 	v.Committed = end
 	v.DatabaseSize = w.Frames[end-1].Commit
 	for _, f := range v.Frames {
-		v.latest[f.Pgno] = f.Offset + WALFrameHeaderSize
+		v.pages.at[f.Pgno] = f.Offset + WALFrameHeaderSize
 	}
+	v.pages.limit = v.DatabaseSize
 	return v, nil
 }
 
@@ -176,26 +202,11 @@ func (w *WAL) AsOfCommit(i int) (*WAL, error) {
 func (w *WAL) PageSize() int { return w.Header.PageSize }
 
 // Has reports whether the committed part of the WAL holds an image of pgno.
-func (w *WAL) Has(pgno uint32) bool {
-	_, ok := w.latest[pgno]
-	return ok && pgno <= w.DatabaseSize
-}
+func (w *WAL) Has(pgno uint32) bool { return w.pages.has(pgno) }
 
 // ReadPage fills dst with the newest committed image of pgno. It reports
 // false when the WAL holds no committed image of that page.
-func (w *WAL) ReadPage(pgno uint32, dst []byte) (bool, error) {
-	off, ok := w.latest[pgno]
-	if !ok || pgno > w.DatabaseSize {
-		return false, nil
-	}
-	if len(dst) != w.Header.PageSize {
-		return false, fmt.Errorf("pagefile: WAL ReadPage buffer is %d bytes, page size is %d", len(dst), w.Header.PageSize)
-	}
-	if _, err := w.r.ReadAt(dst, off); err != nil {
-		return false, fmt.Errorf("pagefile: reading WAL page %d: %w", pgno, err)
-	}
-	return true, nil
-}
+func (w *WAL) ReadPage(pgno uint32, dst []byte) (bool, error) { return w.pages.read(pgno, dst) }
 
 // WALChecksum continues the WAL's running checksum (s0, s1) over b, whose
 // length must be a multiple of 8, with words read big-endian or
@@ -227,53 +238,4 @@ func (c *walChecksum) add(b []byte) {
 		}
 	}
 	c.s0, c.s1 = s0, s1
-}
-
-// WALOverlay serves the database as of the WAL's last valid commit: pages
-// the committed WAL holds come from the WAL, the rest from the main file.
-type WALOverlay struct {
-	base Source
-	wal  *WAL
-}
-
-// NewWALOverlay overlays w on base. Their page sizes must agree.
-func NewWALOverlay(base Source, w *WAL) (*WALOverlay, error) {
-	if base.PageSize() != w.PageSize() {
-		return nil, Corrupt(0, 8, ErrBadValue, "WAL page size %d differs from the database's %d", w.PageSize(), base.PageSize())
-	}
-	return &WALOverlay{base: base, wal: w}, nil
-}
-
-// WAL returns the overlaid log.
-func (o *WALOverlay) WAL() *WAL { return o.wal }
-
-// Base returns the source the log is overlaid on (the main file).
-func (o *WALOverlay) Base() Source { return o.base }
-
-// PageSize implements Source.
-func (o *WALOverlay) PageSize() int { return o.base.PageSize() }
-
-// PageCount implements Source: the size after the last commit, or the main
-// file's size when the WAL has no commit.
-func (o *WALOverlay) PageCount() uint32 {
-	if o.wal.DatabaseSize != 0 {
-		return o.wal.DatabaseSize
-	}
-	return o.base.PageCount()
-}
-
-// ReadPage implements Source. A page inside the committed size that neither
-// the WAL nor the main file holds reads as zeros, as it does for SQLite.
-func (o *WALOverlay) ReadPage(pgno uint32, dst []byte) error {
-	if err := checkRead(o, pgno, dst); err != nil {
-		return err
-	}
-	if ok, err := o.wal.ReadPage(pgno, dst); ok || err != nil {
-		return err
-	}
-	if pgno > o.base.PageCount() {
-		clear(dst)
-		return nil
-	}
-	return o.base.ReadPage(pgno, dst)
 }

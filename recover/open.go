@@ -15,7 +15,8 @@ import (
 // the metadata backups against it, and takes the census, walking the
 // roots the usable backups know besides sqlite_master's.
 func (r *repairer) open(ctx context.Context, input string) error {
-	f, geo, err := census.Open(input, r.hint(), pagefile.Options{WALPath: r.opts.WALPath, NoWAL: r.opts.NoWAL})
+	f, geo, err := census.Open(input, r.hint(), pagefile.Options{WALPath: r.opts.WALPath, NoWAL: r.opts.NoWAL,
+		JournalPath: r.opts.JournalPath, NoJournal: r.opts.NoJournal})
 	if err != nil {
 		if errors.Is(err, census.ErrNoGeometry) {
 			return fmt.Errorf("recover: cannot tell the page size of %s: %w", input, err)

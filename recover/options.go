@@ -19,6 +19,11 @@ type Options struct {
 	WALPath string
 	// NoWAL ignores any WAL.
 	NoWAL bool
+	// JournalPath overrides the rollback journal to roll back (default:
+	// input + "-journal", when it exists and is hot).
+	JournalPath string
+	// NoJournal ignores any rollback journal.
+	NoJournal bool
 	// Progress, when set, is called as the repair goes through its
 	// phases (the Phase constants); done and total count the phase's
 	// units, and total is 0 when the phase cannot tell.

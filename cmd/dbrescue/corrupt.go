@@ -21,9 +21,11 @@ func corruptCommand() *cli.Command {
 		Usage:     "write a damaged copy of a database, as devices damage them",
 		ArgsUsage: "DB",
 		Description: "Reads DB (and DB-wal) without changing it, applies one named corruption and writes\n" +
-			"the result to OUT (and OUT-wal when DB has a WAL). The same --seed gives the same\n" +
-			"bytes. The report says which pages and bytes were destroyed; `dbrescue score\n" +
-			"--damage` reads its JSON to compute how many rows a perfect repair could save.\n" +
+			"the result to OUT (and OUT-wal when DB has a WAL). A hot DB-journal is rolled back\n" +
+			"in memory first, so the committed database is damaged; OUT gets no journal.\n" +
+			"The same --seed gives the same bytes. The report says which pages and bytes were\n" +
+			"destroyed; `dbrescue score --damage` reads its JSON to compute how many rows a\n" +
+			"perfect repair could save.\n" +
 			"--list shows every kind. OUT defaults to DB without its extension, then\n" +
 			".KIND[-TARGET].db; an existing OUT is only replaced with --force.\n\n" +
 			"Examples:\n" +
@@ -31,7 +33,7 @@ func corruptCommand() *cli.Command {
 			"   dbrescue corrupt --kind zero-page1 app.db\n" +
 			"   dbrescue corrupt --kind zero-page --target interior --seed 7 -o broken.db app.db\n" +
 			"   dbrescue corrupt --kind truncate --fraction 0.5 app.db --json > damage.json",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "list", Usage: "list the corruption kinds and exit"},
 			&cli.StringFlag{Name: "kind", Usage: "the corruption `KIND` (see --list)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed choosing pages, bytes and values"},
@@ -41,7 +43,7 @@ func corruptCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the damaged copy to `OUT`"},
 			&cli.BoolFlag{Name: "force", Usage: "replace OUT if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
-		},
+		}, journalFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Bool("list") {
 				if _, err := positionalArgs(cmd); err != nil {
@@ -62,6 +64,9 @@ func corruptCommand() *cli.Command {
 					Kind: corpus.Kind(cmd.String("kind")), Seed: cmd.Uint64("seed"), Target: corpus.Target(cmd.String("target")),
 					Fraction: cmd.Float64("fraction"), Count: cmd.Int("count"),
 				},
+			}
+			if opts.Corruption.JournalPath, opts.Corruption.NoJournal, err = sidecarChoice(cmd, "journal"); err != nil {
+				return err
 			}
 			err = runCorrupt(ctx, opts, cmd.Writer)
 			if errors.Is(err, corpus.ErrUnknownKind) || errors.Is(err, corpus.ErrBadOption) || errors.Is(err, corpus.ErrSameFile) {

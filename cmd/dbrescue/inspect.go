@@ -18,8 +18,9 @@ func inspectCommand() *cli.Command {
 		Name:      "inspect",
 		Usage:     "describe a database page by page, without SQLite",
 		ArgsUsage: "DB",
-		Description: "Opens DB read-only (with DB-wal when present) and reports the header, what every\n" +
-			"page is used for, the freelist, the WAL, the b-trees named in sqlite_master and the\n" +
+		Description: "Opens DB read-only (with DB-wal when present, and a hot DB-journal rolled back in\n" +
+			"memory, as SQLite would roll it back) and reports the header, what every page is used\n" +
+			"for, the freelist, the journal, the WAL, the b-trees named in sqlite_master and the\n" +
 			"damage met while walking them. With --page N it decodes that one page instead.\n" +
 			"When the header gives no usable page size, the size is detected from the pages.\n" +
 			"Flags may come before or after DB.\n\n" +
@@ -28,7 +29,7 @@ func inspectCommand() *cli.Command {
 			"   dbrescue inspect app.db --json > report.json\n" +
 			"   dbrescue inspect --page 1 app.db\n" +
 			"   dbrescue inspect app.db --page 7 --json",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
 			&cli.Uint32Flag{
 				Name:        "page",
@@ -41,13 +42,16 @@ func inspectCommand() *cli.Command {
 					return nil
 				},
 			},
-		},
+		}, journalFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
 				return err
 			}
 			opts := inspectOptions{JSON: cmd.Bool("json"), Page: cmd.Uint32("page")}
+			if opts.Open.JournalPath, opts.Open.NoJournal, err = sidecarChoice(cmd, "journal"); err != nil {
+				return err
+			}
 			err = runInspect(ctx, args[0], opts, cmd.Writer, cmd.ErrWriter)
 			var pr *pageRangeError
 			if errors.As(err, &pr) {
@@ -61,7 +65,8 @@ func inspectCommand() *cli.Command {
 // inspectOptions are the inspect command's flags.
 type inspectOptions struct {
 	JSON bool
-	Page uint32 // 0: summarise the whole file
+	Page uint32           // 0: summarise the whole file
+	Open pagefile.Options // which journal to roll back
 }
 
 // pageRangeError is a --page beyond the end of the database: a bad flag
@@ -78,7 +83,7 @@ func (e *pageRangeError) Error() string {
 // too. It never writes to the database: the file is opened read-only and
 // SQLite is not involved.
 func runInspect(ctx context.Context, path string, opts inspectOptions, stdout, stderr io.Writer) error {
-	db, err := openDB(path, stderr)
+	db, err := openDB(path, opts.Open, stderr)
 	if err != nil {
 		return err
 	}

@@ -23,12 +23,15 @@ type pageDocument struct {
 // the detail objects is present for kinds that have one; HexDump is given
 // whenever the page is not decoded as a b-tree page.
 type pageReport struct {
-	Pgno    uint32     `json:"pgno"`
-	Kind    string     `json:"kind"`
-	Tree    *treeRef   `json:"tree,omitempty"` // the b-tree a walk reached the page from
-	FromWAL bool       `json:"from_wal"`       // the image comes from a committed WAL frame
-	Note    string     `json:"note,omitempty"` // a sentence for humans
-	BTree   *btreePage `json:"btree,omitempty"`
+	Pgno    uint32   `json:"pgno"`
+	Kind    string   `json:"kind"`
+	Tree    *treeRef `json:"tree,omitempty"` // the b-tree a walk reached the page from
+	FromWAL bool     `json:"from_wal"`       // the image comes from a committed WAL frame
+	// FromJournal is true when the image is the hot journal's: the page
+	// as it was before the interrupted transaction.
+	FromJournal bool       `json:"from_journal"`
+	Note        string     `json:"note,omitempty"` // a sentence for humans
+	BTree       *btreePage `json:"btree,omitempty"`
 	// BTreeError says why a page that should be a b-tree page did not parse.
 	BTreeError    string               `json:"btree_error,omitempty"`
 	FreelistTrunk *freelistTrunkReport `json:"freelist_trunk,omitempty"`
@@ -127,6 +130,7 @@ func buildPageDocument(in *inspection, pgno uint32) *pageDocument {
 	f := in.db.File
 	class := in.pages[pgno-1]
 	pr := pageReport{Pgno: pgno, Kind: string(class.Kind), FromWAL: f.WAL != nil && f.WAL.Has(pgno)}
+	pr.FromJournal = !pr.FromWAL && f.Journal != nil && f.Journal.Has(pgno)
 	if class.Tree >= 0 {
 		t := in.trees[class.Tree]
 		pr.Tree = &treeRef{Type: t.Type, Name: t.Name, RootPage: t.Root}

@@ -19,6 +19,9 @@ func writePageText(w io.Writer, doc *pageDocument) error {
 	if pg.FromWAL {
 		p.printf("  image read from the WAL (newest committed frame)\n")
 	}
+	if pg.FromJournal {
+		p.printf("  image read from the hot journal (the page before the interrupted transaction)\n")
+	}
 	if pg.Note != "" {
 		p.printf("  %s\n", pg.Note)
 	}

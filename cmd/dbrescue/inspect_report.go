@@ -26,6 +26,7 @@ type inspectReport struct {
 	Header    headerReport      `json:"header"`
 	PageKinds map[string]uint32 `json:"page_kinds"` // kind → number of pages
 	Freelist  freelistReport    `json:"freelist"`
+	Journal   journalReport     `json:"journal"`
 	WAL       walReport         `json:"wal"`
 	Schema    schemaReport      `json:"schema"`
 	BTrees    []btreeReport     `json:"btrees"`
@@ -57,7 +58,8 @@ type detectionReport struct {
 // headerReport is every field of the 100-byte header as stored, whether or
 // not it is plausible, and the problems found in it.
 type headerReport struct {
-	FromWAL             bool            `json:"from_wal"` // page 1 was read from the WAL
+	FromWAL             bool            `json:"from_wal"`     // page 1 was read from the WAL
+	FromJournal         bool            `json:"from_journal"` // page 1 was read from the hot journal (rolled back)
 	Magic               string          `json:"magic"`
 	PageSize            int             `json:"page_size"` // 0: the stored value is not a valid size
 	WriteVersion        int             `json:"write_version"`
@@ -128,6 +130,42 @@ type walReport struct {
 	DatabaseSizeAfterCommit uint32 `json:"db_size_after_last_commit"`
 	StopReason              string `json:"stop_reason"` // empty when every frame to the end verified
 	PagesServedFromWAL      int    `json:"pages_served_from_wal"`
+	// Salvaged says how the frames were proven when the WAL header could
+	// not be used; FramesLost counts frames at the start left out then.
+	Salvaged   string `json:"salvaged,omitempty"`
+	FramesLost int    `json:"frames_lost"`
+	// Missing is true when the header says WAL mode and there is no WAL:
+	// commits not yet checkpointed, if there were any, are not in the file.
+	Missing bool `json:"missing"`
+}
+
+// journalReport describes the rollback journal next to the database.
+type journalReport struct {
+	Present bool   `json:"present"`
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	// Hot is true when the journal is rolled back: its pages, the content
+	// before the interrupted transaction, are read in place of the main
+	// file's. NotHotReason says why a present journal needs no rollback;
+	// Error why one cannot be rolled back.
+	Hot           bool   `json:"hot"`
+	Ignored       bool   `json:"ignored"` // --no-journal
+	NotHotReason  string `json:"not_hot_reason,omitempty"`
+	Error         string `json:"error,omitempty"`
+	PageSize      int    `json:"page_size"`
+	SectorSize    int    `json:"sector_size"`
+	OriginalSize  uint32 `json:"original_size"` // pages in the database before the transaction
+	Segments      int    `json:"segments"`
+	RecordsUsed   int    `json:"records_used"`
+	RecordsBad    int    `json:"records_bad"`
+	RecordsBeyond int    `json:"records_beyond_original_size"`
+	Duplicates    int    `json:"duplicate_records"`
+	SuperJournal  string `json:"super_journal,omitempty"`
+	Salvaged      string `json:"salvaged,omitempty"`
+	StopReason    string `json:"stop_reason,omitempty"`
+	// Problems lists the first bad records and damaged fields, and what
+	// putting the files together met (a journal beside a WAL).
+	Problems []problemReport `json:"problems"`
 }
 
 // schemaReport is sqlite_master as read from page 1's tree.
@@ -178,6 +216,7 @@ func buildReport(in *inspection) *inspectReport {
 		Header:    newHeaderReport(f),
 		PageKinds: map[string]uint32{},
 		Freelist:  newFreelistReport(f.Header, in.freelist),
+		Journal:   newJournalReport(in.db),
 		WAL:       newWALReport(in.db),
 		Schema:    newSchemaReport(in.schema),
 		BTrees:    []btreeReport{},
@@ -230,7 +269,8 @@ func newGeometryReport(db *openedDB) geometryReport {
 func newHeaderReport(f *pagefile.File) headerReport {
 	h := f.Header
 	hr := headerReport{
-		FromWAL:             h != f.FileHeader,
+		FromWAL:             f.HeaderFrom == pagefile.HeaderFromWAL,
+		FromJournal:         f.HeaderFrom == pagefile.HeaderFromJournal,
 		Magic:               h.Magic,
 		PageSize:            h.PageSize,
 		WriteVersion:        int(h.WriteVersion),
@@ -284,11 +324,13 @@ func newWALReport(db *openedDB) walReport {
 	if err := db.WALError(); err != nil {
 		wr.Error = err.Error()
 	}
+	wr.Missing = db.WALMissing()
 	w := db.WAL
 	if w == nil {
 		return wr
 	}
 	wr.Overlaid = true
+	wr.Salvaged, wr.FramesLost = w.Salvaged, w.LostFrames
 	wr.PageSize = w.PageSize()
 	wr.ChecksumByteOrder = "little-endian"
 	if w.Header.BigEndianChecksum() {
@@ -315,6 +357,38 @@ func newWALReport(db *openedDB) walReport {
 	}
 	wr.PagesServedFromWAL = len(served)
 	return wr
+}
+
+func newJournalReport(db *openedDB) journalReport {
+	jr := journalReport{Path: db.JournalPath, Ignored: db.NoJournal, Problems: []problemReport{}}
+	if st, err := os.Stat(jr.Path); err == nil {
+		jr.Present, jr.Size = true, st.Size()
+	}
+	jr.NotHotReason = db.JournalNotHot()
+	if err := db.JournalError(); err != nil {
+		jr.Error = err.Error()
+	}
+	for _, p := range db.Problems {
+		jr.Problems = append(jr.Problems, problem(p))
+	}
+	j := db.Journal
+	if j == nil {
+		return jr
+	}
+	jr.Hot = true
+	jr.PageSize, jr.SectorSize, jr.OriginalSize = j.PageSize(), j.SectorSize(), j.OriginalSize()
+	jr.Segments, jr.RecordsUsed, jr.RecordsBad = len(j.Segments), len(j.Records), j.BadRecords
+	jr.RecordsBeyond, jr.Duplicates = j.Beyond, j.Duplicates
+	jr.SuperJournal, jr.Salvaged = j.SuperJournal, j.Salvaged
+	if j.Stop != nil {
+		// Where a journal ends is no damage: the reason alone, without
+		// "corrupt at offset".
+		jr.StopReason = problem(j.Stop).Reason
+	}
+	for _, p := range j.Problems {
+		jr.Problems = append(jr.Problems, problem(p))
+	}
+	return jr
 }
 
 func newSchemaReport(rows []btree.SchemaRow) schemaReport {

@@ -320,7 +320,12 @@ func TestDamagedLeafIsReported(t *testing.T) {
 	}
 }
 
-func TestInspectReadsCommittedWAL(t *testing.T) {
+// walModeCopy builds a WAL-mode database whose table notes holds 500
+// rows, all committed into its WAL, and returns a copy of it and its WAL
+// taken while the writer is still open (closing would checkpoint the WAL
+// into the main file and delete it).
+func walModeCopy(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	live := filepath.Join(dir, "live.db")
 	conn, err := sql.Open("sqlite", live)
@@ -338,12 +343,14 @@ func TestInspectReadsCommittedWAL(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	// Copy while the connection is open: closing would checkpoint the WAL
-	// into the main file and delete it.
 	db := filepath.Join(dir, "copy.db")
 	copyFile(t, live, db)
 	copyFile(t, live+"-wal", db+"-wal")
+	return db
+}
 
+func TestInspectReadsCommittedWAL(t *testing.T) {
+	db := walModeCopy(t)
 	rep := inspectReportOf(t, db)
 	w := rep.WAL
 	if !w.Present || !w.Overlaid || w.FramesVerified == 0 || w.CommitFrames == 0 ||

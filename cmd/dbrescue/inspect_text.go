@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -12,7 +13,8 @@ const maxListedPages = 16
 
 // writeReportText prints the whole-database report for a support engineer:
 // sections in the order one reads a damaged file (geometry, header, what
-// the pages are, freelist, WAL, trees, damage), every problem spelled out.
+// the pages are, freelist, journal, WAL, trees, damage), every problem
+// spelled out.
 func writeReportText(w io.Writer, rep *inspectReport) error {
 	p := &textPrinter{w: w}
 	g := rep.Geometry
@@ -30,6 +32,7 @@ func writeReportText(w io.Writer, rep *inspectReport) error {
 	printHeader(p, &rep.Header)
 	printPageKinds(p, rep.PageKinds, g.PageCount)
 	printFreelist(p, &rep.Freelist)
+	printJournal(p, &rep.Journal)
 	printWAL(p, &rep.WAL)
 	printBTrees(p, rep)
 	printDamage(p, &rep.Damage)
@@ -38,8 +41,11 @@ func writeReportText(w io.Writer, rep *inspectReport) error {
 
 func printHeader(p *textPrinter, h *headerReport) {
 	from := "main file"
-	if h.FromWAL {
+	switch {
+	case h.FromWAL:
 		from = "WAL copy of page 1"
+	case h.FromJournal:
+		from = "hot journal's copy of page 1, as before the interrupted transaction"
 	}
 	p.printf("\nHeader (%s)\n", from)
 	tw := p.table()
@@ -130,8 +136,49 @@ func printFreelist(p *textPrinter, fl *freelistReport) {
 	printProblems(p, "  ", fl.Problems, len(fl.Problems))
 }
 
+func printJournal(p *textPrinter, j *journalReport) {
+	switch {
+	case !j.Present:
+		p.printf("\nRollback journal: none (%s does not exist)\n", j.Path)
+		return
+	case j.Ignored:
+		p.printf("\nRollback journal: %s (%d bytes) is present and ignored (--no-journal): the main file is read as it is\n", j.Path, j.Size)
+		return
+	case j.Error != "":
+		p.printf("\nRollback journal: %s (%d bytes) is present but CANNOT BE ROLLED BACK: %s\n", j.Path, j.Size, j.Error)
+		p.printf("  the main file may hold changes of a transaction that never committed\n")
+		return
+	case !j.Hot:
+		p.printf("\nRollback journal: %s (%d bytes) is present but not hot: %s\n", j.Path, j.Size, orNone(j.NotHotReason))
+		return
+	}
+	p.printf("\nRollback journal: %s (%d bytes) is HOT: a write transaction was interrupted; its pages are rolled back in memory (the files are not changed)\n", j.Path, j.Size)
+	tw := p.table()
+	row := func(name string, v any) { fmt.Fprintf(tw, "  %s\t%v\n", name, v) }
+	row("page size / sector size", fmt.Sprintf("%d / %d", j.PageSize, j.SectorSize))
+	row("database size before the transaction", fmt.Sprintf("%d pages", j.OriginalSize))
+	row("segments", j.Segments)
+	row("records rolled back", j.RecordsUsed)
+	row("records bad", j.RecordsBad)
+	if j.RecordsBeyond > 0 || j.Duplicates > 0 {
+		row("records skipped", fmt.Sprintf("%d beyond the original size, %d duplicates", j.RecordsBeyond, j.Duplicates))
+	}
+	if j.SuperJournal != "" {
+		row("super-journal", j.SuperJournal)
+	}
+	if j.Salvaged != "" {
+		row("salvaged", j.Salvaged)
+	}
+	row("reading stopped", cmp.Or(j.StopReason, "every segment to the end of the file read"))
+	p.flush(tw)
+	printProblems(p, "  ", j.Problems, len(j.Problems))
+}
+
 func printWAL(p *textPrinter, w *walReport) {
 	switch {
+	case !w.Present && w.Missing:
+		p.printf("\nWAL: none (%s does not exist), but the header says WAL mode: commits not yet checkpointed into the main file, if there were any, are missing\n", w.Path)
+		return
 	case !w.Present:
 		p.printf("\nWAL: none (%s does not exist)\n", w.Path)
 		return
@@ -140,6 +187,12 @@ func printWAL(p *textPrinter, w *walReport) {
 		return
 	}
 	p.printf("\nWAL: %s (%d bytes), overlaid on the main file\n", w.Path, w.Size)
+	if w.Salvaged != "" {
+		p.printf("  SALVAGED: %s\n", w.Salvaged)
+	}
+	if w.FramesLost > 0 {
+		p.printf("  %d frames at the start could not be proven and are not used: pages only they held read from the main file\n", w.FramesLost)
+	}
 	tw := p.table()
 	row := func(name string, v any) { fmt.Fprintf(tw, "  %s\t%v\n", name, v) }
 	row("page size", w.PageSize)
@@ -152,11 +205,7 @@ func printWAL(p *textPrinter, w *walReport) {
 	row("uncommitted tail frames", w.UncommittedTailFrames)
 	row("database size after last commit", fmt.Sprintf("%d pages", w.DatabaseSizeAfterCommit))
 	row("pages served from the WAL", w.PagesServedFromWAL)
-	stop := w.StopReason
-	if stop == "" {
-		stop = "every frame to the end of the file verified"
-	}
-	row("reading stopped", stop)
+	row("reading stopped", cmp.Or(w.StopReason, "every frame to the end of the file verified"))
 	p.flush(tw)
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -20,17 +21,20 @@ const (
 type openedDB struct {
 	*pagefile.File
 	Path           string
+	JournalPath    string // the rollback journal looked for
+	NoJournal      bool   // the journal was ignored on request
 	Size           int64
 	GeometrySource string            // geometryFromHeader or geometryFromDetected
 	Detections     []btree.Detection // what detection saw, when it ran
 }
 
-// openDB opens path read-only with its WAL, if any. When the header gives no
+// openDB opens path read-only with its WAL and hot journal, if any (opts
+// says which journal). When the header gives no
 // usable page size (a zeroed or overwritten page 1 is the commonest damage
 // in the field) it detects the geometry from the pages themselves and opens
 // again with it, saying so on stderr: every later number depends on that
 // guess, and the support engineer must know it was one.
-func openDB(path string, stderr io.Writer) (*openedDB, error) {
+func openDB(path string, opts pagefile.Options, stderr io.Writer) (*openedDB, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -41,9 +45,10 @@ func openDB(path string, stderr io.Writer) (*openedDB, error) {
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("%s is empty (0 bytes): there is nothing to read", path)
 	}
-	f, err := pagefile.Open(path, pagefile.Options{})
+	jpath := cmp.Or(opts.JournalPath, path+"-journal")
+	f, err := pagefile.Open(path, opts)
 	if err == nil {
-		return &openedDB{File: f, Path: path, Size: st.Size(), GeometrySource: geometryFromHeader}, nil
+		return &openedDB{File: f, Path: path, JournalPath: jpath, NoJournal: opts.NoJournal, Size: st.Size(), GeometrySource: geometryFromHeader}, nil
 	}
 	if !errors.Is(err, pagefile.ErrUnknownPageSize) {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -56,11 +61,12 @@ func openDB(path string, stderr io.Writer) (*openedDB, error) {
 	}
 	fmt.Fprintf(stderr, "%s: detected page size %d, %d reserved bytes per page (%s)\n",
 		path, g.PageSize, g.Reserved, detectionSummary(g, detections))
-	f, err = pagefile.Open(path, pagefile.Options{Geometry: &g})
+	opts.Geometry = &g
+	f, err = pagefile.Open(path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s with the detected page size %d: %w", path, g.PageSize, err)
 	}
-	return &openedDB{File: f, Path: path, Size: st.Size(), GeometrySource: geometryFromDetected, Detections: detections}, nil
+	return &openedDB{File: f, Path: path, JournalPath: jpath, NoJournal: opts.NoJournal, Size: st.Size(), GeometrySource: geometryFromDetected, Detections: detections}, nil
 }
 
 // detectGeometry runs btree.DetectGeometry on the main file alone: the WAL

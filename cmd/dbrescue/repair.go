@@ -17,30 +17,29 @@ func repairCommand() *cli.Command {
 		Name:      "repair",
 		Usage:     "salvage every readable row of a damaged database into a new one",
 		ArgsUsage: "DB",
-		Description: "Reads DB (and DB-wal) page by page without trusting it, puts every row that\n" +
-			"survives back into the table it came from, and writes a fresh database (default\n" +
-			"DB with .recovered.db) plus a report. A metadata backup taken while DB was healthy\n" +
-			"(dbrescue metabackup) lets the repair work without page 1 or interior pages; give\n" +
-			"--meta more than once to try several (each one's .prev generation is tried too).\n" +
-			"With --backup, rows on pages DB lost are read from a page-level backup's copy\n" +
-			"(dbrescue backup); rows DB still holds win over the backup's.\n" +
-			"DB and its WAL are never written. Exit 0: nothing lost was detected; 3: rows were\n" +
-			"recovered but some were lost or are incomplete; 1: nothing could be recovered.\n" +
+		Description: "Reads DB (with DB-wal, and a hot DB-journal rolled back in memory) page by page\n" +
+			"without trusting it, puts every row that survives back into the table it came\n" +
+			"from, and writes a fresh database (default DB with .recovered.db) plus a report.\n" +
+			"A metadata backup taken while DB was healthy (dbrescue metabackup) lets the repair\n" +
+			"work without page 1 or interior pages; give --meta more than once to try several\n" +
+			"(each one's .prev generation is tried too). With --backup, rows on pages DB lost\n" +
+			"are read from a page-level backup's copy (dbrescue backup); rows DB still holds win\n" +
+			"over the backup's. DB, its WAL and its journal are never written.\n" +
+			"Exit 0: nothing lost was detected; 3: rows were recovered but some were lost or\n" +
+			"are incomplete; 1: nothing could be recovered.\n" +
 			"Flags may come before or after DB.\n\n" +
 			"Examples:\n" +
 			"   dbrescue repair broken.db --meta app.db.meta\n" +
 			"   dbrescue repair broken.db -o fixed.db --json > report.json\n" +
 			"   dbrescue repair broken.db --meta app.db.meta --backup app.db.backup\n" +
 			"   dbrescue repair --force -o fixed.db broken.db",
-		Flags: []cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
 			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the new database to `FILE` (default DB.recovered.db)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
-			&cli.StringFlag{Name: "wal", Usage: "overlay this `WAL` instead of DB-wal"},
-			&cli.BoolFlag{Name: "no-wal", Usage: "ignore any WAL"},
-		},
+		}, walFlags()...), journalFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
@@ -51,8 +50,13 @@ func repairCommand() *cli.Command {
 			if out == "" {
 				out = strings.TrimSuffix(in, ".db") + ".recovered.db"
 			}
-			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta"),
-				WALPath: cmd.String("wal"), NoWAL: cmd.Bool("no-wal")}
+			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta")}
+			if opts.WALPath, opts.NoWAL, err = sidecarChoice(cmd, "wal"); err != nil {
+				return err
+			}
+			if opts.JournalPath, opts.NoJournal, err = sidecarChoice(cmd, "journal"); err != nil {
+				return err
+			}
 			if path := cmd.String("backup"); path != "" {
 				bf, err := backup.Open(path)
 				if err != nil {
