@@ -63,9 +63,21 @@ type WAL struct {
 	// could not be proven and are not used (0, or 1 when only frame 0 was
 	// lost with the header). The database then lacks their pages.
 	LostFrames int
+	// Skipped lists damaged frames inside the log that reading went past
+	// (see readFrames): their page images are not used. StalePages lists
+	// the pages whose newest committed image was such a frame: they are
+	// served as they were before it.
+	Skipped    []WALFrame
+	StalePages []uint32
+	// SaltsRepaired counts frames whose salts were damaged but whose
+	// checksum continues the log's chain: they are used.
+	SaltsRepaired int
 
 	r     io.ReaderAt
 	pages pageIndex // page number → its newest committed image, up to DatabaseSize
+	// lastCommit is the index in the file of the last commit frame read
+	// (verified, or skipped as damaged), -1 when there is none.
+	lastCommit int
 }
 
 // ReadWAL reads and verifies the WAL held in r (size bytes). A damaged or
@@ -121,7 +133,7 @@ func readWALHeader(r io.ReaderAt, size int64) (WALHeader, error) {
 // readFrames verifies frames from frame first on, whose running checksum
 // must continue from sum, against the salts of h.
 func readFrames(r io.ReaderAt, size int64, h WALHeader, sum walChecksum, first int) *WAL {
-	w := &WAL{Header: h, r: r, LostFrames: first, pages: newPageIndex("WAL", r, h.PageSize)}
+	w := &WAL{Header: h, r: r, LostFrames: first, pages: newPageIndex("WAL", r, h.PageSize), lastCommit: -1}
 	be := binary.BigEndian
 	frameSize := int64(WALFrameHeaderSize + h.PageSize)
 	frame := make([]byte, frameSize)
@@ -140,16 +152,32 @@ func readFrames(r io.ReaderAt, size int64, h WALHeader, sum walChecksum, first i
 		}
 		pgno := be.Uint32(frame[0:])
 		commit := be.Uint32(frame[4:])
-		if be.Uint32(frame[8:]) != h.Salt1 || be.Uint32(frame[12:]) != h.Salt2 {
-			w.Stop = Corrupt(0, off+8, ErrBadValue, "WAL frame %d salts do not match the header (left from an earlier generation)", i)
-			break
-		}
 		next := sum
 		next.add(frame[0:8])
 		next.add(frame[WALFrameHeaderSize:])
-		if next.s0 != be.Uint32(frame[16:]) || next.s1 != be.Uint32(frame[20:]) {
-			w.Stop = Corrupt(0, off+16, ErrBadValue, "WAL frame %d checksum does not match", i)
-			break
+		chained := next.s0 == be.Uint32(frame[16:]) && next.s1 == be.Uint32(frame[20:])
+		if be.Uint32(frame[8:]) != h.Salt1 || be.Uint32(frame[12:]) != h.Salt2 {
+			if !chained {
+				w.Stop = Corrupt(0, off+8, ErrBadValue, "WAL frame %d salts do not match the header (left from an earlier generation)", i)
+				break
+			}
+			// The checksum does not cover the salts: a frame whose
+			// checksum continues this log's chain belongs to it, and
+			// only its salts were damaged.
+			w.SaltsRepaired++
+		}
+		if !chained {
+			skip, ok := skipDamaged(r, size, h, frame, off, frameSize)
+			if !ok {
+				w.Stop = Corrupt(0, off+16, ErrBadValue, "WAL frame %d checksum does not match", i)
+				break
+			}
+			// Its header is unverified too: its commit field ends no
+			// transaction (a damaged one could shrink the database),
+			// so a transaction it committed is merged into the next.
+			w.Skipped = append(w.Skipped, WALFrame{Index: i, Offset: off, Pgno: pgno, Commit: commit})
+			sum = skip
+			continue
 		}
 		if pgno == 0 {
 			w.Stop = Corrupt(0, off, ErrBadValue, "WAL frame %d holds page 0", i)
@@ -160,16 +188,24 @@ func readFrames(r io.ReaderAt, size int64, h WALHeader, sum walChecksum, first i
 		pending[pgno] = off + WALFrameHeaderSize
 		if commit != 0 {
 			w.Commits = append(w.Commits, len(w.Frames)-1)
-			w.Committed = len(w.Frames)
-			w.DatabaseSize = commit
-			for p, o := range pending {
-				w.pages.at[p] = o
-			}
-			clear(pending)
+			w.endTransaction(pending, commit, i)
 		}
 	}
 	w.pages.limit = w.DatabaseSize
+	w.settleSkipped()
 	return w
+}
+
+// endTransaction makes the pending images of a transaction that committed
+// at frame i (database size commit) the newest committed ones.
+func (w *WAL) endTransaction(pending map[uint32]int64, commit uint32, i int) {
+	w.Committed = len(w.Frames)
+	w.DatabaseSize = commit
+	w.lastCommit = i
+	for p, o := range pending {
+		w.pages.at[p] = o
+	}
+	clear(pending)
 }
 
 // AsOfCommit returns the WAL as it stood after its (i+1)-th commit frame,

@@ -454,20 +454,28 @@ func TestWALBigEndian(t *testing.T) {
 	if diff := diffPages(sqlitePages(t, d.Main, beWAL), bePages); diff != "" {
 		t.Errorf("big-endian overlay vs sqlite_dbpage:\n%s", diff)
 	}
-	// A frame damaged in the big-endian WAL stops it there, as in the
-	// little-endian one.
+	// A frame damaged in the big-endian WAL is stepped over, as in the
+	// little-endian one: the next frame's checksum continues from its
+	// stored one in either byte order. Damage to that stored checksum
+	// stops the log there.
 	k := le.Commits[0] + 1
 	dam := clone(beWAL)
 	dam[le.Frames[k].Offset+pagefile.WALFrameHeaderSize+9] ^= 0x10
+	if w := readWAL(t, dam); len(w.Skipped) != 1 || w.Skipped[0].Index != k || len(w.Frames) != len(le.Frames)-1 || w.DatabaseSize != le.DatabaseSize {
+		t.Errorf("damaged big-endian frame %d: skipped %v, %d of %d frames", k, w.Skipped, len(w.Frames), len(le.Frames))
+	}
+	dam = clone(beWAL)
+	dam[le.Frames[k].Offset+17] ^= 0x10
 	want := prefixSummary(le, k, problem{Offset: le.Frames[k].Offset + 16, Cause: "ErrBadValue"})
 	if diff := cmp.Diff(want, summarize(readWAL(t, dam))); diff != "" {
-		t.Errorf("damaged big-endian frame %d (-want +got):\n%s", k, diff)
+		t.Errorf("big-endian frame %d with a damaged checksum (-want +got):\n%s", k, diff)
 	}
 }
 
 func TestWALSaltMismatch(t *testing.T) {
 	d := loadWALDB(t)
 	orig := readWAL(t, d.WAL)
+	intact := sqlitePages(t, d.Main, d.WAL)
 	c0, c1 := orig.Commits[0], orig.Commits[len(orig.Commits)-1]
 	for _, tt := range []struct {
 		name string
@@ -484,16 +492,30 @@ func TestWALSaltMismatch(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			wal := clone(d.WAL)
 			off := orig.Frames[tt.k].Offset
-			wal[off+tt.salt+3] ^= 0x01 // an earlier generation's salt
+			// A damaged salt: the frame's checksum, which does not
+			// cover the salts, still continues the log's chain, so the
+			// frame is this log's and is used. SQLite would stop here.
+			wal := clone(d.WAL)
+			wal[off+tt.salt+3] ^= 0x01
 			w := readWAL(t, wal)
+			if diff := cmp.Diff(summarize(orig), summarize(w)); diff != "" || w.SaltsRepaired != 1 {
+				t.Errorf("damaged salt in frame %d, %d repaired (-intact +got):\n%s", tt.k, w.SaltsRepaired, diff)
+			}
+			if diff := diffPages(intact, overlayPages(t, d.Main, w)); diff != "" {
+				t.Errorf("overlay vs the intact log:\n%s", diff)
+			}
+			// A frame of an earlier generation has other salts and a
+			// checksum of another chain: the log ends there, as SQLite
+			// ends it, and both see the same database.
+			wal = clone(d.WAL)
+			wal[off+tt.salt+3] ^= 0x01
+			wal[off+16] ^= 0x5a
+			w = readWAL(t, wal)
 			want := prefixSummary(orig, tt.k, problem{Offset: off + 8, Cause: "ErrBadValue"})
 			if diff := cmp.Diff(want, summarize(w)); diff != "" {
-				t.Errorf("salt mismatch in frame %d (-want +got):\n%s", tt.k, diff)
+				t.Errorf("earlier generation's frame %d (-want +got):\n%s", tt.k, diff)
 			}
-			// SQLite also ends the log at the first frame with foreign
-			// salts, so both see the same database.
 			if diff := diffPages(sqlitePages(t, d.Main, wal), overlayPages(t, d.Main, w)); diff != "" {
 				t.Errorf("overlay vs sqlite_dbpage:\n%s", diff)
 			}
@@ -504,18 +526,15 @@ func TestWALSaltMismatch(t *testing.T) {
 func TestWALFrameDamage(t *testing.T) {
 	d := loadWALDB(t)
 	orig := readWAL(t, d.WAL)
+	intact := sqlitePages(t, d.Main, d.WAL)
 	c0 := orig.Commits[0]
+	// Damage to a frame's stored checksum leaves nothing to resume from:
+	// reading stops there, as SQLite's does.
 	for _, tt := range []struct {
 		name string
 		k    int
 		at   int64 // byte of the frame to flip, from the frame header
 	}{
-		{"page data of first frame", 0, 24 + 500},
-		{"page data before first commit", c0 - 1, 24 + 1},
-		{"page data of first commit frame", c0, 24 + 1023},
-		{"page data after first commit", c0 + 1, 24 + 200},
-		{"page number", c0 + 3, 3},
-		{"commit size", c0 + 4, 7},
 		{"checksum-1", c0 + 5, 16},
 		{"checksum-2", c0 + 6, 23},
 	} {
@@ -529,27 +548,70 @@ func TestWALFrameDamage(t *testing.T) {
 			if diff := cmp.Diff(want, summarize(w)); diff != "" {
 				t.Errorf("damage in frame %d (-want +got):\n%s", tt.k, diff)
 			}
-			// Later frames are not trusted: nothing from them is served.
-			buf := make([]byte, d.PageSize)
-			for _, f := range orig.Frames[tt.k:] {
-				if ok, _ := w.ReadPage(f.Pgno, buf); ok && !bytes.Equal(buf, committedImage(w, wal, f.Pgno)) {
-					t.Errorf("page %d served from frame %d or later", f.Pgno, tt.k)
-				}
-			}
-			if tt.k <= c0 && (w.Has(1) || w.DatabaseSize != 0) {
-				t.Errorf("no commit survives, yet Has(1) = %v, DatabaseSize %d", w.Has(1), w.DatabaseSize)
+			if len(w.Skipped) != 0 {
+				t.Errorf("skipped %v", w.Skipped)
 			}
 		})
 	}
-	t.Run("sqlite agrees", func(t *testing.T) {
-		t.Parallel()
-		wal := clone(d.WAL)
-		wal[orig.Frames[c0+1].Offset+100] ^= 0x80
-		w := readWAL(t, wal)
-		if diff := diffPages(sqlitePages(t, d.Main, wal), overlayPages(t, d.Main, w)); diff != "" {
-			t.Errorf("overlay vs sqlite_dbpage:\n%s", diff)
-		}
-	})
+	// Damage elsewhere in a frame spares its stored checksum, from which
+	// the next frame's verifies: the frame is skipped, every later frame
+	// is read, and every page is served as the intact log serves it but
+	// the damaged frame's own page when no later commit rewrote it, which
+	// is served as it was before and listed as stale.
+	for _, tt := range []struct {
+		name string
+		k    int
+		at   int64
+	}{
+		{"page data of first frame", 0, 24 + 500},
+		{"page data before first commit", c0 - 1, 24 + 1},
+		{"page data of first commit frame", c0, 24 + 1023},
+		{"page data after first commit", c0 + 1, 24 + 200},
+		{"commit size", c0 + 4, 7},
+		{"page number", c0 + 3, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			wal := clone(d.WAL)
+			fr := orig.Frames[tt.k]
+			wal[fr.Offset+tt.at] ^= 0x04
+			w := readWAL(t, wal)
+			if w.Stop != nil || len(w.Skipped) != 1 || w.Skipped[0].Index != tt.k || len(w.Frames) != len(orig.Frames)-1 {
+				t.Fatalf("stop %v, skipped %v, %d of %d frames", w.Stop, w.Skipped, len(w.Frames), len(orig.Frames))
+			}
+			if w.DatabaseSize != orig.DatabaseSize {
+				t.Errorf("database size %d, want %d", w.DatabaseSize, orig.DatabaseSize)
+			}
+			if tt.name == "page number" {
+				return // which page the frame held is unknown: its header is damaged
+			}
+			if sk := w.Skipped[0]; sk.Offset != fr.Offset || sk.Pgno != fr.Pgno {
+				t.Errorf("skipped %+v, want %+v", sk, fr)
+			}
+			later := false
+			for _, f := range orig.Frames[tt.k+1 : orig.Committed] {
+				later = later || f.Pgno == fr.Pgno
+			}
+			wantStale := []uint32{fr.Pgno}
+			if later {
+				wantStale = nil
+			}
+			if diff := cmp.Diff(wantStale, w.StalePages); diff != "" {
+				t.Errorf("stale pages (-want +got):\n%s", diff)
+			}
+			got := overlayPages(t, d.Main, w)
+			for pgno := range intact {
+				if !slices.Contains(w.StalePages, uint32(pgno+1)) && !bytes.Equal(intact[pgno], got[pgno]) {
+					t.Errorf("page %d differs from the intact log's", pgno+1)
+				}
+			}
+			for _, p := range w.StalePages {
+				if bytes.Equal(got[p-1], wal[fr.Offset+pagefile.WALFrameHeaderSize:][:d.PageSize]) {
+					t.Errorf("stale page %d served from the damaged frame", p)
+				}
+			}
+		})
+	}
 }
 
 // TestWALFramePageZero gives a frame page number 0 with valid salts and

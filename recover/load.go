@@ -71,7 +71,7 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 			pd := d
 			if p.Type.Leaf() {
 				pd = r.decidePage(p, d)
-				pd.suspect = r.changedSinceCurrent(p.Pgno, census.CRC(p.Data))
+				pd.suspect = r.changedSinceCurrent(p.Pgno, census.CRC(p.Data)) || r.stale[p.Pgno]
 				if _, err := p.Space(); err != nil && pd.t != nil && !pd.alone {
 					pd.t.spaceErrors = append(pd.t.spaceErrors, err)
 				}

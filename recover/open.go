@@ -24,6 +24,12 @@ func (r *repairer) open(ctx context.Context, input string) error {
 		return err
 	}
 	r.f, r.geo = f, geo
+	r.stale = map[uint32]bool{}
+	if f.WAL != nil {
+		for _, p := range f.WAL.StalePages {
+			r.stale[p] = true
+		}
+	}
 	r.rd = btree.NewReader(f, f.Usable(), geo.Encoding)
 	r.zeroCRC = census.CRC(make([]byte, f.Geometry.PageSize))
 	r.judgeMetas(geo)
@@ -62,5 +68,64 @@ func (r *repairer) describeInputs() {
 	if err := r.f.WALError(); err != nil {
 		wal.Present, wal.Error = true, err.Error()
 		r.reason(Reason{Code: ReasonWAL, Text: "the WAL exists but cannot be used: " + err.Error()})
+	}
+	r.describeWAL()
+	r.describeJournal()
+	for _, p := range r.f.Problems {
+		r.warn("%v", p)
+	}
+}
+
+// describeWAL says what salvage made of a damaged WAL.
+func (r *repairer) describeWAL() {
+	wal, w := &r.rep.WAL, r.f.WAL
+	if r.f.WALMissing() {
+		wal.Missing = true
+		r.warn("the database is in WAL mode but its -wal file is missing: commits not yet checkpointed into the file may be absent")
+	}
+	if w == nil {
+		return
+	}
+	wal.Salvaged, wal.LostFrames, wal.StalePages, wal.SaltsRepaired = w.Salvaged, w.LostFrames, w.StalePages, w.SaltsRepaired
+	if w.Salvaged != "" {
+		r.warn("the WAL header was damaged and rebuilt from the frames: %s", w.Salvaged)
+	}
+	if w.LostFrames > 0 {
+		r.reason(Reason{Code: ReasonWAL, Text: fmt.Sprintf("the first %d WAL frames could not be proven without the WAL header: the pages they held are as the main file has them", w.LostFrames)})
+	}
+	if w.SaltsRepaired > 0 {
+		r.warn("%d WAL frames had damaged salts; their checksums prove them part of the log, so they were used", w.SaltsRepaired)
+	}
+	for _, f := range w.Skipped {
+		wal.SkippedFrames = append(wal.SkippedFrames, f.Index)
+	}
+	if n := len(w.Skipped); n > 0 {
+		r.reason(Reason{Code: ReasonWAL, Pages: len(w.StalePages), Text: fmt.Sprintf("%d damaged WAL frames were stepped over (first: frame %d, page %d); %d pages are therefore as they were before those transactions, and rows on them are flagged", n, w.Skipped[0].Index, w.Skipped[0].Pgno, len(w.StalePages))})
+	}
+}
+
+// describeJournal says what was rolled back from a hot journal.
+func (r *repairer) describeJournal() {
+	jr := &r.rep.Journal
+	if why := r.f.JournalNotHot(); why != "" {
+		jr.Present, jr.NotHot = true, why
+	}
+	if err := r.f.JournalError(); err != nil {
+		jr.Present, jr.Error = true, err.Error()
+		r.reason(Reason{Code: ReasonJournal, Text: "the rollback journal exists but cannot be used: " + err.Error() + "; pages the interrupted transaction wrote may hold uncommitted data"})
+	}
+	j := r.f.Journal
+	if j == nil {
+		return
+	}
+	jr.Present, jr.Hot, jr.Records, jr.BadRecords = true, j.Hot, len(j.Records), j.BadRecords
+	jr.OriginalSize, jr.Salvaged = j.OriginalSize(), j.Salvaged
+	r.warn("a hot rollback journal was rolled back (%d pages): the repair reads the database as it was before the interrupted transaction, as SQLite would", len(j.Records))
+	if j.Damaged() {
+		first := ""
+		if len(j.Problems) > 0 {
+			first = ", first: " + j.Problems[0].Error()
+		}
+		r.reason(Reason{Code: ReasonJournal, Pages: j.BadRecords, Text: fmt.Sprintf("%d records of the rollback journal are damaged%s; their pages may hold what the interrupted transaction wrote", j.BadRecords, first)})
 	}
 }

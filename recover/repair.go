@@ -49,6 +49,9 @@ type repairer struct {
 	// suspect counts, for every leaf that differs from a current
 	// metadata backup, the rows placed from it.
 	suspect map[uint32]int
+	// stale marks pages served as they were before a damaged WAL frame
+	// that was stepped over: their rows are flagged.
+	stale map[uint32]bool
 }
 
 // Repair salvages the database at input into a new database at

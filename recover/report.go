@@ -28,11 +28,24 @@ type Report struct {
 		// reset this is normal; frames past it are not used.
 		Stop  string `json:"stop,omitempty"`
 		Error string `json:"error,omitempty"`
-		// LostCommits counts commit frames of the WAL's current
-		// generation after the point where reading stopped: committed
-		// transactions that could not be used.
-		LostCommits int `json:"lost_commits,omitempty"`
+		// Salvaged says how the frames were proven without the WAL
+		// header; LostFrames counts frames at its start that could not
+		// be proven.
+		Salvaged   string `json:"salvaged,omitempty"`
+		LostFrames int    `json:"lost_frames,omitempty"`
+		// SkippedFrames lists damaged frames inside the log that reading
+		// stepped over; StalePages the pages served as they were before
+		// such a frame; SaltsRepaired counts frames used although their
+		// salts were damaged.
+		SkippedFrames []int    `json:"skipped_frames,omitempty"`
+		StalePages    []uint32 `json:"stale_pages,omitempty"`
+		SaltsRepaired int      `json:"salts_repaired,omitempty"`
+		// Missing is set for a WAL-mode database without its -wal:
+		// commits not yet checkpointed may be absent.
+		Missing bool `json:"missing,omitempty"`
 	} `json:"wal"`
+	// Journal is the hot rollback journal rolled back, when there is one.
+	Journal      JournalReport  `json:"journal"`
 	Pages        PageReport     `json:"pages"`
 	Tables       []*TableReport `json:"tables"`
 	LostAndFound []LostAndFound `json:"lost_and_found,omitempty"`
@@ -56,6 +69,24 @@ type Report struct {
 	Integrity   string  `json:"integrity_check"`
 	ElapsedMS   float64 `json:"elapsed_ms"`
 	MBPerSecond float64 `json:"mb_per_second"`
+}
+
+// JournalReport says what a rollback journal beside the input was, and
+// how much of it was rolled back.
+type JournalReport struct {
+	Present bool `json:"present"`
+	Hot     bool `json:"hot"`
+	// NotHot says why a journal present was not rolled back (a zeroed
+	// header after a PERSIST commit, say): normal, nothing lost.
+	NotHot string `json:"not_hot,omitempty"`
+	// Records were rolled back; BadRecords could not be (their checksum
+	// fails, their page number is impossible): those pages keep what the
+	// interrupted transaction wrote.
+	Records      int    `json:"records"`
+	BadRecords   int    `json:"bad_records"`
+	OriginalSize uint32 `json:"original_size,omitempty"`
+	Salvaged     string `json:"salvaged,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // Repair outcomes.
