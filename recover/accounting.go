@@ -78,12 +78,10 @@ func (r *repairer) accountLostPages() {
 			}
 			if cells, crc, known := r.listedCells(t, pgno); known {
 				if !moved[crc] {
-					t.rep.RowsKnownLost += cells
-					t.rep.LostHow = "leaf cell counts in the metadata backup"
+					t.lostByMeta += cells
 				}
 			} else {
 				t.rep.LossUnknown = true
-				r.rep.Totals.PagesLostUnknownRows++
 			}
 		}
 	}
@@ -103,8 +101,13 @@ func (r *repairer) accountLostPages() {
 		if !ok || o.t == nil || !r.currentCounts || l.cells <= placed {
 			continue
 		}
-		o.t.rep.RowsKnownLost += l.cells - placed
-		o.t.rep.LostHow = "leaf cell counts in a metadata backup of the file's present state"
+		o.t.lostByMeta += l.cells - placed
+	}
+	for _, t := range r.plan.tables {
+		t.settleLoss()
+		if t.rep.LossUnknown {
+			r.rep.Totals.PagesLostUnknownRows += t.rep.PagesLostCount
+		}
 	}
 	if schemaLost && len(r.metas) > 0 {
 		r.warn("sqlite_master was destroyed: the schema comes from the metadata backup of %s; a view or trigger created after it would be missing", r.metas[0].rep.CapturedAt)
@@ -119,6 +122,26 @@ func (r *repairer) accountLostPages() {
 	if unowned > 0 {
 		r.rep.Totals.PagesLostUnknownRows += unowned
 		r.reason(Reason{Code: ReasonPagesLost, Pages: unowned, Text: fmt.Sprintf("%d destroyed pages belong to no known table or index: whatever they held is lost", unowned)})
+	}
+}
+
+// settleLoss decides how many rows t is known to have lost: the larger of
+// what the metadata backups' cell counts and what its indexes say (each is
+// a lower bound; they count the same rows). A full index compared makes
+// the count exact: every row is in it.
+func (t *table) settleLoss() {
+	rep := t.rep
+	switch {
+	case t.lostByIndex > t.lostByMeta:
+		rep.RowsKnownLost, rep.LostHow = t.lostByIndex, "rowids its indexes list that no page holds"
+	case t.lostByMeta > 0:
+		rep.RowsKnownLost, rep.LostHow = t.lostByMeta, "leaf cell counts in the metadata backup"
+	}
+	if t.fullIndex && rep.LossUnknown {
+		rep.LossUnknown = false
+		if rep.RowsKnownLost == 0 {
+			rep.LostHow = "its indexes name no row that was not found"
+		}
 	}
 }
 
@@ -226,6 +249,7 @@ func (r *repairer) tableReasons(t *table) {
 		{rep.Truncated, ReasonRowsTruncated, "rows kept with a value cut short (broken overflow chain)"},
 		{rep.Damaged, ReasonRowsDamaged, "rows whose overflow pages differ from the metadata backup's while their leaf does not: a value is likely overwritten"},
 		{rep.Rejected, ReasonRowsRejected, "rows SQLite refused (a constraint), kept in lost_and_found"},
+		{rep.IndexMismatch, ReasonRowsDamaged, "rows whose indexed values differ from what the damaged file's own index recorded for them: the row, or the index, is damaged"},
 		{rep.ToLostAndFound, ReasonRowsUnplaced, "entries found in its b-tree that are not its rows, kept in lost_and_found"},
 	} {
 		if c.n > 0 {

@@ -122,21 +122,22 @@ func (s *sandbox) exists(ctx context.Context, name string) bool {
 	return err == nil && n > 0
 }
 
-// describeTables returns SQLite's description of every table accepted so
-// far (columns, rowid alias, record order), read with the same code that
-// takes metadata backups.
-func (s *sandbox) describeTables(ctx context.Context) ([]master.Table, error) {
+// describeTables returns SQLite's description of every table and index
+// accepted so far (columns, rowid alias, record order; an index's columns
+// and whether it is partial), read with the same code that takes metadata
+// backups.
+func (s *sandbox) describeTables(ctx context.Context) ([]master.Table, []master.Index, error) {
 	s.trusted.Store(true)
 	defer s.trusted.Store(false)
 	if _, err := s.conn.ExecContext(ctx, `BEGIN`); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer s.conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`) //nolint:errcheck // read only
 	m, err := master.CaptureConn(ctx, s.conn, master.Options{SchemaOnly: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m.Tables, nil
+	return m.Tables, m.Indexes, nil
 }
 
 // rejectedSQL explains why a CREATE statement was not accepted.

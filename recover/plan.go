@@ -47,9 +47,15 @@ type table struct {
 	// spaceErrors lists leaves of its tree whose space accounting does
 	// not add up: cells may be missing or overlapping.
 	spaceErrors []error
-	shapes      map[int]*rowShape
-	keys        *keyset
-	rep         *TableReport
+	// lostByMeta counts rows the metadata backups' cell counts say are
+	// lost; lostByIndex the rowids its indexes list that no page holds,
+	// exactly so when fullIndex (an index that is not partial) was
+	// compared.
+	lostByMeta, lostByIndex int
+	fullIndex               bool
+	shapes                  map[int]*rowShape
+	keys                    *keyset
+	rep                     *TableReport
 }
 
 // listing is a table's pages in one metadata backup; counts says whether
@@ -75,6 +81,7 @@ type plan struct {
 	byRoot  map[uint32]*table
 	later   []object        // indexes, views, triggers: created after the rows
 	indexes map[string]bool // names (lower case) of index b-trees, WITHOUT ROWID tables excluded
+	partial map[string]bool // names (lower case) of partial indexes
 	seqs    map[string]int64
 	// internalSequence is the root of sqlite_sequence in the damaged
 	// file, whose rows are read to restore AUTOINCREMENT counters.
@@ -98,7 +105,7 @@ type candidateRow struct {
 // A metadata backup thus fills only what the file lost, and never
 // overrides an intact row.
 func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, metas []*metaEvidence) (*plan, error) {
-	p := &plan{byName: map[string]*table{}, byRoot: map[uint32]*table{}, seqs: map[string]int64{}, indexes: map[string]bool{}}
+	p := &plan{byName: map[string]*table{}, byRoot: map[uint32]*table{}, seqs: map[string]int64{}, indexes: map[string]bool{}, partial: map[string]bool{}}
 	var order []string
 	alts := map[string][]candidateRow{}
 	add := func(c candidateRow) {
@@ -206,9 +213,14 @@ func (p *plan) describe(ctx context.Context, sb *sandbox, metas []*metaEvidence)
 	if len(p.tables) == 0 {
 		return nil // no schema survived: every row goes to lost_and_found
 	}
-	tables, err := sb.describeTables(ctx)
+	tables, indexes, err := sb.describeTables(ctx)
 	if err != nil {
 		return err
+	}
+	for _, x := range indexes {
+		if x.Partial {
+			p.partial[strings.ToLower(x.Name)] = true
+		}
 	}
 	byName := map[string]master.Table{}
 	for _, t := range tables {

@@ -161,6 +161,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		return err
 	}
 	r.createLater(ctx)
+	if err := r.crossCheck(ctx, tmp); err != nil {
+		return err
+	}
 	r.restoreCounters(ctx)
 	r.phase(PhaseCheck, 0, 0)
 	r.rep.Integrity = integrityCheck(ctx, r.out)

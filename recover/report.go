@@ -200,9 +200,13 @@ type TableReport struct {
 	// Damaged rows were kept, but an overflow page of theirs differs from
 	// the metadata backup's although their leaf does not: a value is
 	// likely overwritten.
-	Damaged    int `json:"damaged"`
-	Duplicates int `json:"duplicates_dropped"` // older or lower-ranked copies of a row already written
-	Rejected   int `json:"rejected"`           // rows SQLite refused (constraint), kept in lost_and_found
+	Damaged int `json:"damaged"`
+	// IndexMismatch counts rows whose indexed values differ from what the
+	// damaged file's own index recorded for them: the row, or the index,
+	// is damaged.
+	IndexMismatch int `json:"index_mismatch"`
+	Duplicates    int `json:"duplicates_dropped"` // older or lower-ranked copies of a row already written
+	Rejected      int `json:"rejected"`           // rows SQLite refused (constraint), kept in lost_and_found
 	// ToLostAndFound counts entries found in this table's b-tree that are
 	// not rows of it (they do not fit its columns), kept in lost_and_found.
 	ToLostAndFound int `json:"to_lost_and_found"`

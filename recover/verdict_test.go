@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/recover"
 )
@@ -29,9 +31,11 @@ func leafOf(t *testing.T, meta, name string) master.Leaf {
 }
 
 // Issue 10 §6: a destroyed leaf loses its rows. With a metadata backup the
-// report knows how many (its cell count for that leaf) and says so; without
-// one it says the count is unknown. Either way the status is partial and
-// nothing else of the table is lost.
+// report knows how many (its cell count for that leaf) and says so;
+// without one, the table's own index still lists the rowids no page holds,
+// and an index that is not partial lists every row: the count is known
+// again. Without either it says the count is unknown. The status is
+// partial and nothing else of the table is lost.
 func TestRowsKnownLost(t *testing.T) {
 	dir := t.TempDir()
 	db := newDB(t, dir, "app.db", messenger...)
@@ -53,11 +57,20 @@ func TestRowsKnownLost(t *testing.T) {
 
 	rep, _ = repair(t, broken, recover.Options{})
 	msgs = tableReport(t, rep, "messages")
-	if msgs.RowsKnownLost != 0 || !msgs.LossUnknown || !slices.Equal(msgs.PagesLost, []uint32{leaf.Pgno}) {
-		t.Errorf("without: %d known lost, unknown %v, pages %v", msgs.RowsKnownLost, msgs.LossUnknown, msgs.PagesLost)
+	if msgs.RowsKnownLost != leaf.Cells || msgs.LossUnknown || !strings.Contains(msgs.LostHow, "indexes") || !slices.Equal(msgs.PagesLost, []uint32{leaf.Pgno}) {
+		t.Errorf("without meta: %d known lost (%q), unknown %v, pages %v", msgs.RowsKnownLost, msgs.LostHow, msgs.LossUnknown, msgs.PagesLost)
 	}
 	if rep.Status != recover.StatusPartial || !slices.Contains(reasonCodes(rep), recover.ReasonRowsLost) {
-		t.Errorf("without: status %s, reasons %v", rep.Status, reasonCodes(rep))
+		t.Errorf("without meta: status %s, reasons %v", rep.Status, reasonCodes(rep))
+	}
+
+	// Without the index either, nothing counts the rows: unknown.
+	noIndex := copyFile(t, broken, filepath.Join(dir, "noindex.db"))
+	execOn(t, noIndex, `PRAGMA writable_schema = ON`, `DELETE FROM sqlite_master WHERE name = 'messages_unread'`)
+	rep, _ = repair(t, noIndex, recover.Options{})
+	msgs = tableReport(t, rep, "messages")
+	if msgs.RowsKnownLost != 0 || !msgs.LossUnknown || rep.Status != recover.StatusPartial {
+		t.Errorf("without meta or index: %d known lost, unknown %v, status %s", msgs.RowsKnownLost, msgs.LossUnknown, rep.Status)
 	}
 }
 
@@ -159,6 +172,55 @@ func TestPage1LostWithoutMetaKeepsEveryRow(t *testing.T) {
 		t.Errorf("totals %+v", rep.Totals)
 	}
 	if rep.Status != recover.StatusPartial || !slices.Contains(reasonCodes(rep), recover.ReasonRowsUnplaced) {
+		t.Errorf("status %s, reasons %v", rep.Status, reasonCodes(rep))
+	}
+}
+
+// Issue 10 §5: a byte flipped inside a row (here its indexed contact_id)
+// leaves a page that parses and a row that fits: without a metadata
+// backup nothing on the page tells. The table's own index still holds the
+// old value: the row is flagged, and the result is partial.
+func TestIndexCrossCheckFlagsChangedRows(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", messenger...)
+	meta := takeMeta(t, db, filepath.Join(dir, "app.meta"))
+	leaf := leafOf(t, meta, "messages")
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := b[(leaf.Pgno-1)*1024 : leaf.Pgno*1024]
+	p, err := btree.ParsePage(leaf.Pgno, page, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *btree.Cell
+	var types []uint64
+	var pos int
+	for i := 0; i < p.CellCount && c == nil; i++ {
+		cell, err := p.Cell(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if types, pos, err = btree.RecordHeader(cell.Local); err == nil && types[1] >= 1 && types[1] <= 6 {
+			c = cell // contact_id stored in bytes, not as the constant 0 or 1
+		}
+	}
+	if c == nil {
+		t.Fatal("no row with a contact_id stored in bytes")
+	}
+	pos += int(btree.SerialTypeSize(types[0])) + int(btree.SerialTypeSize(types[1])) - 1
+	off := c.Offset + c.Size - len(c.Local) + pos // the last byte of contact_id
+	page[off] ^= 0x01
+	broken := filepath.Join(dir, "broken.db")
+	if err := os.WriteFile(broken, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := repair(t, broken, recover.Options{})
+	if msgs := tableReport(t, rep, "messages"); msgs.IndexMismatch != 1 || msgs.RowsKnownLost != 0 {
+		t.Errorf("messages: %d rows differ from the index, %d known lost", msgs.IndexMismatch, msgs.RowsKnownLost)
+	}
+	if rep.Status != recover.StatusPartial || !slices.Contains(reasonCodes(rep), recover.ReasonRowsDamaged) {
 		t.Errorf("status %s, reasons %v", rep.Status, reasonCodes(rep))
 	}
 }

@@ -1,0 +1,142 @@
+package recover
+
+import (
+	"context"
+	"encoding/binary"
+	"hash/fnv"
+	"slices"
+	"strings"
+
+	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/census"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+// crossCheck compares every index of a rowid table, as the damaged file
+// stores it, with the same index SQLite built over the recovered rows. In
+// a sound database the two hold the same entries, so an entry only the
+// damaged file's index holds tells of damage no page shows: its rowid
+// missing from the table is a row lost (a page put back in an older
+// version, cells cut off), its rowid present with other values is a row
+// whose indexed values changed (bytes flipped in the row, or in the
+// index). This needs no metadata backup: the file's own indexes are the second
+// copy of the data that a checksum would be.
+func (r *repairer) crossCheck(ctx context.Context, output string) error {
+	trees := r.indexTrees()
+	if len(trees) == 0 {
+		return nil
+	}
+	out, err := pagefile.Open(output, pagefile.Options{NoWAL: true, NoJournal: true})
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	ord := btree.NewReader(out, out.Usable(), r.geo.Encoding)
+	rows, _, err := ord.ReadSchema()
+	if err != nil {
+		return err
+	}
+	outRoot := map[string]uint32{}
+	for _, row := range rows {
+		if row.Type == "index" && row.RootPage > 0 {
+			outRoot[strings.ToLower(row.Name)] = uint32(row.RootPage)
+		}
+	}
+	lost, changed := map[*table]map[int64]bool{}, map[*table]map[int64]bool{}
+	for _, x := range trees {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		root, ok := outRoot[strings.ToLower(x.ct.Name)]
+		if !ok {
+			continue // not created in the output
+		}
+		have, err := entryHashes(ord, root)
+		if err != nil {
+			continue
+		}
+		if lost[x.t] == nil {
+			lost[x.t], changed[x.t] = map[int64]bool{}, map[int64]bool{}
+		}
+		_, _ = r.cen.Walk(x.ct.Index, btree.WalkOptions{OnEntry: func(e *btree.Entry) error {
+			vals, err := r.rd.Record(e.Payload)
+			if err != nil || e.PayloadErr != nil || len(vals) == 0 {
+				return nil
+			}
+			if _, found := slices.BinarySearch(have, hashValues(vals)); found {
+				return nil
+			}
+			rowid, ok := vals[len(vals)-1].(int64)
+			if !ok {
+				return nil
+			}
+			if x.t.keys.has(rowid) {
+				changed[x.t][rowid] = true
+			} else {
+				lost[x.t][rowid] = true
+			}
+			return nil
+		}})
+	}
+	for t, ids := range lost {
+		t.lostByIndex = max(t.lostByIndex, len(ids))
+		t.rep.IndexMismatch = max(t.rep.IndexMismatch, len(changed[t]))
+	}
+	for _, x := range trees {
+		x.t.fullIndex = x.t.fullIndex || !r.plan.partial[strings.ToLower(x.ct.Name)]
+	}
+	return nil
+}
+
+// indexTree is an index of a rowid table the repair recovered, as the
+// census walked it in the damaged file.
+type indexTree struct {
+	ct *census.Tree
+	t  *table
+}
+
+// indexTrees lists the damaged file's index trees over rowid tables that
+// the repair created, whose walk met no damage (a damaged index proves
+// nothing about its table).
+func (r *repairer) indexTrees() []indexTree {
+	var out []indexTree
+	for _, ct := range r.cen.Trees {
+		if ct.From == census.FromOrphan || ct.Walk == nil || len(ct.Walk.Errors) > 0 || !r.plan.indexes[strings.ToLower(ct.Name)] {
+			continue
+		}
+		t := r.plan.byName[strings.ToLower(ct.TblName)]
+		if t == nil || !t.created || t.info.WithoutRowid {
+			continue
+		}
+		out = append(out, indexTree{ct: ct, t: t})
+	}
+	return out
+}
+
+// entryHashes returns the sorted hashes of every entry of the index b-tree
+// at root.
+func entryHashes(rd *btree.Reader, root uint32) ([]uint64, error) {
+	var out []uint64
+	res, err := rd.Walk(root, func(e *btree.Entry) error {
+		if vals, err := rd.Record(e.Payload); err == nil {
+			out = append(out, hashValues(vals))
+		}
+		return nil
+	})
+	if err == nil && len(res.Errors) > 0 {
+		err = res.Errors[0]
+	}
+	slices.Sort(out)
+	return out, err
+}
+
+// hashValues hashes a decoded record so that equal values hash equally
+// (an integral real and the integer are equal, as in an index's order).
+func hashValues(vals []any) uint64 {
+	h := fnv.New64a()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(vals)))
+	h.Write(n[:])
+	h.Write([]byte(encodeKey(vals)))
+	return h.Sum64()
+}
