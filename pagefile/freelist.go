@@ -48,14 +48,12 @@ func (f *File) Freelist() *Freelist {
 			break
 		}
 		fl.Trunks = append(fl.Trunks, trunk)
-		next := binary.BigEndian.Uint32(buf[0:])
-		n := int(binary.BigEndian.Uint32(buf[4:]))
-		if n > maxLeaves {
-			fl.Problems = append(fl.Problems, Corrupt(trunk, 4, ErrBadValue, "freelist trunk claims %d leaves, at most %d fit", n, maxLeaves))
-			n = maxLeaves
+		t := ParseTrunk(buf, f.Usable())
+		next := t.Next
+		if int64(t.Count) > int64(maxLeaves) {
+			fl.Problems = append(fl.Problems, Corrupt(trunk, 4, ErrBadValue, "freelist trunk claims %d leaves, at most %d fit", t.Count, maxLeaves))
 		}
-		for i := 0; i < n; i++ {
-			leaf := binary.BigEndian.Uint32(buf[8+4*i:])
+		for i, leaf := range t.Leaves {
 			switch {
 			case leaf > count:
 				fl.Problems = append(fl.Problems, Corrupt(trunk, int64(8+4*i), ErrPastEnd, "freelist leaf %d outside pages 2..%d", leaf, count))
@@ -74,4 +72,30 @@ func (f *File) Freelist() *Freelist {
 		fl.Problems = append(fl.Problems, Corrupt(0, 36, ErrBadValue, "header counts %d freelist pages, the chain holds %d", f.Header.FreelistCount, total))
 	}
 	return fl
+}
+
+// Trunk is a freelist trunk page decoded: the next trunk, the leaf count
+// as stored, and the leaves it lists (as many as fit in the usable area,
+// whatever the count claims).
+type Trunk struct {
+	Next   uint32
+	Count  uint32
+	Leaves []uint32
+}
+
+// ParseTrunk decodes page as a freelist trunk page of a database whose
+// pages have usable bytes. It checks nothing but what fits: the caller
+// decides whether the numbers make sense.
+func ParseTrunk(page []byte, usable int) Trunk {
+	if len(page) < 8 || usable > len(page) {
+		return Trunk{}
+	}
+	be := binary.BigEndian
+	t := Trunk{Next: be.Uint32(page[0:]), Count: be.Uint32(page[4:])}
+	n := min(int64(t.Count), int64(usable/4-2))
+	t.Leaves = make([]uint32, 0, max(n, 0))
+	for i := range int(max(n, 0)) {
+		t.Leaves = append(t.Leaves, be.Uint32(page[8+4*i:]))
+	}
+	return t
 }

@@ -81,3 +81,42 @@ func (f *File) Ptrmap(pgno uint32) (PtrmapEntry, error) {
 	}
 	return e, nil
 }
+
+// PtrmapEntryAt is one entry of a pointer-map page, with the page it is
+// for.
+type PtrmapEntryAt struct {
+	Pgno uint32
+	PtrmapEntry
+}
+
+// ParsePtrmapPage decodes the entries of pointer-map page pgno, whose image
+// is page: one entry of 5 bytes for each following page, up to the last
+// page (count) or the end of the usable area.
+func ParsePtrmapPage(pgno uint32, page []byte, usable int, count uint32) []PtrmapEntryAt {
+	var out []PtrmapEntryAt
+	for i := 0; 5*i+5 <= min(usable, len(page)); i++ {
+		p := pgno + 1 + uint32(i)
+		if p > count || p < pgno {
+			break
+		}
+		out = append(out, PtrmapEntryAt{Pgno: p, PtrmapEntry: PtrmapEntry{Type: page[5*i], Parent: binary.BigEndian.Uint32(page[5*i+1:])}})
+	}
+	return out
+}
+
+// PtrmapTypeName names a pointer-map entry type.
+func PtrmapTypeName(t byte) string {
+	switch t {
+	case PtrmapRootPage:
+		return "root"
+	case PtrmapFreePage:
+		return "free"
+	case PtrmapOverflow1:
+		return "overflow-first"
+	case PtrmapOverflow2:
+		return "overflow-next"
+	case PtrmapBtree:
+		return "btree"
+	}
+	return "invalid"
+}
