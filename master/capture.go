@@ -13,6 +13,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/dbrescue/dbrescue/dbpage"
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -137,7 +138,7 @@ func CaptureConn(ctx context.Context, conn *sql.Conn, opts Options) (*Meta, erro
 // writer that restarts the WAL writes new salts into its header before any
 // frame, so an unchanged header means no frame read was overwritten.
 func walHeaderStill(path string, h pagefile.WALHeader) bool {
-	b, err := readPrefix(path, pagefile.WALHeaderSize)
+	b, err := fsutil.ReadPrefix(path, pagefile.WALHeaderSize)
 	if err != nil || len(b) < pagefile.WALHeaderSize {
 		return false
 	}
