@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 // TestCloseRemovesWhatSQLiteCreated forces the plan Open chooses when a
@@ -15,17 +17,17 @@ import (
 // with no -wal or -shm left): SQLite's mode=ro connection creates both,
 // and Close must take them away again.
 func TestCloseRemovesWhatSQLiteCreated(t *testing.T) {
-	path := closedDatabase(t, t.TempDir(), true)
-	before := listing(t, filepath.Dir(path))
+	path := testdb.BuildState(t, t.TempDir(), testdb.ClosedWAL, 299)
+	before := testdb.Listing(t, filepath.Dir(path))
 	db := openShared(t, path)
 	rowCount(t, db.DB)
-	if diff := cmp.Diff(before, listing(t, filepath.Dir(path))); diff == "" {
+	if diff := cmp.Diff(before, testdb.Listing(t, filepath.Dir(path))); diff == "" {
 		t.Fatal("SQLite created no -wal or -shm: the test no longer reproduces what Close cleans up")
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(before, listing(t, filepath.Dir(path))); diff != "" {
+	if diff := cmp.Diff(before, testdb.Listing(t, filepath.Dir(path))); diff != "" {
 		t.Errorf("directory after Close (-before +after):\n%s", diff)
 	}
 }
@@ -36,7 +38,7 @@ func TestCloseRemovesWhatSQLiteCreated(t *testing.T) {
 func TestCloseLeavesWhatAnotherConnectionUses(t *testing.T) {
 	for _, where := range []string{"same process", "other process"} {
 		t.Run(where, func(t *testing.T) {
-			path := closedDatabase(t, t.TempDir(), true)
+			path := testdb.BuildState(t, t.TempDir(), testdb.ClosedWAL, 299)
 			db := openShared(t, path)
 			rowCount(t, db.DB)
 			if where == "same process" {
@@ -55,7 +57,7 @@ func TestCloseLeavesWhatAnotherConnectionUses(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, name := range []string{"app.db-wal", "app.db-shm"} {
-				if _, ok := listing(t, filepath.Dir(path))[name]; !ok {
+				if _, ok := testdb.Listing(t, filepath.Dir(path))[name]; !ok {
 					t.Errorf("%s, in use by another connection, was removed", name)
 				}
 			}

@@ -2,34 +2,10 @@ package sqlitero
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 )
-
-// listing maps every file in dir to the SHA-256 of its content: what a
-// command must leave exactly as it found it.
-func listing(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(b)
-		out[e.Name()] = hex.EncodeToString(sum[:])
-	}
-	return out
-}
 
 // writer opens path read-write through SQLite, in WAL mode when wal is
 // set, with automatic checkpoints off so that commits stay in the WAL.
@@ -64,23 +40,6 @@ func insertRows(t *testing.T, db *sql.DB, from, to int) {
 			INSERT INTO t SELECT i, printf('row %%d %%.200c', i, 'x') FROM n`, from, to-1))
 }
 
-// copyFiles copies path and the given companions into dir, as a file
-// copy taken while a writer is open (or killed) leaves them.
-func copyFiles(t *testing.T, path, dir string, suffixes ...string) string {
-	t.Helper()
-	dst := filepath.Join(dir, filepath.Base(path))
-	for _, sfx := range append([]string{""}, suffixes...) {
-		b, err := os.ReadFile(path + sfx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst+sfx, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
-}
-
 // rowCount asks SQLite, through db, how many rows table t has.
 func rowCount(t *testing.T, db *sql.DB) int {
 	t.Helper()
@@ -89,16 +48,4 @@ func rowCount(t *testing.T, db *sql.DB) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// closedDatabase builds dir/app.db with 299 rows in table t and closes it:
-// nobody has it open, and in WAL mode the last connection's close has
-// checkpointed and deleted -wal and -shm.
-func closedDatabase(t *testing.T, dir string, wal bool) string {
-	t.Helper()
-	path := filepath.Join(dir, "app.db")
-	db := writer(t, path, wal)
-	insertRows(t, db, 1, 300)
-	db.Close()
-	return path
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 // pagefileRollsBackJournals says whether pagefile.Open overlays a hot
@@ -44,7 +46,7 @@ func TestOpenWithAHotJournal(t *testing.T) {
 	} else {
 		t.Logf("mode=ro: %v", err)
 	}
-	before := listing(t, dir)
+	before := testdb.Listing(t, dir)
 	db, err := Open(context.Background(), path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +59,7 @@ func TestOpenWithAHotJournal(t *testing.T) {
 	if cerr := db.Close(); cerr != nil {
 		t.Fatal(cerr)
 	}
-	if diff := cmp.Diff(before, listing(t, dir)); diff != "" {
+	if diff := cmp.Diff(before, testdb.Listing(t, dir)); diff != "" {
 		t.Errorf("directory after reading (-before +after):\n%s", diff)
 	}
 	needJournalOverlay(t)
@@ -79,7 +81,7 @@ func crashMidTransaction(t *testing.T, w *sql.DB, src, dir string) string {
 			t.Fatalf("no spilled transaction to copy: %s: %v", src+sfx, err)
 		}
 	}
-	path := copyFiles(t, src, dir, "-journal")
+	path := testdb.CopyFiles(t, src, dir, "-journal")
 	execAll(t, w, `ROLLBACK`)
 	if got, err := countWith(path, "mode=ro&immutable=1"); err != nil || got == 299 {
 		t.Fatalf("the copy's main file reads %d rows (%v): it holds no uncommitted pages to roll back", got, err)

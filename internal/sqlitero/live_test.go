@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 // TestOpenBesideALiveConnection reads a WAL-mode database that another
@@ -39,7 +41,7 @@ func TestOpenBesideALiveConnection(t *testing.T) {
 
 func readBesideLive(t *testing.T, path string, rows int) {
 	t.Helper()
-	before := listing(t, filepath.Dir(path))
+	before := testdb.Listing(t, filepath.Dir(path))
 	db, err := Open(context.Background(), path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +55,7 @@ func readBesideLive(t *testing.T, path string, rows int) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	after := listing(t, filepath.Dir(path))
+	after := testdb.Listing(t, filepath.Dir(path))
 	// The -shm is the live connection's memory: its content may move.
 	delete(before, "app.db-shm")
 	if _, ok := after["app.db-shm"]; !ok {
