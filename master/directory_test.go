@@ -23,26 +23,18 @@ import (
 // an ordinary SQLite connection takes of the same files, committed WAL
 // rows included.
 func TestCaptureLeavesTheDirectoryAsFound(t *testing.T) {
-	ctx := context.Background()
-	for _, s := range testdb.States {
-		t.Run(string(s), func(t *testing.T) {
-			dir := t.TempDir()
-			path := testdb.BuildState(t, dir, s, 2000)
-			before := testdb.Listing(t, dir)
-			got, err := master.Capture(ctx, path, master.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(before, testdb.Listing(t, dir)); diff != "" {
-				t.Errorf("directory after the capture (-before +after):\n%s", diff)
-			}
-			want := captureBesideAConnection(t, path)
-			ignore := cmpopts.IgnoreFields(master.Meta{}, "CapturedAt", "Source", "Fingerprint", "PagesReadFrom")
-			if diff := cmp.Diff(want, got, ignore); diff != "" {
-				t.Errorf("capture (-through SQLite's own connection +left the directory alone):\n%s", diff)
-			}
-		})
-	}
+	testdb.ForEachState(t, 2000, func(t *testing.T, _ testdb.State, path string, before map[string]string) {
+		got, err := master.Capture(context.Background(), path, master.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testdb.SameListing(t, filepath.Dir(path), before)
+		want := captureBesideAConnection(t, path)
+		ignore := cmpopts.IgnoreFields(master.Meta{}, "CapturedAt", "Source", "Fingerprint", "PagesReadFrom")
+		if diff := cmp.Diff(want, got, ignore); diff != "" {
+			t.Errorf("capture (-through SQLite's own connection +left the directory alone):\n%s", diff)
+		}
+	})
 }
 
 // captureBesideAConnection captures a copy of the database at path (and
@@ -91,7 +83,5 @@ func TestWriteFileRefusesTheDatabase(t *testing.T) {
 			t.Errorf("WriteFile(%s): %v, want an *outputs.ConflictError", out, err)
 		}
 	}
-	if diff := cmp.Diff(before, testdb.Listing(t, dir)); diff != "" {
-		t.Errorf("directory after refused writes (-before +after):\n%s", diff)
-	}
+	testdb.SameListing(t, dir, before)
 }

@@ -27,9 +27,7 @@ func TestCloseRemovesWhatSQLiteCreated(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(before, testdb.Listing(t, filepath.Dir(path))); diff != "" {
-		t.Errorf("directory after Close (-before +after):\n%s", diff)
-	}
+	testdb.SameListing(t, filepath.Dir(path), before)
 }
 
 // TestCloseLeavesWhatAnotherConnectionUses: a connection that opened the

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
@@ -59,9 +57,7 @@ func TestOpenWithAHotJournal(t *testing.T) {
 	if cerr := db.Close(); cerr != nil {
 		t.Fatal(cerr)
 	}
-	if diff := cmp.Diff(before, testdb.Listing(t, dir)); diff != "" {
-		t.Errorf("directory after reading (-before +after):\n%s", diff)
-	}
+	testdb.SameListing(t, dir, before)
 	needJournalOverlay(t)
 	if err != nil || rows != 299 {
 		t.Errorf("read %d rows (%v), want the 299 committed", rows, err)

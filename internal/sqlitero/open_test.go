@@ -2,6 +2,7 @@ package sqlitero
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -15,32 +16,25 @@ import (
 // content) stays exactly as it was.
 func TestOpenLeavesTheDirectoryAsFound(t *testing.T) {
 	want := map[testdb.State]How{testdb.CopiedWAL: View, testdb.ClosedWAL: Immutable, testdb.Rollback: ReadOnly}
-	for _, s := range testdb.States {
-		t.Run(string(s), func(t *testing.T) {
-			dir := t.TempDir()
-			path := testdb.BuildState(t, dir, s, 1000)
-			before := testdb.Listing(t, dir)
-			db, err := Open(context.Background(), path, Options{Pragmas: []string{"busy_timeout(5000)"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			type opened struct {
-				How  How
-				WAL  bool
-				Rows int
-				View bool
-			}
-			got := opened{db.How, db.WAL, rowCount(t, db.DB), db.View != nil}
-			if err := db.Close(); err != nil {
-				t.Fatal(err)
-			}
-			w := opened{want[s], s != testdb.Rollback, 1000, want[s] == View}
-			if diff := cmp.Diff(w, got); diff != "" {
-				t.Errorf("open (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(before, testdb.Listing(t, dir)); diff != "" {
-				t.Errorf("directory after reading (-before +after):\n%s", diff)
-			}
-		})
-	}
+	testdb.ForEachState(t, 1000, func(t *testing.T, s testdb.State, path string, before map[string]string) {
+		db, err := Open(context.Background(), path, Options{Pragmas: []string{"busy_timeout(5000)"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type opened struct {
+			How  How
+			WAL  bool
+			Rows int
+			View bool
+		}
+		got := opened{db.How, db.WAL, rowCount(t, db.DB), db.View != nil}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		w := opened{want[s], s != testdb.Rollback, 1000, want[s] == View}
+		if diff := cmp.Diff(w, got); diff != "" {
+			t.Errorf("open (-want +got):\n%s", diff)
+		}
+		testdb.SameListing(t, filepath.Dir(path), before)
+	})
 }

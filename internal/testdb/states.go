@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/dbrescue/dbrescue/internal/fsutil"
 )
 
@@ -116,4 +118,35 @@ func Listing(t testing.TB, dir string) map[string]string {
 		out[e.Name()] = hex.EncodeToString(sum[:])
 	}
 	return out
+}
+
+// SameListing fails the test unless dir holds what before (a Listing)
+// holds, byte for byte, plus the given outputs (names in dir), which must
+// exist: what a command that writes only its outputs must leave.
+func SameListing(t testing.TB, dir string, before map[string]string, outputs ...string) {
+	t.Helper()
+	after := Listing(t, dir)
+	for _, name := range outputs {
+		if _, ok := after[name]; !ok {
+			t.Errorf("output %s was not written", name)
+		}
+		delete(after, name)
+	}
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("directory %s (-before +after, outputs left out):\n%s", dir, diff)
+	}
+}
+
+// ForEachState runs f as a subtest for every State, in a fresh directory
+// holding the database BuildState makes (of rows rows) at path, with the
+// directory's Listing taken before f runs.
+func ForEachState(t *testing.T, rows int, f func(t *testing.T, s State, path string, before map[string]string)) {
+	t.Helper()
+	for _, s := range States {
+		t.Run(string(s), func(t *testing.T) {
+			dir := t.TempDir()
+			path := BuildState(t, dir, s, rows)
+			f(t, s, path, Listing(t, dir))
+		})
+	}
 }
