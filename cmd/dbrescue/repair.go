@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/backup"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -54,6 +55,13 @@ func repairCommand() *cli.Command {
 			}
 			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta"),
 				WALPath: cmd.String("wal"), NoWAL: cmd.Bool("no-wal")}
+			// recover.Repair checks the output against every input it is
+			// given a path of; the backup's, only the CLI knows, and it is
+			// checked before backup.Open, which may finish an interrupted
+			// update of the backup.
+			if err := outputs.Check(new(outputs.Files).Backup(cmd.String("backup")), new(outputs.Files).Database(out)); err != nil {
+				return err
+			}
 			if path := cmd.String("backup"); path != "" {
 				bf, err := backup.Open(path)
 				if err != nil {

@@ -96,8 +96,9 @@ func CopyFiles(t testing.TB, path, dir string, suffixes ...string) string {
 	return dst
 }
 
-// Listing maps every file in dir to the SHA-256 of its content: names and
-// bytes, what a command that only reads must leave as it found them.
+// Listing maps every file in dir to the SHA-256 of its content (a symbolic
+// link to "-> target", a directory to ""): names and bytes, what a command
+// that only reads must leave as it found them.
 func Listing(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -106,7 +107,15 @@ func Listing(t testing.TB, dir string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, e := range entries {
-		if e.IsDir() {
+		switch {
+		case e.Type()&os.ModeSymlink != 0:
+			target, err := os.Readlink(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[e.Name()] = "-> " + target
+			continue
+		case e.IsDir():
 			out[e.Name()+"/"] = ""
 			continue
 		}
