@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -170,4 +171,44 @@ func TestNoLockOrTempFileLeftBehind(t *testing.T) {
 	fail("a restore into a missing directory", err)
 
 	testdb.SameListing(t, dir, before, "ok.backup", "ok.backup"+ManifestSuffix)
+}
+
+// TestReadingAnInterruptedBackupLeavesNothingNew: Verify and Restore of a
+// backup whose update was killed half-way finish the job (recovery needs
+// write access) and leave nothing new behind: the journal goes, no .lock,
+// no temporary file.
+func TestReadingAnInterruptedBackupLeavesNothingNew(t *testing.T) {
+	for _, read := range []string{"verify", "restore"} {
+		t.Run(read, func(t *testing.T) {
+			dir := t.TempDir()
+			src, db := newDB(t, dir, true, 2000)
+			dst := filepath.Join(dir, "app.db.backup")
+			mustRun(t, src, dst, Options{})
+			if _, err := db.Exec(`UPDATE msg SET body = 'v2 ' || id WHERE id % 5 = 0`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Run(context.Background(), src, dst, Options{crashAt: stageHalfPatch}); !errors.Is(err, errCrash) {
+				t.Fatalf("crash half-way: %v", err)
+			}
+			before := testdb.Listing(t, dir)
+			if _, ok := before["app.db.backup"+JournalSuffix]; !ok {
+				t.Fatal("the crash left no journal: nothing to recover")
+			}
+			out := filepath.Join(t.TempDir(), "restored.db")
+			if read == "verify" {
+				mustVerify(t, dst)
+			} else if _, err := Restore(context.Background(), dst, out, RestoreOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			after := testdb.Listing(t, dir)
+			for name := range after {
+				if _, ok := before[name]; !ok || strings.HasSuffix(name, LockSuffix) || strings.Contains(name, tempInfix) {
+					t.Errorf("%s left %s behind", read, name)
+				}
+			}
+			if _, ok := after["app.db.backup"+JournalSuffix]; ok {
+				t.Errorf("%s left the journal it recovered", read)
+			}
+		})
+	}
 }
