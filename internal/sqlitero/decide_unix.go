@@ -53,6 +53,9 @@ func decide(path string) (plan, error) {
 		// A journal is only hot when no writer holds RESERVED: a writer
 		// still at work keeps it, and its journal is its own business.
 		if hot && !lockedByOther(path, reservedByte, 1) {
+			if !viewRollsBackJournals {
+				return p, ErrHotJournal
+			}
 			p.how = View
 		} else {
 			p.how = ReadOnly

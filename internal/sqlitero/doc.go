@@ -19,7 +19,8 @@
 //   - Immutable: WAL mode, nobody has it open and no WAL content: mode=ro
 //     with immutable=1, which opens no -wal or -shm and takes no lock.
 //   - View: nobody has it open and there is committed WAL content (or a hot
-//     rollback journal): SQLite reads a read-only view (package
+//     rollback journal, once pagefile rolls journals back; until then that
+//     case is ErrHotJournal): SQLite reads a read-only view (package
 //     modernc.org/sqlite/vfs) of the committed state as package pagefile
 //     assembles it, with header bytes 18 and 19 set to 1 so that SQLite
 //     looks for no WAL. DB.View keeps that *pagefile.File for callers that

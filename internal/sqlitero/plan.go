@@ -29,6 +29,20 @@ const (
 	suffixJournal = "-journal"
 )
 
+// viewRollsBackJournals says whether pagefile.Open overlays a hot rollback
+// journal (the original pages it saved) on the main file, as SQLite's
+// rollback would, so that the view serves the committed state. Until it
+// does, the view of such a database would serve the interrupted
+// transaction's pages, as immutable=1 does, and Open refuses it with
+// ErrHotJournal instead. Set it to true when pagefile.Options has
+// JournalPath: the decision already routes the case to the view.
+const viewRollsBackJournals = false
+
+// ErrHotJournal: a hot rollback journal lies beside the database, and its
+// committed state cannot be read yet without rolling the journal back.
+var ErrHotJournal = errors.New("a hot rollback journal lies beside the database (a transaction was interrupted): " +
+	"reading it needs a rollback, which a command that only reads does not do; open it once with SQLite, or repair it")
+
 // journalMagic starts every rollback journal SQLite writes; a journal that
 // does not start with it (zeroed by PERSIST mode, or empty) is not hot.
 var journalMagic = []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}
