@@ -65,8 +65,8 @@ func TestOutputsNeverOverwriteInputs(t *testing.T) {
 	testdb.SameListing(t, dir, before)
 }
 
-// TestCommandsLeaveTheDirectoryAsFound runs metabackup, backup, repair and
-// inspect on databases nobody has open: a WAL-mode one copied with its
+// TestCommandsLeaveTheDirectoryAsFound runs inspect, metabackup, backup,
+// repair and score on databases nobody has open: a WAL-mode one copied with its
 // -wal and no -shm, a closed WAL-mode one, a rollback-mode one. The
 // directory must afterwards hold what it held, byte for byte, plus the
 // outputs asked for (no -shm, no empty -wal, no .lock, no temporary file),
@@ -83,6 +83,7 @@ func TestCommandsLeaveTheDirectoryAsFound(t *testing.T) {
 		runApp(t, "metabackup", db).mustSucceed(t)
 		runApp(t, "backup", db).mustSucceed(t)
 		runApp(t, "repair", db, "-o", filepath.Join(dir, "repaired.db")).mustSucceed(t)
+		runApp(t, "score", db, "--original", db).mustSucceed(t)
 		testdb.SameListing(t, dir, before, "app.db.meta", "app.db.backup", "app.db.backup.manifest", "repaired.db")
 
 		m, err := master.ReadFile(db + ".meta")
