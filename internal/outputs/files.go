@@ -34,6 +34,9 @@ type entry struct {
 // the companions beside its target count too: SQLite resolves the link
 // and keeps them there.
 func (f *Files) Database(path string) *Files {
+	if path == "" {
+		return f // an option not given
+	}
 	f.add(path, "database", "", "")
 	f.databaseCompanions(path, path)
 	if real := realPath(path); real != clean(path) {

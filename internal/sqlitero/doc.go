@@ -31,6 +31,18 @@
 // choice Shared closed in between), but only under an exclusive lock on the
 // database file, which no connection that has it open lets it take.
 //
+// Open looks once. A process that opens the database after it looked is not
+// seen: immutable and through the view SQLite takes no lock, so a writer
+// that starts then and checkpoints into the main file while the command
+// reads can tear what it reads. Open is for databases no app is using;
+// beside an app that has the database open it chooses Shared, which is
+// as safe as any reader.
+//
+// In this process, SQLite may hold POSIX locks on the files, which closing
+// any descriptor of them drops (the probes open and close them). So a
+// database this process already has open (Linux: /proc/self/fd) counts as
+// Shared without a probe, and Close removes nothing it still has open.
+//
 // What it does not know: what is in the database. It reads the header's
 // journal-mode bytes and the rollback journal's magic, nothing else.
 // Where the platform has no fcntl locks (Windows), Open always uses mode=ro.
