@@ -46,4 +46,6 @@
 // What it does not know: what is in the database. It reads the header's
 // journal-mode bytes and the rollback journal's magic, nothing else.
 // Where the platform has no fcntl locks (Windows), Open always uses mode=ro.
+// It is not part of package dbpage, which serves pages inside a
+// transaction its caller opened and knows nothing of files and locks.
 package sqlitero
