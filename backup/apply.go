@@ -52,7 +52,9 @@ func update(path string, oldBytes []byte, old *Manifest, src pagefile.Source, ne
 	}
 	defer f.Close()
 	if err := writeJournal(path, f, plan); err != nil {
-		return 0, 0, fmt.Errorf("backup: journal: %w", err)
+		// Nothing in the backup was touched yet: the journal, whole or
+		// not, protects nothing and would only be left behind.
+		return 0, 0, errors.Join(fmt.Errorf("backup: journal: %w", err), removeJournal(path))
 	}
 	jbytes := journalBytes(plan)
 	err = patch(f, src, next, changed, o)

@@ -23,12 +23,21 @@
 //   - FILE.journal: only while an update is under way, or after one was
 //     killed: the undo journal.
 //   - FILE.lock: an empty file for flock: Run holds it exclusively, Open
-//     shared. It is never deleted.
-//   - FILE.tmp-*: temporary files of a backup under way.
+//     shared. It exists only while it is held: the last holder removes it
+//     (see lock for why that is race-free).
+//   - FILE.tmp-*: temporary files of a backup under way, removed when it
+//     fails as when it succeeds.
+//
+// FILE and its companions may never be the database or one of its -wal,
+// -shm, -journal, and Restore's target never the backup or one of its
+// companions (outputs.Check), whatever Force says.
 //
 // # Consistency
 //
-// Run opens one read-only connection on the source. In WAL mode it opens
+// Run opens one read-only connection on the source with sqlitero.Open, so
+// a database nobody else has open keeps its directory as found (SQLite
+// reads it immutable, or through a view of its committed state, and
+// creates no -wal or -shm). In WAL mode it opens
 // a read transaction on it (BEGIN and a first read) and keeps it until
 // every page is read: all that Run reads comes from that one snapshot,
 // however busy the writers are, and writers are never blocked (a WAL

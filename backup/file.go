@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -24,7 +25,7 @@ type File struct {
 	Recovered string
 
 	f    *os.File
-	lock *os.File
+	lock *lock
 }
 
 // Open opens the backup at path. Like SQLite meeting a hot journal, it
@@ -38,23 +39,22 @@ func Open(path string) (*File, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
-	lock, err := lockFile(path, false)
+	lk, err := lockBackup(path, false)
 	if err != nil {
 		return nil, err
 	}
-	bf, err := open(path, lock)
+	bf, err := open(path, lk)
 	if err != nil {
-		lock.Close()
-		return nil, err
+		return nil, errors.Join(err, lk.release())
 	}
 	return bf, nil
 }
 
-func open(path string, lock *os.File) (*File, error) {
-	bf := &File{Path: path, lock: lock}
+func open(path string, lk *lock) (*File, error) {
+	bf := &File{Path: path, lock: lk}
 	if there, _ := exists(path + JournalSuffix); there {
 		// Recovery writes: take the lock exclusively for it.
-		if err := flock(lock, true); err != nil {
+		if err := lk.set(true); err != nil {
 			return nil, err
 		}
 		rec, err := recoverJournal(path)
@@ -62,7 +62,7 @@ func open(path string, lock *os.File) (*File, error) {
 			return nil, err
 		}
 		bf.Recovered = rec
-		if err := flock(lock, false); err != nil {
+		if err := lk.set(false); err != nil {
 			return nil, err
 		}
 	}
@@ -115,9 +115,8 @@ func (f *File) ReadPage(pgno uint32, dst []byte) error {
 	return nil
 }
 
-// Close releases the file and the lock.
+// Close releases the file and the lock (removing the lock file when no
+// other process holds it).
 func (f *File) Close() error {
-	err := f.f.Close()
-	f.lock.Close()
-	return err
+	return errors.Join(f.f.Close(), f.lock.release())
 }

@@ -11,11 +11,12 @@ import (
 	"path/filepath"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 )
 
 // JournalSuffix names the undo journal an incremental update keeps beside
 // the backup while it patches it in place.
-const JournalSuffix = ".journal"
+const JournalSuffix = outputs.SuffixBackupJ
 
 // Journal layout; see doc.go.
 const (

@@ -4,13 +4,14 @@ package backup
 
 import "os"
 
-// LockSuffix names the lock file beside a backup.
-const LockSuffix = ".lock"
-
-// lockFile is a no-op where flock is unavailable: concurrent writers of one
+// flock does nothing where flock is unavailable: concurrent writers of one
 // backup are then the caller's responsibility.
-func lockFile(path string, _ bool) (*os.File, error) {
-	return os.OpenFile(path+LockSuffix, os.O_RDWR|os.O_CREATE, 0o644)
-}
+func flock(*os.File, bool, bool) error { return nil }
 
-func flock(*os.File, bool) error { return nil }
+// removeLockFile removes the lock file if it can. Without flock nothing
+// tells whether another process holds it, and Windows may refuse to remove
+// a file that is open; the file then stays, as it always did.
+func removeLockFile(path string) error {
+	_ = os.Remove(path)
+	return nil
+}

@@ -6,11 +6,12 @@ import (
 	"hash/crc32"
 	"os"
 
+	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // ManifestSuffix names the manifest beside a backup file.
-const ManifestSuffix = ".manifest"
+const ManifestSuffix = outputs.SuffixManifest
 
 // Manifest layout constants; see doc.go.
 const (

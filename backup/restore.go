@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 )
 
 // RestoreOptions control Restore.
@@ -38,7 +39,7 @@ type RestoreResult struct {
 // rollback journal left from the database being replaced would be applied
 // by SQLite to the restored file (their validity does not depend on the
 // database's content) and corrupt it, so they go.
-var sidecars = []string{"-wal", "-shm", "-journal"}
+var sidecars = []string{outputs.SuffixWAL, outputs.SuffixSHM, outputs.SuffixJournal}
 
 // Restore writes the backup at backupPath as the database dbPath,
 // atomically: every page is checked against the manifest while it is
@@ -49,6 +50,9 @@ var sidecars = []string{"-wal", "-shm", "-journal"}
 // meanwhile: it would keep using the file that was replaced.
 func Restore(ctx context.Context, backupPath, dbPath string, opts RestoreOptions) (*RestoreResult, error) {
 	start := time.Now()
+	if err := outputs.Check(new(outputs.Files).Backup(backupPath), new(outputs.Files).Database(dbPath)); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
 	there, err := exists(dbPath)
 	if err != nil {
 		return nil, err
@@ -61,9 +65,6 @@ func Restore(ctx context.Context, backupPath, dbPath string, opts RestoreOptions
 		return nil, err
 	}
 	defer bf.Close()
-	if a, b := statOf(backupPath), statOf(dbPath); a != nil && b != nil && os.SameFile(a, b) {
-		return nil, fmt.Errorf("backup: %s is the backup itself", dbPath)
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(dbPath), filepath.Base(dbPath)+tempInfix+"*")
 	if err != nil {
 		return nil, err
@@ -130,12 +131,4 @@ func copyVerified(ctx context.Context, bf *File, w *os.File, progress func(Progr
 		return err
 	}
 	return w.Sync()
-}
-
-func statOf(path string) os.FileInfo {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil
-	}
-	return st
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -29,19 +30,19 @@ import (
 func Run(ctx context.Context, src, dst string, opts Options) (*Result, error) {
 	start := time.Now()
 	o := opts.withDefaults()
-	if err := checkDistinct(src, dst); err != nil {
-		return nil, err
+	if err := outputs.Check(new(outputs.Files).Database(src), new(outputs.Files).Backup(dst)); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	s, err := openSource(ctx, src)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
-	lock, err := lockFile(dst, true)
+	lk, err := lockBackup(dst, true)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Close()
+	defer lk.release() //nolint:errcheck // the lock file goes at best effort; the backup is what counts
 	removeTemps(dst)
 	res := &Result{Path: dst, Manifest: dst + ManifestSuffix}
 	if res.Recovered, err = recoverJournal(dst); err != nil {
@@ -240,25 +241,6 @@ func previous(dst string, force bool) (*Manifest, []byte, error) {
 func unchanged(old *Manifest, fp master.Fingerprint) bool {
 	m, err := master.Decode(old.Meta)
 	return err == nil && m.Fingerprint.Same(fp)
-}
-
-// checkDistinct refuses to back a database up onto itself or its WAL.
-func checkDistinct(src, dst string) error {
-	a, err := os.Stat(src)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	for _, p := range []string{dst, dst + ManifestSuffix} {
-		if b, err := os.Stat(p); err == nil && os.SameFile(a, b) {
-			return fmt.Errorf("backup: %s is the database itself", p)
-		}
-	}
-	for _, sfx := range []string{"-wal", "-shm", "-journal"} {
-		if filepath.Clean(dst) == filepath.Clean(src+sfx) {
-			return fmt.Errorf("backup: %s belongs to the database", dst)
-		}
-	}
-	return nil
 }
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

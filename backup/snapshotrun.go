@@ -36,7 +36,7 @@ func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerpr
 	g := pagefile.Geometry{PageSize: sq.PageSize(), Reserved: int(page1[20])}
 	update := old != nil && !o.Full && old.PageSize == g.PageSize
 	walBefore := walHeader(s.path)
-	fast, how, closer, err := master.SnapshotSource(s.path, g, sq)
+	fast, how, closer, err := s.snapshotPages(g, sq)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -92,9 +92,14 @@ func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerpr
 	res.PagesReadFrom = how
 	if update {
 		// The changed pages are read through SQLite, inside the
-		// transaction, and each is checked against its CRC.
+		// transaction, and each is checked against its CRC; through the
+		// view, from the view itself, whose page 1 is the file's.
 		res.CopiedWith = CopiedFromSnapshot
-		return updateInto(dst, oldBytes, old, sq, next, o, res)
+		var pages pagefile.Source = sq
+		if v := s.view(); v != nil {
+			pages = v
+		}
+		return updateInto(dst, oldBytes, old, pages, next, o, res)
 	}
 	res.CopiedWith = CopiedFromFiles
 	closer.Close()

@@ -4,13 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/url"
 	"path/filepath"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
-
 	"github.com/dbrescue/dbrescue/dbpage"
+	"github.com/dbrescue/dbrescue/internal/sqlitero"
 	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // source is one read-only connection on the database being backed up. The
@@ -18,23 +19,24 @@ import (
 // that inside one read transaction they all see one snapshot.
 type source struct {
 	path        string // absolute
-	db          *sql.DB
+	db          *sqlitero.DB
 	conn        *sql.Conn
 	journalMode string
 	inTx        bool
 }
 
+// openSource opens the database with sqlitero.Open, which never lets
+// SQLite create a -wal or -shm beside a database nobody else has open.
 func openSource(ctx context.Context, path string) (*source, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
 	// busy_timeout covers BEGIN's shared lock in rollback-journal mode;
-	// mode=ro because a backup never writes its source.
 	// mmap spares the copy a read system call per page.
-	db, err := sql.Open("sqlite", fileURI(abs, "mode=ro&_pragma=busy_timeout(5000)&_pragma=mmap_size(2147418112)"))
+	db, err := sqlitero.Open(ctx, abs, sqlitero.Options{Pragmas: []string{"busy_timeout(5000)", "mmap_size(2147418112)"}})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	s := &source{path: abs, db: db}
 	if s.conn, err = db.Conn(ctx); err != nil {
@@ -45,7 +47,35 @@ func openSource(ctx context.Context, path string) (*source, error) {
 		s.close()
 		return nil, fmt.Errorf("backup: open %s: %w", path, err)
 	}
+	if db.WAL {
+		// Immutable or through the view SQLite is shown a rollback-mode
+		// file; nobody writes it then, and the WAL-mode copy (one read
+		// transaction, pages from the files) is the faithful one.
+		s.journalMode = "wal"
+	}
 	return s, nil
+}
+
+// view is the committed view SQLite reads (see sqlitero), or nil. It
+// serves the file's own page 1, which SQLite is shown altered.
+func (s *source) view() pagefile.Source {
+	if s.db.View == nil {
+		return nil
+	}
+	return s.db.View
+}
+
+// snapshotPages is where the open transaction's pages are read fast: the
+// view when SQLite reads one, else the database file and WAL once they are
+// proven equal to what SQLite serves (master.SnapshotSource).
+func (s *source) snapshotPages(g pagefile.Geometry, sq pagefile.Source) (pagefile.Source, string, io.Closer, error) {
+	if v := s.db.View; v != nil {
+		if v.WAL != nil {
+			return v.Source, master.ReadFromWAL, io.NopCloser(nil), nil
+		}
+		return v.Source, master.ReadFromFile, io.NopCloser(nil), nil
+	}
+	return master.SnapshotSource(s.path, g, sq)
 }
 
 func (s *source) wal() bool { return s.journalMode == "wal" }
@@ -88,16 +118,20 @@ type snapshot struct {
 // capture takes the metadata backup and page 1 of the open transaction's
 // snapshot.
 func (s *source) capture(ctx context.Context, fp master.Fingerprint) (*snapshot, error) {
-	m, err := master.CaptureConn(ctx, s.conn, master.Options{})
+	m, err := master.CaptureConn(ctx, s.conn, master.Options{Pages: s.view()})
 	if err != nil {
 		return nil, fmt.Errorf("backup: metadata: %w", err)
 	}
-	m.Fingerprint = fp
-	pages, err := dbpage.New(ctx, s.conn)
+	m.Source, m.Fingerprint = s.path, fp
+	sq, err := dbpage.New(ctx, s.conn)
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
-	defer pages.Close()
+	defer sq.Close()
+	var pages pagefile.Source = sq
+	if v := s.view(); v != nil {
+		pages = v // page 1 as the file has it: the copy gets it
+	}
 	if pages.PageSize() != m.Header.PageSize || pages.PageCount() != m.Header.PageCount {
 		return nil, fmt.Errorf("backup: snapshot is %d pages of %d bytes, metadata says %d of %d",
 			pages.PageCount(), pages.PageSize(), m.Header.PageCount, m.Header.PageSize)

@@ -179,7 +179,12 @@ func (c *Census) countMissing(maxChild uint32, hint Hint) {
 		return
 	}
 	size, why := maxChild, "interior pages point beyond the end"
-	if h := c.File.Header; h != nil && h.DatabaseSizeTrusted() && c.File.WAL == nil && h.DatabaseSize > size {
+	if maxChild > plausibleGrowth*count+plausibleSlack {
+		// A child pointer that far beyond the end is damage, not a
+		// truncation: no file loses that much and keeps its interior.
+		size = 0
+	}
+	if h := c.File.Header; h != nil && h.DatabaseSizeTrusted() && c.File.WAL == nil && h.DatabaseSize > count {
 		size, why = h.DatabaseSize, "the header's page count"
 	}
 	if hint.PageCount > size {
@@ -190,6 +195,14 @@ func (c *Census) countMissing(maxChild uint32, hint Hint) {
 		c.MissingWhy = fmt.Sprintf("%s (%d) exceeds the %d pages in the file", why, size, count)
 	}
 }
+
+// A truncated file's interior pages point at most this far beyond its end
+// (plausibleGrowth times its pages, plus plausibleSlack), unless a header or
+// a hint says more: a pointer beyond is garbage.
+const (
+	plausibleGrowth = 16
+	plausibleSlack  = 1024
+)
 
 func anyPastEnd(errs []error) bool {
 	for _, e := range errs {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
+
+	"github.com/dbrescue/dbrescue/internal/outputs"
 )
 
 // Kind names a corruption operator.
@@ -225,19 +225,12 @@ func seededRand(c Corruption) *rand.Rand {
 	return rand.New(rand.NewPCG(c.Seed, h.Sum64()))
 }
 
-// checkDistinct refuses an output that is the input or its WAL.
+// checkDistinct refuses an output (a database: write writes its -wal and
+// removes its -shm) that is, or aliases, the input or one of its
+// companions: ErrSameFile, wrapping the *outputs.ConflictError.
 func checkDistinct(in, out string) error {
-	si, err := os.Stat(in)
-	if err != nil {
-		return err
-	}
-	for _, p := range []string{out, out + "-wal", out + "-journal"} {
-		if so, err := os.Stat(p); err == nil && os.SameFile(si, so) {
-			return fmt.Errorf("%w: %s is %s", ErrSameFile, p, in)
-		}
-	}
-	if a, b := filepath.Clean(in), filepath.Clean(out); a == b {
-		return fmt.Errorf("%w: %s", ErrSameFile, out)
+	if err := outputs.Check(new(outputs.Files).Database(in), new(outputs.Files).Database(out)); err != nil {
+		return fmt.Errorf("%w: %w", ErrSameFile, err)
 	}
 	return nil
 }

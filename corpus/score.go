@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/dbrescue/dbrescue/internal/sqlitero"
 )
 
 // Scorecard is how a repaired database compares with the truth, table by
@@ -113,18 +115,19 @@ type ExtraTable struct {
 
 // Score compares the database at repairedPath with the truth, by the rules
 // on Scorecard. damage may be nil; the ceiling is then not computed. The
-// repaired database is opened read-only; a table SQLite cannot read to the
-// end is scored on the rows it returned, with the error noted.
+// repaired database is opened for reading with sqlitero, which leaves its
+// directory as found; a table SQLite cannot read to the end is scored on
+// the rows it returned, with the error noted.
 func Score(ctx context.Context, truth *Truth, repairedPath string, damage *Damage) (*Scorecard, error) {
 	if _, err := os.Stat(repairedPath); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", "file:"+repairedPath+"?mode=ro")
+	db, err := sqlitero.Open(ctx, repairedPath, sqlitero.Options{})
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	repaired, err := readRepaired(ctx, db)
+	repaired, err := readRepaired(ctx, db.DB)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: scoring %s: %w", repairedPath, err)
 	}

@@ -6,13 +6,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net/url"
+	"io"
 	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
-
 	"github.com/dbrescue/dbrescue/dbpage"
+	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/sqlitero"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -21,16 +21,24 @@ type Options struct {
 	// SchemaOnly skips the page lists: the capture then reads no page
 	// beyond page 1 and costs a handful of queries.
 	SchemaOnly bool
+	// Pages, when set, serves exactly the snapshot that CaptureConn's
+	// transaction reads, with the file's own header (such as the
+	// committed view sqlitero.Open gives SQLite; see sqlitero.DB.View):
+	// page 1 and the page lists are read from it rather than from the
+	// files matched against sqlite_dbpage. Capture sets it itself.
+	Pages pagefile.Source
 }
 
 // Capture takes a metadata backup of the database at dbPath from one
-// consistent read snapshot. It opens its own read-only connection, so a
-// writer in another connection or process is never blocked in WAL mode
-// (in rollback-journal mode a writer waits for the capture's shared lock,
-// as for any reader). The returned Meta's Fingerprint is taken before the
-// snapshot starts, so a commit racing the capture can only make the next
-// Unchanged check say "changed", never the reverse.
-func Capture(ctx context.Context, dbPath string, opts Options) (*Meta, error) {
+// consistent read snapshot. It opens its own read connection
+// (sqlitero.Open), so a writer in another connection or process is never
+// blocked in WAL mode (in rollback-journal mode a writer waits for the
+// capture's shared lock, as for any reader), and the directory is left as
+// it was found: no -wal or -shm is created beside a database nobody else
+// has open. The returned Meta's Fingerprint is taken before the snapshot
+// starts, so a commit racing the capture can only make the next Unchanged
+// check say "changed", never the reverse.
+func Capture(ctx context.Context, dbPath string, opts Options) (_ *Meta, err error) {
 	abs, err := filepath.Abs(dbPath)
 	if err != nil {
 		return nil, err
@@ -39,11 +47,15 @@ func Capture(ctx context.Context, dbPath string, opts Options) (*Meta, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
-	db, err := sql.Open("sqlite", readOnlyURI(abs))
+	db, err := sqlitero.Open(ctx, abs, sqlitero.Options{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("master: %w", err)
 	}
-	defer db.Close()
+	defer func() {
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("master: %w", cerr)
+		}
+	}()
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("master: open %s: %w", dbPath, err)
@@ -53,19 +65,15 @@ func Capture(ctx context.Context, dbPath string, opts Options) (*Meta, error) {
 		return nil, fmt.Errorf("master: begin: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`) //nolint:errcheck // read-only: nothing to lose
+	if db.View != nil {
+		opts.Pages = db.View
+	}
 	m, err := CaptureConn(ctx, conn, opts)
 	if err != nil {
 		return nil, err
 	}
-	m.Fingerprint = fp
+	m.Source, m.Fingerprint = abs, fp
 	return m, nil
-}
-
-// readOnlyURI names a database file for SQLite as a read-only URI, with the
-// path escaped so that '?', '#' and '%' in file names survive.
-func readOnlyURI(path string) string {
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: "mode=ro"}
-	return u.String()
 }
 
 // CaptureConn takes a metadata backup through conn, which must be inside a
@@ -86,6 +94,9 @@ func CaptureConn(ctx context.Context, conn *sql.Conn, opts Options) (*Meta, erro
 	if err := conn.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&m.Source); err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
+	if m.Source != "" {
+		m.Source = filepath.Clean(m.Source) // a VFS may report "//abs/path"
+	}
 	if err := readHeader(ctx, conn, m); err != nil {
 		return nil, err
 	}
@@ -94,12 +105,22 @@ func CaptureConn(ctx context.Context, conn *sql.Conn, opts Options) (*Meta, erro
 		return nil, fmt.Errorf("master: %w", err)
 	}
 	defer snap.Close()
+	if opts.Pages != nil && (opts.Pages.PageSize() != snap.PageSize() || opts.Pages.PageCount() != snap.PageCount()) {
+		return nil, fmt.Errorf("master: the pages given are %d of %d bytes, the snapshot has %d of %d",
+			opts.Pages.PageCount(), opts.Pages.PageSize(), snap.PageCount(), snap.PageSize())
+	}
 	page1 := make([]byte, snap.PageSize())
-	if err := snap.ReadPage(1, page1); err != nil {
+	if err := firstOf(opts.Pages, snap).ReadPage(1, page1); err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
 	m.Header.ReservedBytes = int(page1[20])
 	m.Header.FileChangeCounter = binary.BigEndian.Uint32(page1[24:])
+	if page1[18] == 2 || page1[19] == 2 {
+		// SQLite reading the file immutable or through a view is shown a
+		// rollback-mode file and says "delete"; the database is in WAL
+		// mode, as any other connection would report it.
+		m.Header.JournalMode = "wal"
+	}
 	if m.Schema, err = readSchema(ctx, conn); err != nil {
 		return nil, err
 	}
@@ -113,7 +134,7 @@ func CaptureConn(ctx context.Context, conn *sql.Conn, opts Options) (*Meta, erro
 		return m, nil
 	}
 	g := pagefile.Geometry{PageSize: m.Header.PageSize, Reserved: m.Header.ReservedBytes}
-	src, how, closer, err := snapshotSource(m.Source, g, snap)
+	src, how, closer, err := pagesFor(opts.Pages, m.Source, g, snap)
 	if err != nil {
 		return nil, err
 	}
@@ -133,11 +154,32 @@ func CaptureConn(ctx context.Context, conn *sql.Conn, opts Options) (*Meta, erro
 	return m, nil
 }
 
+// pagesFor is where the page lists are read: pages when the caller gave
+// them, else the files matched against the snapshot (snapshotSource).
+func pagesFor(pages pagefile.Source, dbPath string, g pagefile.Geometry, snap pagefile.Source) (pagefile.Source, string, io.Closer, error) {
+	if pages == nil {
+		return snapshotSource(dbPath, g, snap)
+	}
+	how := ReadFromFile
+	if f, ok := pages.(*pagefile.File); ok && f.WAL != nil {
+		how = ReadFromWAL
+	}
+	return pages, how, io.NopCloser(nil), nil
+}
+
+// firstOf returns a unless it is nil, else b.
+func firstOf(a, b pagefile.Source) pagefile.Source {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
 // walHeaderStill reports whether the WAL at path still has header h. A
 // writer that restarts the WAL writes new salts into its header before any
 // frame, so an unchanged header means no frame read was overwritten.
 func walHeaderStill(path string, h pagefile.WALHeader) bool {
-	b, err := readPrefix(path, pagefile.WALHeaderSize)
+	b, err := fsutil.ReadPrefix(path, pagefile.WALHeaderSize)
 	if err != nil || len(b) < pagefile.WALHeaderSize {
 		return false
 	}

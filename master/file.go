@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 )
 
 // castagnoli is the CRC32C table of the file's own checksums.
@@ -35,7 +36,7 @@ const (
 )
 
 // PrevSuffix names the previous generation of a metadata backup file.
-const PrevSuffix = ".prev"
+const PrevSuffix = outputs.SuffixPrev
 
 // Encode serialises m in the metadata backup format.
 func Encode(m *Meta) ([]byte, error) {
@@ -264,7 +265,16 @@ func withPath(err error, path string) error {
 // the place of path; the directory is synced last. A crash at any moment
 // leaves a readable generation: the old file (as path or as
 // path+PrevSuffix) until the final rename, the new one after it.
+//
+// path and path+PrevSuffix may not be m.Source or a file that belongs to
+// it (its -wal, -shm, -journal), whatever the path's spelling, links
+// included: that is an *outputs.ConflictError and nothing is written.
 func WriteFile(path string, m *Meta) error {
+	if m.Source != "" {
+		if err := outputs.Check(new(outputs.Files).Database(m.Source), new(outputs.Files).Meta(path)); err != nil {
+			return fmt.Errorf("master: %w", err)
+		}
+	}
 	data, err := Encode(m)
 	if err != nil {
 		return err

@@ -2,8 +2,8 @@ package master
 
 import (
 	"bytes"
-	"io"
-	"os"
+
+	"github.com/dbrescue/dbrescue/internal/fsutil"
 )
 
 // TakeFingerprint reads the cheap identity of the database at dbPath and of
@@ -16,7 +16,7 @@ func TakeFingerprint(dbPath string) (Fingerprint, error) {
 	if fp.DBSize, fp.DBModNano, err = statFile(dbPath); err != nil {
 		return fp, err
 	}
-	if fp.DBHeader, err = readPrefix(dbPath, 100); err != nil {
+	if fp.DBHeader, err = fsutil.ReadPrefix(dbPath, 100); err != nil {
 		return fp, err
 	}
 	walPath := dbPath + "-wal"
@@ -27,7 +27,7 @@ func TakeFingerprint(dbPath string) (Fingerprint, error) {
 		fp.WALModNano = 0
 		return fp, nil
 	}
-	fp.WALHeader, err = readPrefix(walPath, 32)
+	fp.WALHeader, err = fsutil.ReadPrefix(walPath, 32)
 	return fp, err
 }
 
@@ -55,18 +55,4 @@ func Unchanged(dbPath, metaPath string, opts Options) (bool, error) {
 		return false, err
 	}
 	return stored.Same(now), nil
-}
-
-func readPrefix(path string, n int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	buf := make([]byte, n)
-	m, err := io.ReadFull(f, buf)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		err = nil
-	}
-	return buf[:m], err
 }

@@ -3,6 +3,8 @@ package recover
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
@@ -90,9 +92,24 @@ func (r *repairer) accountLostPages() {
 			lose(uint32(i+1), r.cen.Owner(uint32(i+1)))
 		}
 	}
-	for k := uint32(1); k <= r.cen.Missing; k++ {
-		lose(uint32(len(r.cen.Pages))+k, nil)
+	// Pages beyond the end: only those something knows of are looked at
+	// (a missing range can be billions of page numbers long).
+	count := uint32(len(r.cen.Pages))
+	beyond := map[uint32]bool{}
+	for pgno := range r.ev.byPage {
+		if pgno > count && pgno <= count+r.cen.Missing {
+			beyond[pgno] = true
+		}
 	}
+	for pgno := range r.fromBackup {
+		if pgno > count {
+			beyond[pgno] = true
+		}
+	}
+	for _, pgno := range slices.Sorted(maps.Keys(beyond)) {
+		lose(pgno, nil)
+	}
+	missing += int(r.cen.Missing) - min(int(r.cen.Missing), len(beyond))
 	// A leaf that differs from a metadata backup taken at the file's
 	// present state lost whatever rows it no longer holds.
 	for pgno, placed := range r.suspect {

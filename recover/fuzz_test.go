@@ -11,7 +11,8 @@ import (
 )
 
 // FuzzRepair repairs arbitrary bytes as a database. It must never panic or
-// hang, and whatever it reports as recovered must pass integrity_check.
+// hang, whatever it reports as recovered must pass integrity_check, and a
+// verdict of complete must come with no reason and no known loss.
 // Seeds in testdata/fuzz/FuzzRepair are small real databases (the seeds
 // of btree's FuzzOpenAndWalk).
 func FuzzRepair(f *testing.F) {
@@ -29,6 +30,9 @@ func FuzzRepair(f *testing.F) {
 		}
 		if rep.Integrity != "ok" {
 			t.Fatalf("integrity_check of the output: %s", rep.Integrity)
+		}
+		if rep.Status == recover.StatusComplete && (len(rep.Reasons) > 0 || rep.Totals.KnownLost > 0 || rep.Totals.InLostAndFound > 0) {
+			t.Fatalf("complete, yet reasons %+v, totals %+v", rep.Reasons, rep.Totals)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/census"
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -179,14 +180,20 @@ func (r *repairer) phase(name string, done, total int) {
 }
 
 func checkOutput(input string, opts Options) error {
-	in, err := os.Stat(input)
-	if err != nil {
+	// The output (a database, whose -journal and -wal Force removes) may
+	// never be a file the repair reads, whatever Force says.
+	reads := new(outputs.Files).Database(input).File(opts.WALPath).File(opts.JournalPath)
+	for _, m := range opts.MetaPaths {
+		reads.Meta(m)
+	}
+	if err := outputs.Check(reads, new(outputs.Files).Database(opts.Output)); err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	if _, err := os.Stat(input); err != nil {
 		return err
 	}
-	out, err := os.Stat(opts.Output)
+	_, err := os.Stat(opts.Output)
 	switch {
-	case err == nil && os.SameFile(in, out):
-		return errors.New("recover: the output is the input; refusing to overwrite it")
 	case err == nil && !opts.Force:
 		return fmt.Errorf("%w: %s", ErrOutputExists, opts.Output)
 	case err != nil && !errors.Is(err, os.ErrNotExist):

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/corpus"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 )
 
 func corruptCommand() *cli.Command {
@@ -98,6 +99,11 @@ func runCorrupt(ctx context.Context, opts corruptOptions, stdout io.Writer) erro
 	out := opts.Out
 	if out == "" {
 		out = defaultCorruptOutput(opts.DB, opts.Corruption)
+	}
+	// Before "exists": an output that is the input is refused as such,
+	// with or without --force.
+	if err := outputs.Check(new(outputs.Files).Database(opts.DB), new(outputs.Files).Database(out)); err != nil {
+		return err
 	}
 	if !opts.Force {
 		for _, p := range []string{out, out + "-wal"} {

@@ -86,7 +86,7 @@ func TestCorruptErrors(t *testing.T) {
 		{[]string{"corrupt", "--kind", "truncate", "--target", "leaf", "-o", out, db}, exitUsage, "takes no target"},
 		{[]string{"corrupt", "--kind", "zero-page", "--target", "branch", "-o", out, db}, exitUsage, "not one of"},
 		{[]string{"corrupt", "--kind", "truncate", "--fraction", "2", "-o", out, db}, exitUsage, "not in (0, 1)"},
-		{[]string{"corrupt", "--kind", "zero-page1", "-o", db, "--force", db}, exitUsage, "overwrite the input"},
+		{[]string{"corrupt", "--kind", "zero-page1", "-o", db, "--force", db}, exitUsage, "it is the input database"},
 		{[]string{"corrupt", "--kind", "wal-frame-damaged", "-o", out, db}, exitFailure, "no WAL"},
 		{[]string{"corrupt", "--kind", "zero-page1", "-o", out, filepath.Join(t.TempDir(), "none.db")}, exitFailure, "no such file"},
 	} {

@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"modernc.org/sqlite"
+
 	"github.com/dbrescue/dbrescue/corpus"
+	"github.com/dbrescue/dbrescue/internal/sqlitero"
 )
 
 // destroyPage1 copies db to broken with its first page zero-filled, with
@@ -17,45 +21,57 @@ func destroyPage1(ctx context.Context, db, broken string) error {
 	return err
 }
 
-// sqliteOpenError shows what SQLite makes of a file.
+// sqliteOpenError shows what SQLite makes of a file, opened as every
+// command opens what it only reads (sqlitero), so that nothing is left
+// beside it.
 func sqliteOpenError(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := sqlitero.Open(ctx, path, sqlitero.Options{})
 	if err != nil {
-		return err
+		return sqliteSays(err)
 	}
 	defer db.Close()
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
-		return err
+		return sqliteSays(err)
 	}
 	return fmt.Errorf("opens, and sees %d schema rows", n)
+}
+
+// sqliteSays is SQLite's own error inside err, without the layers that
+// wrap it: the demo shows what SQLite answers.
+func sqliteSays(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	return err
 }
 
 // compareTables compares every table's rows in two databases with SQLite:
 // for each table of want, how many of its rows appear in got's table of
 // the same name, with the same values and types.
 func compareTables(ctx context.Context, want, got string, w io.Writer) error {
-	a, err := sql.Open("sqlite", "file:"+want+"?mode=ro")
+	a, err := sqlitero.Open(ctx, want, sqlitero.Options{})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	b, err := sql.Open("sqlite", "file:"+got+"?mode=ro")
+	b, err := sqlitero.Open(ctx, got, sqlitero.Options{})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	names, err := tableNames(ctx, a)
+	names, err := tableNames(ctx, a.DB)
 	if err != nil {
 		return err
 	}
 	total := 0
 	for _, n := range names {
-		wantRows, err := tableRows(ctx, a, n)
+		wantRows, err := tableRows(ctx, a.DB, n)
 		if err != nil {
 			return err
 		}
-		gotRows, err := tableRows(ctx, b, n)
+		gotRows, err := tableRows(ctx, b.DB, n)
 		if err != nil {
 			return err
 		}

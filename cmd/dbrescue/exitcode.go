@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/dbrescue/dbrescue/internal/outputs"
 )
 
 // Exit codes. Scripts and the mobile-support tooling branch on them, so their
@@ -11,7 +13,7 @@ import (
 const (
 	exitOK      = 0 // the command did everything it was asked
 	exitFailure = 1 // the command could not do its job (unreadable file, I/O error, ...)
-	exitUsage   = 2 // the command line was wrong: unknown flag, missing or extra argument, bad value
+	exitUsage   = 2 // the command line was wrong: unknown flag, missing or extra argument, bad value, an output that is an input
 	exitPartial = 3 // a recovery finished but lost data; the report says what
 )
 
@@ -45,9 +47,15 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitOK
 	}
 	var usage *UsageError
+	var conflict *outputs.ConflictError
 	switch {
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", usage.Command, usage.Err, usage.Command)
+		return exitUsage
+	case errors.As(err, &conflict):
+		// An output that would overwrite an input is a mistake on the
+		// command line, whichever layer noticed it.
+		fmt.Fprintf(stderr, "dbrescue: %v\n", conflict)
 		return exitUsage
 	case errors.Is(err, ErrPartial):
 		fmt.Fprintf(stderr, "dbrescue: %v\n", err)

@@ -53,6 +53,9 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 		Usage: "inspect, back up and repair damaged SQLite databases",
 		Description: "dbrescue reads SQLite files page by page with its own parser, so it can\n" +
 			"look at databases SQLite itself refuses to open.\n\n" +
+			"No command ever writes over a file it reads or one that belongs to it (the\n" +
+			"database's -wal, -shm, -journal; a metadata backup's .prev; a backup's .manifest),\n" +
+			"by name, symbolic link or hard link, whatever --force says: that is exit 2.\n\n" +
 			"Examples:\n" +
 			"   dbrescue demo\n" +
 			"   dbrescue inspect app.db\n" +

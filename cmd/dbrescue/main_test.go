@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/recover"
 )
@@ -75,6 +76,7 @@ func TestExitCodeMapping(t *testing.T) {
 		{errors.New("disk on fire"), exitFailure},
 		{fmt.Errorf("repair: %w", usageErrorf("dbrescue repair", "missing argument OUT")), exitUsage},
 		{fmt.Errorf("%w: 3 of 40 pages unreadable", ErrPartial), exitPartial},
+		{fmt.Errorf("backup: %w", &outputs.ConflictError{Output: "a.db-wal", Input: "a.db-wal", How: outputs.HowCompanion}), exitUsage},
 	} {
 		if got := exitCode(tc.err, io.Discard); got != tc.code {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.code)

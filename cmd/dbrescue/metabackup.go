@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -75,9 +76,13 @@ type metabackupResult struct {
 }
 
 // runMetabackup captures unless the database is unchanged since out was
-// written (or force is set), and writes out atomically.
+// written (or force is set), and writes out atomically. out and out.prev
+// may never be the database or one of its companions, whatever force says.
 func runMetabackup(ctx context.Context, db, out string, opts master.Options, force bool) (*metabackupResult, error) {
 	start := time.Now()
+	if err := outputs.Check(new(outputs.Files).Database(db), new(outputs.Files).Meta(out)); err != nil {
+		return nil, err
+	}
 	st, err := os.Stat(db)
 	if err != nil {
 		return nil, err

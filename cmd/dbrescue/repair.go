@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/backup"
+	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -55,6 +56,13 @@ func repairCommand() *cli.Command {
 				return err
 			}
 			if opts.JournalPath, opts.NoJournal, err = sidecarChoice(cmd, "journal"); err != nil {
+				return err
+			}
+			// recover.Repair checks the output against every input it is
+			// given a path of; the backup's, only the CLI knows, and it is
+			// checked before backup.Open, which may finish an interrupted
+			// update of the backup.
+			if err := outputs.Check(new(outputs.Files).Backup(cmd.String("backup")), new(outputs.Files).Database(out)); err != nil {
 				return err
 			}
 			if path := cmd.String("backup"); path != "" {

@@ -84,3 +84,19 @@ func CopyFile(from, to string) error {
 	}
 	return out.Close()
 }
+
+// ReadPrefix reads the first n bytes of the file at path, fewer when the
+// file is shorter.
+func ReadPrefix(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, n)
+	m, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	return buf[:m], err
+}
