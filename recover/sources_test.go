@@ -1,6 +1,7 @@
 package recover_test
 
 import (
+	"context"
 	"database/sql"
 	"encoding/binary"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dbrescue/dbrescue/backup"
 	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/recover"
@@ -158,5 +160,45 @@ func TestDamagedWALIsReportedAndSalvaged(t *testing.T) {
 	rep, _ = repair(t, db, recover.Options{})
 	if !rep.WAL.Missing || len(rep.Warnings) == 0 {
 		t.Errorf("missing WAL: %+v, warnings %v", rep.WAL, rep.Warnings)
+	}
+}
+
+// Issue 10 §5: with a page-level backup, a destroyed index page is read
+// back from the backup like any lost page, but an index's entries never
+// become rows of a table (here the two-column WITHOUT ROWID settings,
+// whose rows have their shape): the backup's own metadata says which tree
+// each of its pages belongs to.
+func TestBackupIndexPagesStayIndexes(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", messenger...)
+	bak := filepath.Join(dir, "app.backup")
+	if _, err := backup.Run(context.Background(), db, bak, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	bf, err := backup.Open(bak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bf.Close()
+	var victims []uint32
+	for _, tr := range bf.Meta.Trees {
+		if tr.Name == "messages_unread" || tr.Name == "contacts_phone" {
+			for _, l := range tr.Leaves {
+				victims = append(victims, l.Pgno)
+			}
+		}
+	}
+	broken := zeroPages(t, db, filepath.Join(dir, "broken.db"), victims...)
+	rep, out := repair(t, broken, recover.Options{Backup: &recover.BackupPages{Source: bf.Source, Meta: bf.Meta, Verify: bf.VerifyPage}})
+	for _, q := range []string{`SELECT * FROM settings ORDER BY key`, `SELECT * FROM messages ORDER BY id`, `SELECT * FROM contacts ORDER BY id`} {
+		sameRows(t, db, out, q)
+	}
+	for _, tr := range rep.Tables {
+		if tr.FromBackup != 0 || tr.FromShape != 0 {
+			t.Errorf("%s: %d rows from the backup, %d by shape: index entries taken for rows", tr.Name, tr.FromBackup, tr.FromShape)
+		}
+	}
+	if len(rep.LostAndFound) != 0 || rep.Integrity != "ok" {
+		t.Errorf("lost_and_found %+v, integrity %s", rep.LostAndFound, rep.Integrity)
 	}
 }
