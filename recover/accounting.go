@@ -215,7 +215,7 @@ func (r *repairer) summarise() {
 		rows += lt.rep.Rows
 		r.rep.Totals.InLostAndFound += lt.rep.Rows
 		r.reason(Reason{Code: ReasonRowsUnplaced, Rows: lt.rep.Rows, Pages: len(lt.pages),
-			Text: fmt.Sprintf("%d entries kept in %s: no table is known to own them", lt.rep.Rows, lt.name)})
+			Text: fmt.Sprintf("%d entries kept in %s: no table is known to own them (its b-tree is topped by page %d)", lt.rep.Rows, lt.name, lt.rep.RootGuess)})
 	}
 	for _, c := range r.cen.Conflicts {
 		r.noteDamage([]error{c})

@@ -25,7 +25,8 @@ func printRepairReport(w io.Writer, r *recover.Report) error {
 	printSources(p, r)
 	printTables(p, r)
 	for _, l := range r.LostAndFound {
-		p.printf("  %s: %d entries of a %s b-tree of %d pages (top page %d) that no table is known to own\n", l.Table, l.Rows, l.Kind, l.Pages, l.RootGuess)
+		p.printf("  %s: %s of %s %s b-tree of %s (top page %d) that no table is known to own\n",
+			l.Table, entries(l.Rows), article(l.Kind), l.Kind, plural(l.Pages, "page"), l.RootGuess)
 	}
 	pg := r.Pages
 	p.printf("  pages: %d in the file, %d in tables, %d orphaned, %d freelist, %d pointer-map, %d zero, %d unreadable, %d missing beyond the end",
@@ -56,7 +57,7 @@ func printRepairReport(w io.Writer, r *recover.Report) error {
 // printSources says how the input was read and which insurance was used.
 func printSources(p *textPrinter, r *recover.Report) {
 	g := r.Geometry
-	p.printf("  read with page size %d (reserved %d) from the %s, text %s from the %s\n", g.PageSize, g.Reserved, g.From, g.Encoding, g.EncFrom)
+	p.printf("  read with page size %d (reserved %d) %s, text %s %s\n", g.PageSize, g.Reserved, source(g.From), g.Encoding, source(g.EncFrom))
 	if r.WAL.Present {
 		p.printf("  WAL: %d committed frames overlaid, %d uncommitted ignored", r.WAL.CommittedFrames, r.WAL.UncommittedFrames)
 		if r.WAL.Error != "" {
@@ -120,4 +121,33 @@ func provenance(t *recover.TableReport) string {
 		return "-"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// source says where a geometry or encoding came from, for a sentence.
+func source(from string) string {
+	switch from {
+	case "header":
+		return "from the header"
+	case "meta":
+		return "from the metadata backup"
+	case "detected":
+		return "detected from the pages"
+	}
+	return "from " + from
+}
+
+// article is "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// entries renders "1 entry", "2 entries".
+func entries(n int) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
