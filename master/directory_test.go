@@ -85,3 +85,36 @@ func TestWriteFileRefusesTheDatabase(t *testing.T) {
 	}
 	testdb.SameListing(t, dir, before)
 }
+
+// TestCaptureRollsHotJournalBack takes a metadata backup of a copy made in
+// the middle of a write transaction (uncommitted pages in the main file,
+// their originals in the hot journal): the capture describes the
+// committed database, exactly as one taken of the committed file, and the
+// directory, journal included, is left as it was.
+func TestCaptureRollsHotJournalBack(t *testing.T) {
+	dir := t.TempDir()
+	hj, err := testdb.BuildHotJournal(filepath.Join(dir, "build.db"), "FULL", 1024, 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed, committed := filepath.Join(t.TempDir(), "app.db"), filepath.Join(t.TempDir(), "app.db")
+	for path, b := range map[string][]byte{crashed: hj.Main, crashed + "-journal": hj.Journal, committed: hj.Committed} {
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := testdb.Listing(t, filepath.Dir(crashed))
+	got, err := master.Capture(context.Background(), crashed, master.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testdb.SameListing(t, filepath.Dir(crashed), before)
+	want, err := master.Capture(context.Background(), committed, master.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore := cmpopts.IgnoreFields(master.Meta{}, "CapturedAt", "Source", "Fingerprint", "PagesReadFrom")
+	if diff := cmp.Diff(want, got, ignore); diff != "" {
+		t.Errorf("capture (-committed file +crashed copy with its journal):\n%s", diff)
+	}
+}
