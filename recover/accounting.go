@@ -243,10 +243,14 @@ func (r *repairer) summarise() {
 	}
 }
 
-// tableReasons lists what one table lost or could not place.
+// tableReasons lists what one table lost or could not place. An FTS5
+// index shadow table rebuilt from its table's content lost nothing.
 func (r *repairer) tableReasons(t *table) {
 	rep := t.rep
 	name := t.Name
+	if t.rebuilt {
+		return
+	}
 	switch {
 	case rep.RowsKnownLost > 0 && rep.LossUnknown:
 		r.reason(Reason{Code: ReasonRowsLost, Table: name, Rows: rep.RowsKnownLost, Pages: rep.PagesLostCount,

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"modernc.org/sqlite"
-
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -26,11 +24,12 @@ type sandbox struct {
 	db      *sql.DB
 	conn    *sql.Conn
 	trusted atomic.Bool // set while the sandbox runs its own statements
+	vtab    vtabGrant
 }
 
 func newSandbox(ctx context.Context) (*sandbox, error) {
 	s := &sandbox{}
-	db, conn, err := openGuarded(ctx, "file::memory:", &s.trusted)
+	db, conn, err := openGuarded(ctx, "file::memory:", &s.trusted, &s.vtab)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +39,7 @@ func newSandbox(ctx context.Context) (*sandbox, error) {
 
 // openGuarded opens a database on a single connection with the DDL
 // authorizer installed; statements run while trusted is set bypass it.
-func openGuarded(ctx context.Context, dsn string, trusted *atomic.Bool) (*sql.DB, *sql.Conn, error) {
+func openGuarded(ctx context.Context, dsn string, trusted *atomic.Bool, vtab *vtabGrant) (*sql.DB, *sql.Conn, error) {
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, nil, err
@@ -48,7 +47,7 @@ func openGuarded(ctx context.Context, dsn string, trusted *atomic.Bool) (*sql.DB
 	db.SetMaxOpenConns(1)
 	conn, err := db.Conn(ctx)
 	if err == nil {
-		err = installDDLAuthorizer(conn, trusted)
+		err = installDDLAuthorizer(conn, trusted, vtab)
 	}
 	if err != nil {
 		if conn != nil {
@@ -63,46 +62,6 @@ func openGuarded(ctx context.Context, dsn string, trusted *atomic.Bool) (*sql.DB
 func (s *sandbox) close() {
 	s.conn.Close()
 	s.db.Close()
-}
-
-// installDDLAuthorizer lets untrusted SQL on conn create tables, indexes,
-// views and triggers in the main schema and read what they need, and
-// nothing else; statements run while trusted is set are not restricted.
-func installDDLAuthorizer(conn *sql.Conn, trusted *atomic.Bool) error {
-	return conn.Raw(func(driverConn any) error {
-		reg, ok := driverConn.(sqlite.AuthorizerRegisterer)
-		if !ok {
-			return fmt.Errorf("recover: the SQLite driver has no authorizer")
-		}
-		return reg.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, arg1, _, dbName, _ string) sqlite.AuthorizerReturnCode {
-			if trusted.Load() {
-				return sqlite.AuthorizerOK
-			}
-			switch action {
-			case sqlite.AuthCreateTable, sqlite.AuthCreateIndex, sqlite.AuthCreateView, sqlite.AuthCreateTrigger,
-				sqlite.AuthReindex: // CREATE INDEX asks to build the new index
-				if dbName == "main" {
-					return sqlite.AuthorizerOK
-				}
-			case sqlite.AuthCreateVTable:
-				return sqlite.AuthorizerOK
-			case sqlite.AuthRead, sqlite.AuthSelect, sqlite.AuthRecursive:
-				return sqlite.AuthorizerOK
-			case sqlite.AuthFunction:
-				// Functions a CREATE may name (in a DEFAULT, CHECK, index
-				// expression or view); none of the built-ins touches files.
-				if arg1 != "load_extension" {
-					return sqlite.AuthorizerOK
-				}
-			case sqlite.AuthInsert, sqlite.AuthUpdate:
-				// SQLite records a new object in sqlite_master itself.
-				if arg1 == "sqlite_master" || arg1 == "sqlite_schema" {
-					return sqlite.AuthorizerOK
-				}
-			}
-			return sqlite.AuthorizerDeny
-		})
-	})
 }
 
 // trustedExec runs the sandbox's own statements.
@@ -176,7 +135,9 @@ func (s *sandbox) accept(ctx context.Context, typ, name, text string) (string, e
 	if err := s.countObjects(ctx, &before); err != nil {
 		return "", err
 	}
-	if _, err := s.conn.ExecContext(ctx, text); err != nil {
+	_, err := s.conn.ExecContext(ctx, text)
+	s.vtab.end()
+	if err != nil {
 		return reject("SQLite refused it: %v", err)
 	}
 	var after int
@@ -186,7 +147,7 @@ func (s *sandbox) accept(ctx context.Context, typ, name, text string) (string, e
 	var stored sql.NullString
 	var gotType string
 	s.trusted.Store(true)
-	err := s.conn.QueryRowContext(ctx, `SELECT type, sql FROM sqlite_master WHERE name = ?`, name).Scan(&gotType, &stored)
+	err = s.conn.QueryRowContext(ctx, `SELECT type, sql FROM sqlite_master WHERE name = ?`, name).Scan(&gotType, &stored)
 	s.trusted.Store(false)
 	switch {
 	case err == sql.ErrNoRows:

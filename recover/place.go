@@ -160,7 +160,10 @@ func (r *repairer) write(ctx context.Context, o origin, t *table, e *btree.Entry
 		t.rep.Rejected++
 		return r.toLostAndFound(ctx, o.key, o.root, o.table, &entry, vals, fmt.Sprintf("SQLite refused it as a row of %q (a constraint)", t.Name))
 	}
-	if err := r.out.insert(ctx, t.Name, cols, args, replace, reject); err != nil {
+	// A virtual table's module wrote first rows of its shadow tables when
+	// it created them (an FTS5 structure record, an R-Tree root node):
+	// the recovered rows replace them.
+	if err := r.out.insert(ctx, t.Name, cols, args, replace || t.shadow, reject); err != nil {
 		return err
 	}
 	if truncated {

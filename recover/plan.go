@@ -24,7 +24,11 @@ type object struct {
 	Root                uint32
 	From                string
 	Virtual             bool // CREATE VIRTUAL TABLE: no b-tree of its own
-	meta                *metaEvidence
+	// module is a virtual table's module (lower case); schemaRow marks
+	// one this SQLite cannot create, written as its sqlite_master row.
+	module    string
+	schemaRow bool
+	meta      *metaEvidence
 }
 
 // table is a table whose rows the repair recovers.
@@ -40,6 +44,9 @@ type table struct {
 	// created is false when SQLite refused to create it in the output:
 	// no row can go there.
 	created bool
+	// rebuilt marks an FTS5 index shadow table whose content SQLite
+	// regenerated from the table's content: what it lost does not count.
+	rebuilt bool
 	// incomplete is set when the table is known to have lost pages (its
 	// walk met damage, its root is gone, pages it owned are destroyed):
 	// orphans may then be its.
@@ -170,6 +177,13 @@ func (p *plan) accept(ctx context.Context, sb *sandbox, cands []candidateRow) {
 			return
 		}
 		stored, err := sb.accept(ctx, c.Type, c.Name, c.SQL)
+		if module, ok := schemaRowVTab(c.Name, c.SQL); err != nil && c.Type == "table" && ok {
+			// A module this SQLite lacks: written as a schema row.
+			o := object{Type: c.Type, Name: c.Name, TblName: c.TblName, SQL: c.SQL, From: c.From, meta: c.meta,
+				Virtual: true, module: module, schemaRow: true}
+			p.addTable(&table{object: o})
+			return
+		}
 		if err != nil {
 			reasons = append(reasons, c.From+": "+err.Error())
 			continue
@@ -181,6 +195,9 @@ func (p *plan) accept(ctx context.Context, sb *sandbox, cands []candidateRow) {
 		switch c.Type {
 		case "table":
 			o.Virtual = strings.HasPrefix(strings.ToUpper(stored), "CREATE VIRTUAL")
+			if o.Virtual {
+				o.module = vtabModule(stored)
+			}
 			p.addTable(&table{object: o})
 		case "index":
 			p.indexes[strings.ToLower(c.Name)] = true

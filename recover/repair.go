@@ -132,7 +132,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	defer r.out.close()
 	for _, t := range r.plan.tables {
 		t.created = t.shadow
-		if t.shadow {
+		if t.shadow || t.schemaRow {
 			continue
 		}
 		if err := r.out.create(ctx, t.SQL); err != nil {
@@ -161,6 +161,10 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if err := r.out.commit(); err != nil {
 		return err
 	}
+	if err := r.writeSchemaRows(ctx); err != nil {
+		return err
+	}
+	r.checkFTS5(ctx)
 	r.createLater(ctx)
 	if err := r.crossCheck(ctx, tmp); err != nil {
 		return err

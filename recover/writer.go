@@ -20,6 +20,7 @@ type output struct {
 	stmts   map[string]*sql.Stmt
 	pending *batch
 	trusted atomic.Bool
+	vtab    vtabGrant
 
 	// SQLite executes the batches on a writer goroutine while the repair
 	// walks and decodes the next ones: the load runs on two cores, as
@@ -50,7 +51,7 @@ const batchRows = 50000
 // the load itself runs without syncs.
 func openOutput(ctx context.Context, path string, pageSize int, encoding, autoVacuum uint32) (*output, error) {
 	o := &output{stmts: map[string]*sql.Stmt{}, jobs: make(chan job, 4), stopped: make(chan struct{})}
-	db, conn, err := openGuarded(ctx, "file:"+path, &o.trusted)
+	db, conn, err := openGuarded(ctx, "file:"+path, &o.trusted, &o.vtab)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +99,7 @@ func (o *output) create(ctx context.Context, sqlText string) error {
 		return err
 	}
 	_, err := o.conn.ExecContext(ctx, sqlText)
+	o.vtab.end()
 	return err
 }
 
