@@ -80,7 +80,7 @@ func (r *repairer) accountLostPages() {
 			}
 			if cells, crc, known := r.listedCells(t, pgno); known {
 				if !moved[crc] {
-					t.lostByMeta += cells
+					t.lostByMeta += max(0, cells-r.carved[pgno])
 				}
 			} else {
 				t.rep.LossUnknown = true
@@ -178,13 +178,27 @@ func (r *repairer) listedCells(t *table, pgno uint32) (cells int, crc uint32, kn
 // explained reports whether a walk error is accounted for elsewhere: a
 // child page that is destroyed or beyond the end of the file (counted as
 // a lost page), or a broken overflow chain (its row is kept, truncated).
-func (r *repairer) explained(err error) bool {
+func (r *repairer) explained(err error, t *table) bool {
 	if errors.Is(err, pagefile.ErrPastEnd) || errors.Is(err, btree.ErrTruncated) {
 		return true
 	}
 	var ce *pagefile.CorruptError
-	if errors.As(err, &ce) && ce.Pgno != 0 && r.cen.Page(ce.Pgno).Class.Lost() {
+	if !errors.As(err, &ce) || ce.Pgno == 0 {
+		return false
+	}
+	if r.cen.Page(ce.Pgno).Class.Lost() {
 		return true
+	}
+	// A cell that did not read on a leaf carved afterwards: lost only if
+	// carving did not find it, which the table's index, or the metadata
+	// backup's cell count for the leaf, can prove.
+	if _, carved := r.damagedLeaves[ce.Pgno]; carved {
+		if t.fullIndex && t.lostByIndex == 0 {
+			return true
+		}
+		if cells, _, known := r.listedCells(t, ce.Pgno); known && r.carved[ce.Pgno]+len(r.damagedLeaves[ce.Pgno].seen) >= cells {
+			return true
+		}
 	}
 	return false
 }
@@ -277,7 +291,9 @@ func (r *repairer) tableReasons(t *table) {
 			r.reason(Reason{Code: c.code, Table: name, Rows: c.n, Text: fmt.Sprintf("table %q: %d %s", name, c.n, c.text)})
 		}
 	}
-	if n := len(t.spaceErrors); n > 0 {
+	if n := len(t.spaceErrors); n > 0 && t.fullIndex && t.lostByIndex == 0 && rep.IndexMismatch == 0 {
+		r.warn("table %q: %d leaves whose space does not add up (first: %v); its index lists no row that was not found", name, n, t.spaceErrors[0])
+	} else if n > 0 {
 		r.reason(Reason{Code: ReasonTreeDamage, Table: name, Pages: n,
 			Text: fmt.Sprintf("table %q: %d leaves whose space does not add up (first: %v); rows on them may be missing or damaged", name, n, t.spaceErrors[0])})
 	}
@@ -299,7 +315,7 @@ func (r *repairer) unexplained(t *table) []error {
 			continue
 		}
 		for _, e := range ct.Walk.Errors {
-			if !r.explained(e) {
+			if !r.explained(e, t) {
 				out = append(out, e)
 			}
 		}

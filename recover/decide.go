@@ -38,6 +38,7 @@ type rank uint8
 const (
 	rankBackup   rank = iota + 1 // a page-level backup's copy of a page the file lost
 	rankShape                    // records fit a table that lost pages
+	rankCarved                   // carved from a damaged page the table's own tree points at
 	rankPtrmap                   // the pointer map leads to the table's root
 	rankMetaList                 // a metadata backup lists the page number under the table
 	rankCRC                      // byte-identical to a leaf a metadata backup lists under the table
@@ -46,7 +47,7 @@ const (
 )
 
 func (r rank) String() string {
-	return [...]string{"", "backup", "record-shape", "pointer-map", "meta-page-list", "crc-verified", "walked", "wal"}[r]
+	return [...]string{"", "backup", "record-shape", "carved", "pointer-map", "meta-page-list", "crc-verified", "walked", "wal"}[r]
 }
 
 // destination is where the rows of a page go, and on what evidence.

@@ -72,8 +72,12 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 			if p.Type.Leaf() {
 				pd = r.decidePage(p, d)
 				pd.suspect = r.changedSinceCurrent(p.Pgno, census.CRC(p.Data)) || r.stale[p.Pgno]
-				if _, err := p.Space(); err != nil && pd.t != nil && !pd.alone {
+				if sp, err := p.Space(); err != nil && pd.t != nil && !pd.alone {
 					pd.t.spaceErrors = append(pd.t.spaceErrors, err)
+					if len(sp.BadCells) > 0 {
+						// Some cells did not read: carving may find them.
+						r.damagedLeaves[p.Pgno] = &damagedLeaf{tree: ct, dest: pd, seen: cellOffsets(p)}
+					}
 				}
 			}
 			if pd.rank == rankWalked && wal != nil && wal.Has(p.Pgno) {
@@ -212,4 +216,16 @@ func (r *repairer) loadAlone(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// cellOffsets lists the offsets of the cells of p that read through their
+// pointers.
+func cellOffsets(p *btree.Page) map[int]bool {
+	out := map[int]bool{}
+	for i := 0; i < p.CellCount; i++ {
+		if c, err := p.Cell(i); err == nil {
+			out[c.Offset] = true
+		}
+	}
+	return out
 }

@@ -32,7 +32,7 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 	// overflow page differs from the backup's while its leaf does not,
 	// or an overflow page is all zeros (a destroyed page at the end of
 	// a chain reads as data). A page-level backup may complete it.
-	suspect := d.rank != rankBackup && (d.suspect || r.overflowChanged(e) || r.zeroOverflow(e))
+	suspect := d.rank != rankBackup && (d.suspect || r.overflowChanged(e) || r.zeroOverflow(e) || !sizesAgree(e))
 	if d.rank != rankBackup && (e.PayloadErr != nil || suspect) {
 		if whole, ok := r.completeFromBackup(e); ok {
 			completed := *e
@@ -191,6 +191,8 @@ func (t *table) counter(rk rank) *int {
 		return &t.rep.FromPtrmap
 	case rankShape:
 		return &t.rep.FromShape
+	case rankCarved:
+		return &t.rep.FromCarved
 	}
 	return &t.rep.FromBackup
 }
@@ -225,4 +227,23 @@ func kindOf(t *table) string {
 		return "index"
 	}
 	return "table"
+}
+
+// sizesAgree reports whether a complete entry's record header and body
+// sizes add up to its payload size, as SQLite always writes them: a
+// serial type damaged into another reads as a valid but different value
+// (an integer as text, a shorter string), and this is what tells.
+func sizesAgree(e *btree.Entry) bool {
+	if e.PayloadErr != nil {
+		return true // a cut payload is counted as truncated
+	}
+	types, h, err := btree.RecordHeader(e.Payload)
+	if err != nil {
+		return true // a record that does not decode goes elsewhere
+	}
+	size := int64(h)
+	for _, t := range types {
+		size += btree.SerialTypeSize(t)
+	}
+	return size == int64(len(e.Payload))
 }

@@ -53,6 +53,10 @@ type repairer struct {
 	// stale marks pages served as they were before a damaged WAL frame
 	// that was stepped over: their rows are flagged.
 	stale map[uint32]bool
+	// carved counts the rows carved from each damaged page;
+	// damagedLeaves are walked leaves some of whose cells did not read.
+	carved        map[uint32]int
+	damagedLeaves map[uint32]*damagedLeaf
 }
 
 // Repair salvages the database at input into a new database at
@@ -68,6 +72,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r := &repairer{opts: opts, lost: map[lostKey]*lostTable{}, fromBackup: map[uint32]bool{}, suspect: map[uint32]int{},
+		carved: map[uint32]int{}, damagedLeaves: map[uint32]*damagedLeaf{},
 		rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
 	r.loadMetas()
 	if err := r.open(ctx, input); err != nil {
@@ -146,6 +151,12 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		return err
 	}
 	r.readSequences()
+	if err := r.salvageLost(ctx); err != nil {
+		return err
+	}
+	if err := r.carveWalked(ctx); err != nil {
+		return err
+	}
 	r.markIncomplete()
 	if err := r.loadAlone(ctx); err != nil {
 		return err

@@ -189,7 +189,10 @@ type TableReport struct {
 	FromMetaList int `json:"from_meta_page_list"`
 	FromPtrmap   int `json:"from_pointer_map"`
 	FromShape    int `json:"from_record_shape"`
-	FromBackup   int `json:"from_backup"` // rows read from a page-level backup's copy of a lost page
+	// FromCarved counts rows carved from damaged pages (their header or
+	// cell pointers unusable) of the table's own tree.
+	FromCarved int `json:"from_carved"`
+	FromBackup int `json:"from_backup"` // rows read from a page-level backup's copy of a lost page
 	// CompletedFromBackup counts rows whose broken overflow chain was
 	// completed from the backup's copy of the same row.
 	CompletedFromBackup int `json:"completed_from_backup"`
