@@ -41,16 +41,19 @@ func Unallocated(p *Page) []DeletedRecord {
 	if gapEnd <= gapStart {
 		return nil
 	}
-	return carveArea(p, gapStart, gapEnd, AreaUnallocated)
+	return carveArea(p, gapStart, gapEnd, AreaUnallocated, nil)
 }
 
 // carveArea finds the whole cells in [start, end) of p: their payload
 // size agreeing exactly with their record is what tells them from noise
 // (a bare record in zero-filled space decodes too easily to be trusted).
-func carveArea(p *Page, start, end int, area string) []DeletedRecord {
+// valid, when set, filters the candidates before the best tiling is
+// chosen, so that noise that is no record of the kind wanted cannot
+// crowd out one that is.
+func carveArea(p *Page, start, end int, area string, valid func([]byte) bool) []DeletedRecord {
 	var cands []SalvagedCell
 	for off := start; off+2 <= end; off++ {
-		if c, ok := decodeLeafCell(p.Data[:end], off, p.Type, p.Usable); ok && c.Overflow == 0 {
+		if c, ok := decodeLeafCell(p.Data[:end], off, p.Type, p.Usable); ok && c.Overflow == 0 && (valid == nil || valid(c.Local)) {
 			cands = append(cands, c)
 		}
 	}
@@ -87,8 +90,10 @@ const maxGuesses = 64
 // freeblock, each way the cell may have begun (a payload size of 1 to 3
 // bytes, a rowid of 1 to 4 on table leaves), each guess of the lost types,
 // the remaining types are read from the page, and the record built from
-// them is kept if it fits the freeblock and sh.Valid accepts it. The
-// first valid reading of a freeblock wins.
+// them is kept if it fits the freeblock and sh.Valid accepts it; the
+// first valid reading at a place wins, and the next cell of a run of
+// deleted cells (SQLite merges their freeblocks) is looked for where it
+// ends.
 func DeletedShaped(p *Page, sh Shape) []DeletedRecord {
 	if !p.Type.Leaf() || sh.Fields <= 0 || sh.Fields > maxColumns || sh.Valid == nil {
 		return nil
@@ -99,16 +104,26 @@ func DeletedShaped(p *Page, sh Shape) []DeletedRecord {
 	}
 	var out []DeletedRecord
 	for _, f := range sp.Freeblocks {
-		if rec, ok := rebuild(p.Data[:f.Offset+f.Size], f.Offset, p.Type == TableLeaf, sh); ok {
-			out = append(out, DeletedRecord{Offset: f.Offset, Record: rec, Area: AreaFreeblock})
+		// SQLite merges the freeblocks of adjacent deleted cells: each
+		// cell of the run lost its first 4 bytes when it was freed, and
+		// the next one starts where the record rebuilt ends.
+		end := f.Offset + f.Size
+		for at := f.Offset; at+4 < end; {
+			rec, next, ok := rebuild(p.Data[:end], at, p.Type == TableLeaf, sh)
+			if !ok {
+				at++
+				continue
+			}
+			out = append(out, DeletedRecord{Offset: at, Record: rec, Area: AreaFreeblock})
+			at = next
 		}
 	}
 	return out
 }
 
-// rebuild tries every way a deleted cell at start (the freeblock's start)
-// may have been laid out.
-func rebuild(area []byte, start int, table bool, sh Shape) ([]byte, bool) {
+// rebuild tries every way a deleted cell starting at start may have been
+// laid out, and returns the record and where the cell ended.
+func rebuild(area []byte, start int, table bool, sh Shape) ([]byte, int, bool) {
 	lost := start + 4 // bytes before this were overwritten
 	rowids := []int{0}
 	if table {
@@ -119,12 +134,12 @@ func rebuild(area []byte, start int, table bool, sh Shape) ([]byte, bool) {
 			hs := start + pv + rl // the record header's length byte
 			for _, guess := range guesses(hs+1, lost, sh) {
 				if rec, ok := assemble(area, hs, lost, guess, sh); ok {
-					return rec, true
+					return rec, hs + len(rec), true
 				}
 			}
 		}
 	}
-	return nil, false
+	return nil, 0, false
 }
 
 // guesses lists the combinations of serial types for the leading fields

@@ -25,6 +25,7 @@ type sandbox struct {
 	conn    *sql.Conn
 	trusted atomic.Bool // set while the sandbox runs its own statements
 	vtab    vtabGrant
+	columns int // the columns of the table the last try created
 }
 
 func newSandbox(ctx context.Context) (*sandbox, error) {
@@ -113,6 +114,19 @@ func (e *rejectedSQL) Error() string {
 // name of kind typ ("table", "index", "view", "trigger") and returns the
 // text SQLite stored for it, which is the text to run for real.
 func (s *sandbox) accept(ctx context.Context, typ, name, text string) (string, error) {
+	stored, _, err := s.try(ctx, typ, name, text, true)
+	return stored, err
+}
+
+// try is accept, keeping the object only when keep is set; it also
+// returns how many columns a table has.
+func (s *sandbox) try(ctx context.Context, typ, name, text string, keep bool) (string, int, error) {
+	stored, err := s.tryKeep(ctx, typ, name, text, keep)
+	return stored, s.columns, err
+}
+
+func (s *sandbox) tryKeep(ctx context.Context, typ, name, text string, keepIt bool) (string, error) {
+	s.columns = 0
 	reject := func(format string, args ...any) (string, error) {
 		return "", &rejectedSQL{Type: typ, Name: name, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -161,7 +175,12 @@ func (s *sandbox) accept(ctx context.Context, typ, name, text string) (string, e
 	case after-before != 1 && (typ != "table" || after <= before):
 		return reject("it creates %d objects", after-before)
 	}
-	keep = true
+	if typ == "table" {
+		s.trusted.Store(true)
+		_ = s.conn.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_xinfo(?)`, name).Scan(&s.columns)
+		s.trusted.Store(false)
+	}
+	keep = keepIt
 	return stored.String, nil
 }
 

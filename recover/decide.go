@@ -40,6 +40,7 @@ const (
 	rankShape                    // records fit a table that lost pages
 	rankCarved                   // carved from a damaged page the table's own tree points at
 	rankPtrmap                   // the pointer map leads to the table's root
+	rankRoot                     // the tree's top page is the table's root in a schema row the file lost (carved, or a metadata backup's)
 	rankMetaList                 // a metadata backup lists the page number under the table
 	rankCRC                      // byte-identical to a leaf a metadata backup lists under the table
 	rankWalked                   // reached from the table's root
@@ -47,7 +48,7 @@ const (
 )
 
 func (r rank) String() string {
-	return [...]string{"", "backup", "record-shape", "carved", "pointer-map", "meta-page-list", "crc-verified", "walked", "wal"}[r]
+	return [...]string{"", "backup", "record-shape", "carved", "pointer-map", "schema-root", "meta-page-list", "crc-verified", "walked", "wal"}[r]
 }
 
 // destination is where the rows of a page go, and on what evidence.
@@ -175,6 +176,14 @@ func (r *repairer) decideOrphan(ct *census.Tree) destination {
 			return destination{drop: true}
 		}
 		return destination{t: o.t, rank: rankPtrmap}
+	}
+	if r.plan.indexRoots[ct.Root] && !shape.table {
+		return destination{drop: true} // an index a lost schema row names: rebuilt
+	}
+	if t := r.plan.byRoot[ct.Root]; t != nil && t.created && shape.fits(t) {
+		// A schema row the file lost (carved from free space, or in a
+		// metadata backup) names this page as the table's root.
+		return destination{t: t, rank: rankRoot}
 	}
 	if t, n := mostVoted(listVotes); t != nil && n >= listIndex && shape.fits(t) {
 		return destination{t: t, rank: rankMetaList}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -37,16 +39,17 @@ func lostRows(rep *recover.Report) int {
 }
 
 // Issue 10 §5: with the schema rows of contacts and its phone index gone
-// and no metadata backup, the index's entries (text, rowid) fit the
-// settings table's shape and contacts' rows fit messages'. Neither may be
-// written there: settings and messages walked clean, so no orphan is
-// theirs. Every contacts row and index entry is kept in lost_and_found,
-// none dropped as a "duplicate" of a messages row.
+// (overwritten with zeros: secure_delete) and no metadata backup, the
+// index's entries (text, rowid) fit the settings table's shape and
+// contacts' rows fit messages'. Neither may be written there: settings
+// and messages walked clean, so no orphan is theirs. Every contacts row
+// and index entry is kept in lost_and_found, none dropped as a
+// "duplicate" of a messages row.
 func TestIndexEntriesNeverBecomeRows(t *testing.T) {
 	dir := t.TempDir()
 	orig := newDB(t, dir, "app.db", messenger...)
 	broken := copyFile(t, orig, filepath.Join(dir, "broken.db"))
-	execOn(t, broken, `PRAGMA writable_schema = ON`, `DELETE FROM sqlite_master WHERE tbl_name = 'contacts'`)
+	execOn(t, broken, `PRAGMA secure_delete = ON`, `PRAGMA writable_schema = ON`, `DELETE FROM sqlite_master WHERE tbl_name = 'contacts'`)
 	rep, out := repair(t, broken, recover.Options{})
 	sameRows(t, orig, out, `SELECT * FROM settings ORDER BY key`)
 	sameRows(t, orig, out, `SELECT * FROM messages ORDER BY id`)
@@ -79,6 +82,47 @@ func TestIndexEntriesNeverBecomeRows(t *testing.T) {
 	}
 }
 
+// Issue 11 §3: schema rows deleted without secure_delete leave their
+// bytes in the free space of sqlite_master's page: the table comes back
+// under its name, with its CREATE text, its rows in it; so does its index.
+func TestDeletedSchemaRowsAreCarved(t *testing.T) {
+	dir := t.TempDir()
+	orig := newDB(t, dir, "app.db", messenger...)
+	broken := copyFile(t, orig, filepath.Join(dir, "broken.db"))
+	execOn(t, broken, `PRAGMA secure_delete = OFF`, `PRAGMA writable_schema = ON`, `DELETE FROM sqlite_master WHERE tbl_name = 'contacts'`)
+	rep, out := repair(t, broken, recover.Options{})
+	for _, q := range []string{`SELECT * FROM contacts ORDER BY id`, `SELECT * FROM messages ORDER BY id`, `SELECT * FROM settings ORDER BY key`,
+		`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name = 'contacts' ORDER BY name`} {
+		sameRows(t, orig, out, q)
+	}
+	if c := tableReport(t, rep, "contacts"); c.SchemaFrom != recover.SchemaFromCarved || c.FromRoot != 200 {
+		t.Errorf("contacts: schema from %s, %d rows placed by their root", c.SchemaFrom, c.FromRoot)
+	}
+	if len(rep.LostAndFound) != 0 {
+		t.Errorf("lost_and_found: %+v", rep.LostAndFound)
+	}
+}
+
+// Issue 11 §3: with the table's own schema row destroyed but its index's
+// row intact, the index names the table and the column it covers; the
+// index's rowids say which orphan tree is the table's. The table comes
+// back under its name, its rows in it, the indexed column named.
+func TestTableInferredFromItsIndex(t *testing.T) {
+	dir := t.TempDir()
+	orig := newDB(t, dir, "app.db", messenger...)
+	broken := copyFile(t, orig, filepath.Join(dir, "broken.db"))
+	execOn(t, broken, `PRAGMA secure_delete = ON`, `PRAGMA writable_schema = ON`, `DELETE FROM sqlite_master WHERE name = 'contacts'`)
+	rep, out := repair(t, broken, recover.Options{})
+	c := tableReport(t, rep, "contacts")
+	if c.SchemaFrom != recover.SchemaFromInferred || c.RowsWritten != 200 {
+		t.Fatalf("contacts: schema from %s, %d rows", c.SchemaFrom, c.RowsWritten)
+	}
+	want := rows(t, orig, `SELECT id, phone FROM contacts ORDER BY id`)
+	if diff := cmp.Diff(want, rows(t, out, `SELECT rowid, phone FROM contacts ORDER BY rowid`)); diff != "" {
+		t.Errorf("contacts (-original +inferred):\n%s", diff)
+	}
+}
+
 // Issue 10 §4: lost_and_found tables never take a name the damaged file
 // uses, whatever it is.
 func TestLostAndFoundNamesNeverCollide(t *testing.T) {
@@ -87,7 +131,7 @@ func TestLostAndFoundNamesNeverCollide(t *testing.T) {
 		`CREATE TABLE lost_and_found_1(x)`, `CREATE TABLE "LOST_AND_FOUND_2"(y)`,
 		`INSERT INTO lost_and_found_1 VALUES ('mine')`, `INSERT INTO "LOST_AND_FOUND_2" VALUES ('mine too')`)...)
 	broken := copyFile(t, orig, filepath.Join(dir, "broken.db"))
-	execOn(t, broken, `PRAGMA writable_schema = ON`, `DELETE FROM sqlite_master WHERE tbl_name = 'contacts'`)
+	execOn(t, broken, `PRAGMA secure_delete = ON`, `PRAGMA writable_schema = ON`, `DELETE FROM sqlite_master WHERE tbl_name = 'contacts'`)
 	rep, out := repair(t, broken, recover.Options{})
 	sameRows(t, orig, out, `SELECT * FROM lost_and_found_1`)
 	sameRows(t, orig, out, `SELECT * FROM "LOST_AND_FOUND_2"`)

@@ -187,6 +187,8 @@ func (t *table) counter(rk rank) *int {
 		return &t.rep.FromCRC
 	case rankMetaList:
 		return &t.rep.FromMetaList
+	case rankRoot:
+		return &t.rep.FromRoot
 	case rankPtrmap:
 		return &t.rep.FromPtrmap
 	case rankShape:

@@ -11,8 +11,11 @@ import (
 
 // Where a schema object came from.
 const (
-	SchemaFromFile = "file"
-	SchemaFromMeta = "meta"
+	SchemaFromFile     = "file"
+	SchemaFromMeta     = "meta"
+	SchemaFromCarved   = "carved"   // a deleted sqlite_master row found in free space
+	SchemaFromRepaired = "repaired" // a garbled CREATE text, its head rebuilt
+	SchemaFromInferred = "inferred" // no schema row left: from an index naming the table, and the records
 )
 
 // object is one schema object the repair will create: its accepted SQL
@@ -89,13 +92,19 @@ type plan struct {
 	later   []object        // indexes, views, triggers: created after the rows
 	indexes map[string]bool // names (lower case) of index b-trees, WITHOUT ROWID tables excluded
 	partial map[string]bool // names (lower case) of partial indexes
+	// indexRoots marks the root pages the accepted index rows give.
+	indexRoots map[uint32]bool
 	seqs    map[string]int64
 	// internalSequence is the root of sqlite_sequence in the damaged
 	// file, whose rows are read to restore AUTOINCREMENT counters.
 	internalSequence uint32
 	// rejected lists SQL that SQLite did not accept, and objects dropped
-	// for other reasons.
+	// for other reasons; notes, what was worked around.
 	rejected []string
+	notes    []string
+	// width returns how many fields the records of the tree at a root
+	// have (0: unknown), for rebuilding a garbled CREATE.
+	width func(root uint32) int
 }
 
 // candidateRow is one sqlite_master row as one source gives it.
@@ -107,12 +116,15 @@ type candidateRow struct {
 }
 
 // buildPlan decides every schema object from the best evidence for it: the
-// file's own sqlite_master row when SQLite accepts it, else the newest
-// usable metadata backup that has the object (metas come newest first).
-// A metadata backup thus fills only what the file lost, and never
-// overrides an intact row.
-func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, metas []*metaEvidence) (*plan, error) {
-	p := &plan{byName: map[string]*table{}, byRoot: map[uint32]*table{}, seqs: map[string]int64{}, indexes: map[string]bool{}, partial: map[string]bool{}}
+// file's own sqlite_master row when SQLite accepts it (or, when its CREATE
+// text is garbled, the text with its head rebuilt), else the newest usable
+// metadata backup that has the object (metas come newest first), else a
+// deleted sqlite_master row carved from free space, when the b-tree it
+// names is an orphan tree (orphanRoot) or it is a view or trigger of a
+// table so carved. A metadata backup thus fills only what the file lost,
+// and never overrides an intact row.
+func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, metas []*metaEvidence, carved []btree.SchemaRow, orphanRoot map[uint32]bool, width func(uint32) int) (*plan, error) {
+	p := &plan{byName: map[string]*table{}, byRoot: map[uint32]*table{}, seqs: map[string]int64{}, indexes: map[string]bool{}, partial: map[string]bool{}, indexRoots: map[uint32]bool{}, width: width}
 	var order []string
 	alts := map[string][]candidateRow{}
 	add := func(c candidateRow) {
@@ -139,6 +151,20 @@ func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, met
 			add(candidateRow{r.Type, r.Name, r.TblName, r.SQL, r.RootPage, SchemaFromMeta, e})
 		}
 	}
+	carvedTables := map[string]bool{}
+	for _, r := range carved {
+		if (r.Type == "table" || r.Type == "index") && orphanRoot[uint32(r.RootPage)] {
+			add(candidateRow{r.Type, r.Name, r.TblName, r.SQL, uint32(r.RootPage), SchemaFromCarved, nil})
+			if r.Type == "table" {
+				carvedTables[strings.ToLower(r.Name)] = true
+			}
+		}
+	}
+	for _, r := range carved {
+		if (r.Type == "view" || r.Type == "trigger") && carvedTables[strings.ToLower(r.TblName)] {
+			add(candidateRow{r.Type, r.Name, r.TblName, r.SQL, 0, SchemaFromCarved, nil})
+		}
+	}
 
 	// Tables first, in original order (a virtual table before the shadow
 	// tables it creates), then everything that depends on them.
@@ -151,7 +177,7 @@ func buildPlan(ctx context.Context, sb *sandbox, fileRows []btree.SchemaRow, met
 			p.accept(ctx, sb, cands)
 		}
 	}
-	return p, p.describe(ctx, sb, metas)
+	return p, nil
 }
 
 // accept takes the first candidate SQLite accepts for one object.
@@ -201,6 +227,9 @@ func (p *plan) accept(ctx context.Context, sb *sandbox, cands []candidateRow) {
 			p.addTable(&table{object: o})
 		case "index":
 			p.indexes[strings.ToLower(c.Name)] = true
+			if c.Root > 0 {
+				p.indexRoots[c.Root] = true
+			}
 			p.later = append(p.later, o)
 		default:
 			p.later = append(p.later, o)
@@ -209,6 +238,14 @@ func (p *plan) accept(ctx context.Context, sb *sandbox, cands []candidateRow) {
 	}
 	if c0.Type == "index" {
 		p.indexes[strings.ToLower(c0.Name)] = true // still an index b-tree, whatever its SQL
+	}
+	if c0.Type == "table" && c0.From == SchemaFromFile {
+		// The row survives, its text does not parse: rebuild it.
+		if stored, ok := repairCreate(ctx, sb, c0.Name, c0.SQL, p.width(c0.Root)); ok {
+			p.addTable(&table{object: object{Type: "table", Name: c0.Name, TblName: c0.Name, SQL: stored, Root: c0.Root, From: SchemaFromRepaired}})
+			p.notes = append(p.notes, fmt.Sprintf("the CREATE text of table %q was garbled; rebuilt as: %s", c0.Name, stored))
+			return
+		}
 	}
 	p.rejected = append(p.rejected, reasons...)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/dbrescue/dbrescue/btree"
@@ -118,10 +119,18 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		return err
 	}
 	defer sb.close()
-	if r.plan, err = buildPlan(ctx, sb, r.cen.Schema, r.metas); err != nil {
+	carved := r.carvedSchema()
+	if r.plan, err = buildPlan(ctx, sb, r.cen.Schema, r.metas, carved, r.orphanRoots(), r.recordWidth); err != nil {
+		return err
+	}
+	r.inferTables(ctx, sb, append(slices.Clone(r.cen.Schema), carved...))
+	if err := r.plan.describe(ctx, sb, r.metas); err != nil {
 		return err
 	}
 	r.rep.RejectedSQL = r.plan.rejected
+	for _, n := range r.plan.notes {
+		r.warn("%s", n)
+	}
 
 	av := uint32(0)
 	if h := r.f.Header; h != nil && h.Magic == pagefile.Magic && h.Valid() {

@@ -187,6 +187,7 @@ type TableReport struct {
 	FromOrphans  int `json:"from_orphans"`      // orphan pages placed by page lists, pointer map or shape
 	FromCRC      int `json:"from_crc_verified"` // pages byte-identical to a leaf the metadata backup lists
 	FromMetaList int `json:"from_meta_page_list"`
+	FromRoot     int `json:"from_schema_root"` // orphan trees a lost schema row (carved, a metadata backup's) names the root of
 	FromPtrmap   int `json:"from_pointer_map"`
 	FromShape    int `json:"from_record_shape"`
 	// FromCarved counts rows carved from damaged pages (their header or
