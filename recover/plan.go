@@ -94,7 +94,7 @@ type plan struct {
 	partial map[string]bool // names (lower case) of partial indexes
 	// indexRoots marks the root pages the accepted index rows give.
 	indexRoots map[uint32]bool
-	seqs    map[string]int64
+	seqs       map[string]int64
 	// internalSequence is the root of sqlite_sequence in the damaged
 	// file, whose rows are read to restore AUTOINCREMENT counters.
 	internalSequence uint32
