@@ -224,6 +224,7 @@ func (r *repairer) summarise() {
 		r.rep.Totals.Damaged += rep.Damaged
 		r.tableReasons(t)
 	}
+	r.rep.Deleted = r.deletedReports()
 	for _, lt := range r.lostOrder {
 		r.rep.LostAndFound = append(r.rep.LostAndFound, *lt.rep)
 		rows += lt.rep.Rows

@@ -56,7 +56,7 @@ func (r *repairer) nameTaken(name string) bool {
 			return true
 		}
 	}
-	return false
+	return r.deletedNames[key]
 }
 
 // toLostAndFound keeps an entry in the lost_and_found table of the b-tree

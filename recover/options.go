@@ -28,6 +28,11 @@ type Options struct {
 	// phases (the Phase constants); done and total count the phase's
 	// units, and total is 0 when the phase cannot tell.
 	Progress func(phase string, done, total int)
+	// Deleted brings back the rows deleted from each table that still
+	// survive in free space (freeblocks and unallocated space of its
+	// leaves, free pages that were its leaves), into a table of their own
+	// per table (dbrescue_deleted_<table>), never among the live rows.
+	Deleted bool
 	// Backup, when set, is a page-level backup of the same database:
 	// rows on pages the damaged file lost are read from the backup's
 	// version of those pages.

@@ -58,6 +58,10 @@ type repairer struct {
 	// damagedLeaves are walked leaves some of whose cells did not read.
 	carved        map[uint32]int
 	damagedLeaves map[uint32]*damagedLeaf
+	// deleted holds the tables of deleted rows (Options.Deleted).
+	deleted      map[*table]*deletedTable
+	deletedNames map[string]bool
+	deletedOrder []*deletedTable
 }
 
 // Repair salvages the database at input into a new database at
@@ -74,6 +78,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	}
 	r := &repairer{opts: opts, lost: map[lostKey]*lostTable{}, fromBackup: map[uint32]bool{}, suspect: map[uint32]int{},
 		carved: map[uint32]int{}, damagedLeaves: map[uint32]*damagedLeaf{},
+		deleted: map[*table]*deletedTable{}, deletedNames: map[string]bool{},
 		rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
 	r.loadMetas()
 	if err := r.open(ctx, input); err != nil {
@@ -176,6 +181,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	r.phase(PhaseRows, len(r.cen.Pages), len(r.cen.Pages))
 	r.phase(PhaseBackup, 0, 0)
 	if err := r.fillFromBackup(ctx); err != nil {
+		return err
+	}
+	if err := r.undelete(ctx); err != nil {
 		return err
 	}
 	if err := r.out.commit(); err != nil {

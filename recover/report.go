@@ -49,7 +49,9 @@ type Report struct {
 	Pages        PageReport     `json:"pages"`
 	Tables       []*TableReport `json:"tables"`
 	LostAndFound []LostAndFound `json:"lost_and_found,omitempty"`
-	RejectedSQL  []string       `json:"rejected_sql,omitempty"`
+	// Deleted lists the deleted rows brought back with Options.Deleted.
+	Deleted     []DeletedReport `json:"deleted,omitempty"`
+	RejectedSQL []string        `json:"rejected_sql,omitempty"`
 	// NotCreated lists indexes, views and triggers that could not be
 	// created on the recovered rows (a UNIQUE index over duplicates, say).
 	NotCreated []string `json:"not_created,omitempty"`

@@ -33,6 +33,7 @@ func repairCommand() *cli.Command {
 			"   dbrescue repair broken.db --meta app.db.meta\n" +
 			"   dbrescue repair broken.db -o fixed.db --json > report.json\n" +
 			"   dbrescue repair broken.db --meta app.db.meta --backup app.db.backup\n" +
+			"   dbrescue repair app.db --deleted -o undeleted.db\n" +
 			"   dbrescue repair --force -o fixed.db broken.db",
 		Flags: append(append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
@@ -40,6 +41,7 @@ func repairCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the new database to `FILE` (default DB.recovered.db)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
+			&cli.BoolFlag{Name: "deleted", Usage: "also bring back deleted rows that survive in free space, into dbrescue_deleted_<table> tables apart from the live rows"},
 		}, walFlags()...), journalFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
@@ -51,7 +53,7 @@ func repairCommand() *cli.Command {
 			if out == "" {
 				out = strings.TrimSuffix(in, ".db") + ".recovered.db"
 			}
-			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta")}
+			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta"), Deleted: cmd.Bool("deleted")}
 			if opts.WALPath, opts.NoWAL, err = sidecarChoice(cmd, "wal"); err != nil {
 				return err
 			}

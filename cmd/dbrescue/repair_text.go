@@ -28,6 +28,10 @@ func printRepairReport(w io.Writer, r *recover.Report) error {
 		p.printf("  %s: %s of %s %s b-tree of %s (top page %d) that no table is known to own\n",
 			l.Table, entries(l.Rows), article(l.Kind), l.Kind, plural(l.Pages, "page"), l.RootGuess)
 	}
+	for _, d := range r.Deleted {
+		p.printf("  deleted rows of %s: %d brought back into %s (%d from freeblocks, %d from unallocated space, %d from free pages)\n",
+			d.Table, d.Rows, d.Into, d.FromFreeblocks, d.FromUnallocated, d.FromFreelist)
+	}
 	pg := r.Pages
 	p.printf("  pages: %d in the file, %d in tables, %d orphaned, %d freelist, %d pointer-map, %d zero, %d unreadable, %d missing beyond the end",
 		pg.Total, pg.Walked, pg.Orphaned, pg.Freelist, pg.Ptrmap, pg.Zero, pg.Unreadable, pg.Missing)
