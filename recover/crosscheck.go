@@ -26,22 +26,11 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 	if len(trees) == 0 {
 		return nil
 	}
-	out, err := pagefile.Open(output, pagefile.Options{NoWAL: true, NoJournal: true})
+	out, ord, outRoot, err := r.outputTrees(output)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
-	ord := btree.NewReader(out, out.Usable(), r.geo.Encoding)
-	rows, _, err := ord.ReadSchema()
-	if err != nil {
-		return err
-	}
-	outRoot := map[string]uint32{}
-	for _, row := range rows {
-		if row.Type == "index" && row.RootPage > 0 {
-			outRoot[strings.ToLower(row.Name)] = uint32(row.RootPage)
-		}
-	}
 	lost, changed := map[*table]map[int64]bool{}, map[*table]map[int64]bool{}
 	for _, x := range trees {
 		if err := ctx.Err(); err != nil {
@@ -86,6 +75,28 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		x.t.fullIndex = x.t.fullIndex || !r.plan.partial[strings.ToLower(x.ct.Name)]
 	}
 	return nil
+}
+
+// outputTrees opens the output as written so far, for reading its
+// b-trees, and maps each b-tree's name (lower case) to its root page.
+func (r *repairer) outputTrees(output string) (*pagefile.File, *btree.Reader, map[string]uint32, error) {
+	out, err := pagefile.Open(output, pagefile.Options{NoWAL: true, NoJournal: true})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ord := btree.NewReader(out, out.Usable(), r.geo.Encoding)
+	rows, _, err := ord.ReadSchema()
+	if err != nil {
+		out.Close()
+		return nil, nil, nil, err
+	}
+	roots := map[string]uint32{}
+	for _, row := range rows {
+		if row.RootPage > 0 {
+			roots[strings.ToLower(row.Name)] = uint32(row.RootPage)
+		}
+	}
+	return out, ord, roots, nil
 }
 
 // indexTree is an index of a rowid table the repair recovered, as the

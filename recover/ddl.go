@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"modernc.org/sqlite"
+
+	"github.com/dbrescue/dbrescue/internal/sqliteconn"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -28,9 +31,9 @@ type sandbox struct {
 	columns int // the columns of the table the last try created
 }
 
-func newSandbox(ctx context.Context) (*sandbox, error) {
+func newSandbox(ctx context.Context, drv *sqlite.Driver) (*sandbox, error) {
 	s := &sandbox{}
-	db, conn, err := openGuarded(ctx, "file::memory:", &s.trusted, &s.vtab)
+	db, conn, err := openGuarded(ctx, drv, "file::memory:", &s.trusted, &s.vtab)
 	if err != nil {
 		return nil, err
 	}
@@ -38,13 +41,11 @@ func newSandbox(ctx context.Context) (*sandbox, error) {
 	return s, nil
 }
 
-// openGuarded opens a database on a single connection with the DDL
-// authorizer installed; statements run while trusted is set bypass it.
-func openGuarded(ctx context.Context, dsn string, trusted *atomic.Bool, vtab *vtabGrant) (*sql.DB, *sql.Conn, error) {
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, nil, err
-	}
+// openGuarded opens a database with drv (which registers the repair's
+// stand-in collations) on a single connection with the DDL authorizer
+// installed; statements run while trusted is set bypass it.
+func openGuarded(ctx context.Context, drv *sqlite.Driver, dsn string, trusted *atomic.Bool, vtab *vtabGrant) (*sql.DB, *sql.Conn, error) {
+	db := sqliteconn.Open(drv, dsn)
 	db.SetMaxOpenConns(1)
 	conn, err := db.Conn(ctx)
 	if err == nil {

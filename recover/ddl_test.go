@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"modernc.org/sqlite"
 )
 
 // TestSandboxAcceptsOnlyOneCreate feeds the sandbox the kinds of SQL a
 // damaged file or a hostile metadata backup can carry.
 func TestSandboxAcceptsOnlyOneCreate(t *testing.T) {
 	ctx := context.Background()
-	s, err := newSandbox(ctx)
+	s, err := newSandbox(ctx, &sqlite.Driver{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,9 @@ import (
 func (r *repairer) createLater(ctx context.Context) {
 	for i, o := range r.plan.later {
 		r.phase(PhaseIndexes, i, len(r.plan.later))
+		if o.Type == "index" && r.leaveOutStandIn(o) {
+			continue
+		}
 		if err := r.out.create(ctx, o.SQL); err != nil {
 			r.rep.NotCreated = append(r.rep.NotCreated, fmt.Sprintf("%s %q: %v", o.Type, o.Name, err))
 		}

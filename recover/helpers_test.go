@@ -108,7 +108,12 @@ func repair(t *testing.T, in string, opts recover.Options) (*recover.Report, str
 // string per column with its type, so that 1, 1.0 and '1' differ.
 func rows(t *testing.T, path, query string) [][]string {
 	t.Helper()
-	db := openDB(t, path)
+	return queryRows(t, openDB(t, path), query)
+}
+
+// queryRows reads every row of a query on db, as rows does.
+func queryRows(t *testing.T, db *sql.DB, query string) [][]string {
+	t.Helper()
 	rs, err := db.Query(query)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)

@@ -92,6 +92,10 @@ type plan struct {
 	later   []object        // indexes, views, triggers: created after the rows
 	indexes map[string]bool // names (lower case) of index b-trees, WITHOUT ROWID tables excluded
 	partial map[string]bool // names (lower case) of partial indexes
+	// described is SQLite's description of every index the accepted
+	// tables and indexes make, the PRIMARY KEY of a WITHOUT ROWID table
+	// and the indexes of UNIQUE constraints included.
+	described []master.Index
 	// indexRoots marks the root pages the accepted index rows give.
 	indexRoots map[uint32]bool
 	seqs       map[string]int64
@@ -271,6 +275,7 @@ func (p *plan) describe(ctx context.Context, sb *sandbox, metas []*metaEvidence)
 	if err != nil {
 		return err
 	}
+	p.described = indexes
 	for _, x := range indexes {
 		if x.Partial {
 			p.partial[strings.ToLower(x.Name)] = true

@@ -62,6 +62,12 @@ type repairer struct {
 	deleted      map[*table]*deletedTable
 	deletedNames map[string]bool
 	deletedOrder []*deletedTable
+	// standIns are the collations named in the schema that only the
+	// phone has (see standin.go).
+	standIns *standIns
+	// standInClean names (lower case) the b-trees ordered by a stand-in
+	// whose walk in the damaged file was clean.
+	standInClean map[string]bool
 }
 
 // Repair salvages the database at input into a new database at
@@ -119,12 +125,14 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 // orphan tree, then of lost pages from a backup; create indexes, views
 // and triggers; restore counters; check; account.
 func (r *repairer) run(ctx context.Context, tmp string) error {
-	sb, err := newSandbox(ctx)
+	carved := r.carvedSchema()
+	r.standIns = newStandIns(r.schemaTexts(carved))
+	defer r.standIns.release()
+	sb, err := newSandbox(ctx, r.standIns.driver)
 	if err != nil {
 		return err
 	}
 	defer sb.close()
-	carved := r.carvedSchema()
 	if r.plan, err = buildPlan(ctx, sb, r.cen.Schema, r.metas, carved, r.orphanRoots(), r.recordWidth); err != nil {
 		return err
 	}
@@ -133,6 +141,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		return err
 	}
 	r.rep.RejectedSQL = r.plan.rejected
+	r.rankStandIns(r.standInTrees())
 	for _, n := range r.plan.notes {
 		r.warn("%s", n)
 	}
@@ -145,7 +154,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	} else if len(r.metas) > 0 {
 		av = r.metas[0].m.Header.AutoVacuum
 	}
-	if r.out, err = openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, av); err != nil {
+	if r.out, err = openOutput(ctx, r.standIns.driver, tmp, r.f.Geometry.PageSize, r.geo.Encoding, av); err != nil {
 		return err
 	}
 	defer r.out.close()
@@ -194,6 +203,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	}
 	r.checkFTS5(ctx)
 	r.createLater(ctx)
+	if err := r.standInCheck(ctx, tmp); err != nil {
+		return err
+	}
 	if err := r.crossCheck(ctx, tmp); err != nil {
 		return err
 	}
@@ -202,6 +214,21 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	r.rep.Integrity = integrityCheck(ctx, r.out)
 	r.summarise()
 	return nil
+}
+
+// schemaTexts is every CREATE text the plan may try: the file's schema
+// rows, the metadata backups', the carved ones.
+func (r *repairer) schemaTexts(carved []btree.SchemaRow) []string {
+	var out []string
+	for _, row := range append(slices.Clone(r.cen.Schema), carved...) {
+		out = append(out, row.SQL)
+	}
+	for _, e := range r.metas {
+		for _, row := range e.m.Schema {
+			out = append(out, row.SQL)
+		}
+	}
+	return out
 }
 
 // phase reports progress in a phase counted in units other than pages.

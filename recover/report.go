@@ -55,6 +55,10 @@ type Report struct {
 	// NotCreated lists indexes, views and triggers that could not be
 	// created on the recovered rows (a UNIQUE index over duplicates, say).
 	NotCreated []string `json:"not_created,omitempty"`
+	// DeviceSteps are statements to run on the phone, whose collations
+	// the repair does not have: the CREATE of an index left out, REINDEX
+	// of a table whose constraint index could not be put in its order.
+	DeviceSteps []string `json:"device_steps,omitempty"`
 	// Damage lists the first problems met, as text.
 	Damage      []string `json:"damage,omitempty"`
 	DamageCount int      `json:"damage_count"`

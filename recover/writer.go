@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"modernc.org/sqlite"
+
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -49,9 +51,9 @@ const batchRows = 50000
 // encoding and auto_vacuum mode, set before anything else is written.
 // Durability comes from syncing the finished file before the rename, so
 // the load itself runs without syncs.
-func openOutput(ctx context.Context, path string, pageSize int, encoding, autoVacuum uint32) (*output, error) {
+func openOutput(ctx context.Context, drv *sqlite.Driver, path string, pageSize int, encoding, autoVacuum uint32) (*output, error) {
 	o := &output{stmts: map[string]*sql.Stmt{}, jobs: make(chan job, 4), stopped: make(chan struct{})}
-	db, conn, err := openGuarded(ctx, "file:"+path, &o.trusted, &o.vtab)
+	db, conn, err := openGuarded(ctx, drv, "file:"+path, &o.trusted, &o.vtab)
 	if err != nil {
 		return nil, err
 	}

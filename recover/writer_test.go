@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"modernc.org/sqlite"
 )
 
 // TestBatchRejectsOnlyTheRefusedRows queues rows into one multi-row batch
@@ -13,7 +14,7 @@ import (
 // reject, the others are written.
 func TestBatchRejectsOnlyTheRefusedRows(t *testing.T) {
 	ctx := context.Background()
-	o, err := openOutput(ctx, filepath.Join(t.TempDir(), "out.db"), 4096, 1, 0)
+	o, err := openOutput(ctx, &sqlite.Driver{}, filepath.Join(t.TempDir(), "out.db"), 4096, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestBatchRejectsOnlyTheRefusedRows(t *testing.T) {
 // row must land in its own table.
 func TestRejectDuringFlushKeepsRowsApart(t *testing.T) {
 	ctx := context.Background()
-	o, err := openOutput(ctx, filepath.Join(t.TempDir(), "out.db"), 4096, 1, 0)
+	o, err := openOutput(ctx, &sqlite.Driver{}, filepath.Join(t.TempDir(), "out.db"), 4096, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,12 @@ func printRepairReport(w io.Writer, r *recover.Report) error {
 			p.printf("  - %s\n", x)
 		}
 	}
+	if len(r.DeviceSteps) > 0 {
+		p.printf("Run on the device (its collations are not here):\n")
+		for _, x := range r.DeviceSteps {
+			p.printf("  %s\n", x)
+		}
+	}
 	if r.DamageCount > 0 {
 		p.printf("Damage met: %d problems, first: %s\n", r.DamageCount, r.Damage[0])
 	}
