@@ -104,9 +104,10 @@ func ChooseGeometry(r io.ReaderAt, size int64, hdr *pagefile.Header, hint Hint) 
 }
 
 // Open opens the database at path read-only under the geometry policy:
-// the page size from ChooseGeometry (po.Geometry is ignored), the WAL and
-// journal as po says, and the text encoding from the header, else the
-// hint, else guessed from the stored text.
+// the page size from ChooseGeometry (po.Geometry is ignored), or from
+// po.Cipher for an encrypted database, the WAL and journal as po says,
+// and the text encoding from the header, else the hint, else guessed from
+// the stored text.
 func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -121,7 +122,7 @@ func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry
 	if st.Size() >= pagefile.HeaderSize {
 		hdr, _ = pagefile.ReadHeader(fh)
 	}
-	g, err := ChooseGeometry(fh, st.Size(), hdr, hint)
+	g, err := chooseGeometryFor(fh, st.Size(), hdr, hint, po.Cipher)
 	fh.Close()
 	if err != nil {
 		return nil, g, fmt.Errorf("%s: %w", path, err)

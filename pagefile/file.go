@@ -51,6 +51,10 @@ type Options struct {
 	// Journal is the rollback journal New rolls back; Open sets it from
 	// JournalPath.
 	Journal *JournalInput
+	// Cipher, when set, decrypts a SQLCipher database (see OpenCipher):
+	// the geometry is the cipher's, the journal and WAL are read as the
+	// encrypted pages they hold, and File.Source serves decrypted pages.
+	Cipher *Cipher
 }
 
 // JournalInput is a rollback journal handed to New.
@@ -175,7 +179,7 @@ func openSidecar(explicit, def string) (*os.File, int64, error) {
 func New(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, opts Options) (*File, error) {
 	f := &File{}
 	if size >= HeaderSize {
-		h, err := ReadHeader(r)
+		h, err := readHeaderOf(r, opts.Cipher)
 		if err != nil {
 			return nil, err
 		}
@@ -187,6 +191,9 @@ func New(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, opts Options
 	pageSize := f.FileHeader.PageSize // the database's page size, 0 when unknown
 	if opts.Geometry != nil {
 		pageSize = opts.Geometry.PageSize
+	}
+	if opts.Cipher != nil {
+		pageSize = opts.Cipher.Params.PageSize
 	}
 	var j *Journal
 	if opts.Journal != nil && !opts.NoJournal {
@@ -202,6 +209,8 @@ func New(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, opts Options
 	f.walMissing = wal == nil && !opts.NoWAL
 
 	switch {
+	case opts.Cipher != nil:
+		f.Geometry = opts.Cipher.Params.Geometry()
 	case opts.Geometry != nil:
 		f.Geometry = *opts.Geometry
 	case f.FileHeader.UsableSize() != 0:
@@ -237,7 +246,12 @@ func New(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, opts Options
 		f.Problems = append(f.Problems, Corrupt(0, 0, ErrBadValue,
 			"both a hot rollback journal and a WAL are present, which SQLite never leaves: the journal is rolled back first, then the WAL overlaid"))
 	}
-	f.readPage1(opts.Geometry == nil)
+	if opts.Cipher != nil {
+		if f.Source, err = NewDecryptSource(f.Source, opts.Cipher); err != nil {
+			return nil, err
+		}
+	}
+	f.readPage1(opts.Geometry == nil && opts.Cipher == nil)
 	return f, nil
 }
 
@@ -317,7 +331,7 @@ func (f *File) readPage1(reserve bool) {
 		copies = append(copies, page1Copy{HeaderFromWAL, f.WAL.ReadPage})
 	}
 	for _, c := range copies {
-		if ok, err := c.read(1, page1); !ok || err != nil {
+		if ok, err := c.read(1, page1); !ok || err != nil || !f.decryptCopy(page1) {
 			continue
 		}
 		if h := ParseHeader(page1); h.Magic == Magic {

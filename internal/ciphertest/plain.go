@@ -1,0 +1,52 @@
+package ciphertest
+
+import (
+	"database/sql"
+	"fmt"
+	"testing"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// PlainRows returns every row of table in the unencrypted database at path,
+// ordered as Tool.Rows orders them, read by SQLite (modernc.org/sqlite)
+// read-only, in the same representation: nil, int64, float64, string,
+// []byte.
+func PlainRows(t testing.TB, path, table string) [][]any {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rs, err := db.Query(fmt.Sprintf("SELECT * FROM %q ORDER BY 1", table))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer rs.Close()
+	cols, err := rs.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]any
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = append([]byte{}, b...)
+			}
+		}
+		out = append(out, vals)
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return out
+}

@@ -1,0 +1,230 @@
+package pagefile
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// ErrWrongKey is returned, wrapped, when no sampled page of a file verifies
+// under a key: the key is wrong, or the file was not written with the
+// cipher parameters tried.
+var ErrWrongKey = errors.New("wrong key or not this cipher's parameters")
+
+// Where a cipher's salt was found.
+const (
+	SaltFromFile = "file" // the first 16 bytes of the database file
+	SaltFromWAL  = "wal"  // a WAL frame's copy of page 1
+	SaltFromKey  = "key"  // the key, given as x'<96 hex digits>'
+	SaltUnknown  = "unknown"
+)
+
+// CipherCheck is what opening an encrypted file found out about the key.
+type CipherCheck struct {
+	// Params are the parameters the key opened the file with.
+	Params CipherParams
+	// Tried lists the parameter sets tried, in order, the last the one
+	// that worked (or the last that failed).
+	Tried []string
+	// SaltFrom says where the salt came from (SaltFrom...).
+	SaltFrom string
+	// Sampled, Verified, Failed and Zero count the pages checked: HMAC
+	// verified, HMAC failed, all zeros (nothing to check).
+	Sampled, Verified, Failed, Zero int
+}
+
+// cipherSamples bounds how many pages are checked when a key is tried.
+const cipherSamples = 24
+
+// OpenCipher derives the cipher of the database file at path (its -wal
+// beside it is looked at for a copy of page 1 when the file's salt is
+// destroyed) with key, and checks it against sample pages. When no sampled
+// page verifies under want and tryOthers is set, every other preset is
+// tried before giving up with ErrWrongKey. Each try costs one key
+// derivation.
+func OpenCipher(path string, key *CipherKey, want CipherParams, tryOthers bool) (*Cipher, *CipherCheck, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	var wal io.ReaderAt
+	var walSize int64
+	if wf, err := os.Open(path + "-wal"); err == nil {
+		defer wf.Close()
+		if wst, err := wf.Stat(); err == nil {
+			wal, walSize = wf, wst.Size()
+		}
+	}
+	return DeriveCipher(f, st.Size(), wal, walSize, key, want, tryOthers)
+}
+
+// DeriveCipher is OpenCipher over readers: the database in r (size bytes)
+// and its WAL in wal (nil for none).
+func DeriveCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *CipherKey, want CipherParams, tryOthers bool) (*Cipher, *CipherCheck, error) {
+	cands := []CipherParams{want}
+	if tryOthers {
+		for _, p := range cipherPresets {
+			if p != want && !sameCipher(p, want) {
+				cands = append(cands, p)
+			}
+		}
+	}
+	check := &CipherCheck{}
+	var firstErr error
+	for _, p := range cands {
+		check.Tried = append(check.Tried, p.Name)
+		c, err := tryCipher(r, size, wal, walSize, key, p, check)
+		if err == nil {
+			check.Params = p
+			return c, check, nil
+		}
+		if !errors.Is(err, ErrWrongKey) {
+			return nil, check, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, check, fmt.Errorf("%w; tried %s", firstErr, strings.Join(check.Tried, ", "))
+}
+
+// sameCipher reports whether a and b differ in name only.
+func sameCipher(a, b CipherParams) bool {
+	a.Name, b.Name = "", ""
+	return a == b
+}
+
+// tryCipher derives the cipher under p and checks it on sample pages.
+func tryCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *CipherKey, p CipherParams, check *CipherCheck) (*Cipher, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	salt, from := findSalt(r, size, wal, walSize, p)
+	if key.HasSalt() {
+		from = SaltFromKey
+	}
+	check.SaltFrom = from
+	c, err := NewCipher(key, p, salt)
+	if err != nil {
+		if errors.Is(err, ErrNoSalt) {
+			return nil, fmt.Errorf("%w: page 1's first 16 bytes are destroyed and no WAL holds a copy of page 1; a passphrase cannot be turned into the key without them (give the raw key as x'<64 hex digits>', or with its salt as x'<96 hex digits>')", err)
+		}
+		return nil, err
+	}
+	check.Sampled, check.Verified, check.Failed, check.Zero = 0, 0, 0, 0
+	plausible := 0
+	src := make([]byte, p.PageSize)
+	dst := make([]byte, p.PageSize)
+	for _, pgno := range samplePages(size, p.PageSize) {
+		if err := readPadded(r, src, int64(pgno-1)*int64(p.PageSize)); err != nil {
+			return nil, err
+		}
+		check.Sampled++
+		if allZero(src) {
+			check.Zero++
+			continue
+		}
+		err := c.DecryptPage(pgno, src, dst)
+		switch {
+		case errors.Is(err, ErrHMAC):
+			check.Failed++
+		case err != nil:
+			return nil, err
+		default:
+			check.Verified++
+			if plausiblePlaintext(pgno, dst, p) {
+				plausible++
+			}
+		}
+	}
+	var why string
+	switch {
+	case check.Sampled == 0:
+		why = fmt.Sprintf("the file (%d bytes) is shorter than one %d-byte page", size, p.PageSize)
+	case check.Verified == 0 && check.Failed == 0:
+		why = fmt.Sprintf("all %d sampled pages are zeros: nothing to check the key against", check.Sampled)
+	case c.Verified && check.Verified == 0:
+		why = fmt.Sprintf("no sampled page's HMAC verifies, %d of %d failed", check.Failed, check.Sampled)
+	case !c.Verified && plausible*2 < check.Verified:
+		why = fmt.Sprintf("without an HMAC to check, only %d of %d decrypted pages look like SQLite pages", plausible, check.Verified)
+	default:
+		return c, nil
+	}
+	c.Zero()
+	return nil, fmt.Errorf("%w (%s: %s)", ErrWrongKey, p.Name, why)
+}
+
+// findSalt returns the salt: the first 16 bytes of the file, else those of
+// the newest copy of page 1 in the WAL (frames are not checked here: the
+// HMAC check that follows proves or refutes the salt). Nil when neither
+// has one, or the parameters keep a plaintext header (the salt is then not
+// in the file at all).
+func findSalt(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, p CipherParams) ([]byte, string) {
+	if p.PlaintextHeader > 0 {
+		return nil, SaltUnknown
+	}
+	salt := make([]byte, cipherSaltSize)
+	if size >= cipherSaltSize {
+		if n, _ := r.ReadAt(salt, 0); n == cipherSaltSize && !allZero(salt) {
+			return salt, SaltFromFile
+		}
+	}
+	if wal == nil {
+		return nil, SaltUnknown
+	}
+	const walHeader, frameHeader = 32, 24
+	frame := int64(frameHeader + p.PageSize)
+	var found []byte
+	var hdr [frameHeader + cipherSaltSize]byte
+	for off := int64(walHeader); off+frame <= walSize; off += frame {
+		if n, _ := wal.ReadAt(hdr[:], off); n < len(hdr) {
+			break
+		}
+		if binary.BigEndian.Uint32(hdr[:4]) == 1 && !allZero(hdr[frameHeader:]) {
+			found = append(found[:0], hdr[frameHeader:]...)
+		}
+	}
+	if found == nil {
+		return nil, SaltUnknown
+	}
+	return found, SaltFromWAL
+}
+
+// samplePages picks up to cipherSamples pages spread over a file of size
+// bytes: page 1 and the rest evenly.
+func samplePages(size int64, pageSize int) []uint32 {
+	n := uint32(min(size/int64(pageSize), maxPages))
+	if n == 0 {
+		return nil
+	}
+	out := []uint32{1}
+	step := max(n/cipherSamples, 1)
+	for p := uint32(2); p <= n && len(out) < cipherSamples; p += step {
+		out = append(out, p)
+	}
+	return out
+}
+
+// plausiblePlaintext judges a page decrypted without an HMAC to check it:
+// page 1 must carry a header with the cipher's page size and reserve,
+// other pages must start like a b-tree page or hold zeros (a freelist leaf
+// or overflow page can look like anything, hence a majority vote).
+func plausiblePlaintext(pgno uint32, page []byte, p CipherParams) bool {
+	if pgno == 1 {
+		h := ParseHeader(page)
+		return h.PageSize == p.PageSize && h.ReservedBytes == p.Reserve() && h.MaxPayloadFraction == 64
+	}
+	switch page[0] {
+	case 0x00, 0x02, 0x05, 0x0a, 0x0d:
+		return true
+	}
+	return false
+}
