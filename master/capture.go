@@ -27,6 +27,10 @@ type Options struct {
 	// page 1 and the page lists are read from it rather than from the
 	// files matched against sqlite_dbpage. Capture sets it itself.
 	Pages pagefile.Source
+	// Cipher decrypts a SQLCipher database (pagefile.OpenCipher): SQLite
+	// reads it through sqlitero's decrypting view, and the page lists and
+	// CRCs are of the decrypted pages, as a repair reads them.
+	Cipher *pagefile.Cipher
 }
 
 // Capture takes a metadata backup of the database at dbPath from one
@@ -47,7 +51,7 @@ func Capture(ctx context.Context, dbPath string, opts Options) (_ *Meta, err err
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
-	db, err := sqlitero.Open(ctx, abs, sqlitero.Options{})
+	db, err := sqlitero.Open(ctx, abs, sqlitero.Options{Cipher: opts.Cipher})
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}

@@ -16,10 +16,11 @@ var ErrWrongKey = errors.New("wrong key or not this cipher's parameters")
 
 // Where a cipher's salt was found.
 const (
-	SaltFromFile = "file" // the first 16 bytes of the database file
-	SaltFromWAL  = "wal"  // a WAL frame's copy of page 1
-	SaltFromKey  = "key"  // the key, given as x'<96 hex digits>'
-	SaltUnknown  = "unknown"
+	SaltFromFile  = "file"  // the first 16 bytes of the database file
+	SaltFromWAL   = "wal"   // a WAL frame's copy of page 1
+	SaltFromKey   = "key"   // the key, given as x'<96 hex digits>'
+	SaltFromOther = "other" // another copy of the file (saltFrom)
+	SaltUnknown   = "unknown"
 )
 
 // CipherCheck is what opening an encrypted file found out about the key.
@@ -41,11 +42,13 @@ const cipherSamples = 24
 
 // OpenCipher derives the cipher of the database file at path (its -wal
 // beside it is looked at for a copy of page 1 when the file's salt is
-// destroyed) with key, and checks it against sample pages. When no sampled
+// destroyed, then the start of each saltFrom: another copy of the file,
+// such as a page-level backup) with key, and checks it against sample
+// pages. When no sampled
 // page verifies under want and tryOthers is set, every other preset is
 // tried before giving up with ErrWrongKey. Each try costs one key
 // derivation.
-func OpenCipher(path string, key *CipherKey, want CipherParams, tryOthers bool) (*Cipher, *CipherCheck, error) {
+func OpenCipher(path string, key *CipherKey, want CipherParams, tryOthers bool, saltFrom ...io.ReaderAt) (*Cipher, *CipherCheck, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -63,12 +66,12 @@ func OpenCipher(path string, key *CipherKey, want CipherParams, tryOthers bool) 
 			wal, walSize = wf, wst.Size()
 		}
 	}
-	return DeriveCipher(f, st.Size(), wal, walSize, key, want, tryOthers)
+	return DeriveCipher(f, st.Size(), wal, walSize, key, want, tryOthers, saltFrom...)
 }
 
 // DeriveCipher is OpenCipher over readers: the database in r (size bytes)
 // and its WAL in wal (nil for none).
-func DeriveCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *CipherKey, want CipherParams, tryOthers bool) (*Cipher, *CipherCheck, error) {
+func DeriveCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *CipherKey, want CipherParams, tryOthers bool, saltFrom ...io.ReaderAt) (*Cipher, *CipherCheck, error) {
 	cands := []CipherParams{want}
 	if tryOthers {
 		for _, p := range cipherPresets {
@@ -81,7 +84,7 @@ func DeriveCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key
 	var firstErr error
 	for _, p := range cands {
 		check.Tried = append(check.Tried, p.Name)
-		c, err := tryCipher(r, size, wal, walSize, key, p, check)
+		c, err := tryCipher(r, size, wal, walSize, key, p, check, saltFrom)
 		if err == nil {
 			check.Params = p
 			return c, check, nil
@@ -103,11 +106,19 @@ func sameCipher(a, b CipherParams) bool {
 }
 
 // tryCipher derives the cipher under p and checks it on sample pages.
-func tryCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *CipherKey, p CipherParams, check *CipherCheck) (*Cipher, error) {
+func tryCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *CipherKey, p CipherParams, check *CipherCheck, saltFrom []io.ReaderAt) (*Cipher, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	salt, from := findSalt(r, size, wal, walSize, p)
+	for _, o := range saltFrom {
+		if salt != nil {
+			break
+		}
+		if s := make([]byte, cipherSaltSize); readFull(o, s, 0) == nil && !allZero(s) {
+			salt, from = s, SaltFromOther
+		}
+	}
 	if key.HasSalt() {
 		from = SaltFromKey
 	}
@@ -115,7 +126,7 @@ func tryCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *C
 	c, err := NewCipher(key, p, salt)
 	if err != nil {
 		if errors.Is(err, ErrNoSalt) {
-			return nil, fmt.Errorf("%w: page 1's first 16 bytes are destroyed and no WAL holds a copy of page 1; a passphrase cannot be turned into the key without them (give the raw key as x'<64 hex digits>', or with its salt as x'<96 hex digits>')", err)
+			return nil, fmt.Errorf("%w: page 1's first 16 bytes are destroyed and no WAL or other copy holds page 1; a passphrase cannot be turned into the key without them (give the raw key as x'<64 hex digits>', or with its salt as x'<96 hex digits>', or an older copy of the file, such as a page-level backup)", err)
 		}
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 // roots the usable backups know besides sqlite_master's.
 func (r *repairer) open(ctx context.Context, input string) error {
 	f, geo, err := census.Open(input, r.hint(), pagefile.Options{WALPath: r.opts.WALPath, NoWAL: r.opts.NoWAL,
-		JournalPath: r.opts.JournalPath, NoJournal: r.opts.NoJournal})
+		JournalPath: r.opts.JournalPath, NoJournal: r.opts.NoJournal, Cipher: r.opts.Cipher})
 	if err != nil {
 		if errors.Is(err, census.ErrNoGeometry) {
 			return fmt.Errorf("recover: cannot tell the page size of %s: %w", input, err)
@@ -41,6 +41,7 @@ func (r *repairer) open(ctx context.Context, input string) error {
 		return err
 	}
 	r.describeInputs()
+	r.describeEncryption()
 	r.judgeCurrent(input)
 	return nil
 }

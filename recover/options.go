@@ -37,6 +37,12 @@ type Options struct {
 	// rows on pages the damaged file lost are read from the backup's
 	// version of those pages.
 	Backup *BackupPages
+	// Cipher, when set, decrypts a SQLCipher database (see
+	// pagefile.OpenCipher; derive it once, it is costly). The output is
+	// plaintext, and the report says so, unless EncryptOutput is set:
+	// then it is encrypted with the same key and parameters.
+	Cipher        *pagefile.Cipher
+	EncryptOutput bool
 }
 
 // The phases of a repair, as Options.Progress names them.

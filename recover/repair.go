@@ -79,6 +79,9 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	if opts.Output == "" {
 		return nil, errors.New("recover: no output path")
 	}
+	if opts.EncryptOutput && opts.Cipher == nil {
+		return nil, errors.New("recover: an encrypted output needs the input's cipher")
+	}
 	if err := checkOutput(input, opts); err != nil {
 		return nil, err
 	}
@@ -99,6 +102,12 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	defer os.Remove(tmp)
 	if err := r.run(ctx, tmp); err != nil {
 		return nil, err
+	}
+	if opts.EncryptOutput {
+		if tmp, err = r.encryptOutput(tmp); err != nil {
+			return nil, err
+		}
+		defer os.Remove(tmp)
 	}
 	if err := fsutil.SyncFile(tmp); err != nil {
 		return nil, err
@@ -153,6 +162,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		}
 	} else if len(r.metas) > 0 {
 		av = r.metas[0].m.Header.AutoVacuum
+	}
+	if err := r.prepareEncryptedOutput(tmp, r.geo.Encoding, av); err != nil {
+		return err
 	}
 	if r.out, err = openOutput(ctx, r.standIns.driver, tmp, r.f.Geometry.PageSize, r.geo.Encoding, av); err != nil {
 		return err

@@ -75,6 +75,10 @@ type Report struct {
 	Integrity   string  `json:"integrity_check"`
 	ElapsedMS   float64 `json:"elapsed_ms"`
 	MBPerSecond float64 `json:"mb_per_second"`
+
+	// Encryption describes how an encrypted input was read, nil for a
+	// plain one.
+	Encryption *EncryptionReport `json:"encryption,omitempty"`
 }
 
 // JournalReport says what a rollback journal beside the input was, and

@@ -42,7 +42,7 @@ func inspectCommand() *cli.Command {
 					return nil
 				},
 			},
-		}, journalFlags()...),
+		}, append(journalFlags(), cipherFlags()...)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
@@ -50,6 +50,9 @@ func inspectCommand() *cli.Command {
 			}
 			opts := inspectOptions{JSON: cmd.Bool("json"), Page: cmd.Uint32("page")}
 			if opts.Open.JournalPath, opts.Open.NoJournal, err = sidecarChoice(cmd, "journal"); err != nil {
+				return err
+			}
+			if opts.Open.Cipher, err = inputCipher(cmd, args[0]); err != nil {
 				return err
 			}
 			err = runInspect(ctx, args[0], opts, cmd.Writer, cmd.ErrWriter)
@@ -95,6 +98,7 @@ func runInspect(ctx context.Context, path string, opts inspectOptions, stdout, s
 	if err != nil {
 		return err
 	}
+	reportDecryption(stderr, path, db.File)
 	if opts.Page != 0 {
 		doc := buildPageDocument(in, opts.Page)
 		if opts.JSON {

@@ -30,14 +30,18 @@ func metabackupCommand() *cli.Command {
 			"   dbrescue metabackup app.db\n" +
 			"   dbrescue metabackup app.db -o /backups/app.meta --json\n" +
 			"   dbrescue metabackup --schema-only app.db",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.meta)"},
 			&cli.BoolFlag{Name: "schema-only", Usage: "capture the schema and header only, no page lists (fastest)"},
 			&cli.BoolFlag{Name: "force", Usage: "capture even when DB looks unchanged since FILE was written"},
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
-		},
+		}, cipherFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
+			if err != nil {
+				return err
+			}
+			cipher, err := inputCipher(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -45,7 +49,7 @@ func metabackupCommand() *cli.Command {
 			if out == "" {
 				out = args[0] + ".meta"
 			}
-			res, err := runMetabackup(ctx, args[0], out, master.Options{SchemaOnly: cmd.Bool("schema-only")}, cmd.Bool("force"))
+			res, err := runMetabackup(ctx, args[0], out, master.Options{SchemaOnly: cmd.Bool("schema-only"), Cipher: cipher}, cmd.Bool("force"))
 			if err != nil {
 				return err
 			}

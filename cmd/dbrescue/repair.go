@@ -42,7 +42,8 @@ func repairCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
 			&cli.BoolFlag{Name: "deleted", Usage: "also bring back deleted rows that survive in free space, into dbrescue_deleted_<table> tables apart from the live rows"},
-		}, walFlags()...), journalFlags()...),
+			encryptOutputFlag(),
+		}, walFlags()...), append(journalFlags(), cipherFlags()...)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
@@ -67,6 +68,12 @@ func repairCommand() *cli.Command {
 			if err := outputs.Check(new(outputs.Files).Backup(cmd.String("backup")), new(outputs.Files).Database(out)); err != nil {
 				return err
 			}
+			if opts.Cipher, err = inputCipher(cmd, in, cmd.String("backup")); err != nil {
+				return err
+			}
+			if opts.EncryptOutput = cmd.Bool("encrypt-output"); opts.EncryptOutput && opts.Cipher == nil {
+				return usageErrorf(cmd.FullName(), "--encrypt-output needs an encrypted input and its key (--key-file or %s)", keyEnv)
+			}
 			if path := cmd.String("backup"); path != "" {
 				bf, err := backup.Open(path)
 				if err != nil {
@@ -74,6 +81,11 @@ func repairCommand() *cli.Command {
 				}
 				defer bf.Close()
 				opts.Backup = &recover.BackupPages{Source: bf.Source, Meta: bf.Meta, Verify: bf.VerifyPage}
+				if opts.Cipher != nil {
+					if err := decryptBackup(opts.Backup, opts.Cipher); err != nil {
+						return fmt.Errorf("backup %s: %w", path, err)
+					}
+				}
 			}
 			progress, done := progressOnTerminal(cmd.Root().ErrWriter)
 			if progress != nil {

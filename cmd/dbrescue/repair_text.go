@@ -68,6 +68,7 @@ func printRepairReport(w io.Writer, r *recover.Report) error {
 func printSources(p *textPrinter, r *recover.Report) {
 	g := r.Geometry
 	p.printf("  read with page size %d (reserved %d) %s, text %s %s\n", g.PageSize, g.Reserved, source(g.From), g.Encoding, source(g.EncFrom))
+	printEncryption(p, r)
 	if r.WAL.Present {
 		p.printf("  WAL: %d committed frames overlaid, %d uncommitted ignored", r.WAL.CommittedFrames, r.WAL.UncommittedFrames)
 		if r.WAL.Error != "" {
@@ -142,6 +143,8 @@ func source(from string) string {
 		return "from the metadata backup"
 	case "detected":
 		return "detected from the pages"
+	case "cipher":
+		return "from the cipher's parameters"
 	}
 	return "from " + from
 }

@@ -31,6 +31,9 @@ type Options struct {
 	// Pragmas are set on every connection, as "busy_timeout(5000)"
 	// (modernc.org/sqlite's _pragma DSN parameter).
 	Pragmas []string
+	// Cipher, for a SQLCipher database, makes SQLite read it through the
+	// view (How is View), decrypted: SQLite cannot read the file itself.
+	Cipher *pagefile.Cipher
 }
 
 // DB is a database opened for reading. Use it as the *sql.DB it embeds;
@@ -68,6 +71,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlitero: %s: %w", path, err)
 	}
+	if opts.Cipher != nil {
+		p.how = View
+	}
 	return open(ctx, path, abs, p, opts)
 }
 
@@ -79,7 +85,7 @@ func open(ctx context.Context, path, abs string, p plan, opts Options) (*DB, err
 	query := url.Values{}
 	switch p.how {
 	case View:
-		if err := d.openView(); err != nil {
+		if err := d.openView(opts.Cipher); err != nil {
 			return nil, fmt.Errorf("sqlitero: %s: %w", path, err)
 		}
 		query.Set("vfs", d.vfsName)

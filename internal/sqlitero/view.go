@@ -14,14 +14,18 @@ import (
 
 // openView opens the committed state of the database with package
 // pagefile (the main file with a hot journal rolled back, or the WAL's
-// committed frames overlaid) and registers a read-only VFS that serves it
+// committed frames overlaid, decrypted when c is set) and registers a read-only VFS that serves it
 // to SQLite as one file, named by the database's own path so that SQLite
 // reports that path. A hot journal that cannot be rolled back whole is
 // ErrHotJournal: the view would mix committed and uncommitted pages.
-func (d *DB) openView() error {
-	f, err := pagefile.Open(d.Path, pagefile.Options{})
+func (d *DB) openView(c *pagefile.Cipher) error {
+	f, err := pagefile.Open(d.Path, pagefile.Options{Cipher: c})
 	if err != nil {
 		return err
+	}
+	if c != nil {
+		// decide read the journal-mode bytes encrypted: ask the view.
+		d.WAL = f.WAL != nil || f.Header.WriteVersion == 2 || f.Header.ReadVersion == 2
 	}
 	if jerr := f.JournalError(); jerr != nil || (f.Journal != nil && f.Journal.Damaged()) {
 		f.Close()

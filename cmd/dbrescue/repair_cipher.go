@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/dbrescue/dbrescue/pagefile"
+	"github.com/dbrescue/dbrescue/recover"
+)
+
+// encryptOutputFlag is repair's choice of an encrypted output.
+func encryptOutputFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "encrypt-output", Usage: "encrypt the new database with the input's key and cipher parameters (default: plaintext, with a warning)"}
+}
+
+// decryptBackup makes a page-level backup of an encrypted database
+// readable by the repair: its pages are the database's, encrypted with the
+// same key and salt, and its manifest's CRCs are of the encrypted pages,
+// so a page is verified as stored and served decrypted.
+func decryptBackup(bp *recover.BackupPages, c *pagefile.Cipher) error {
+	enc := bp.Source
+	dec, err := pagefile.NewDecryptSource(enc, c)
+	if err != nil {
+		return err
+	}
+	verify := bp.Verify
+	bp.Source = dec
+	bp.Verify = func(pgno uint32, _ []byte) bool {
+		raw := make([]byte, enc.PageSize())
+		if enc.ReadPage(pgno, raw) != nil || !verify(pgno, raw) {
+			return false
+		}
+		return dec.Failed(pgno) == nil
+	}
+	return nil
+}
+
+// printEncryption says how an encrypted input was read and whether the
+// output is encrypted.
+func printEncryption(p *textPrinter, r *recover.Report) {
+	e := r.Encryption
+	if e == nil {
+		return
+	}
+	p.printf("  encrypted with %s", e.Cipher)
+	switch {
+	case !e.Authenticated:
+		p.printf("; pages not authenticated")
+	case len(e.HMACFailedPages) > 0:
+		var pages []string
+		for i, pg := range e.HMACFailedPages {
+			if i == 10 {
+				pages = append(pages, "...")
+				break
+			}
+			pages = append(pages, fmt.Sprint(pg))
+		}
+		p.printf("; %d pages fail their HMAC: %s", len(e.HMACFailedPages), strings.Join(pages, ", "))
+	default:
+		p.printf("; every page read verified its HMAC")
+	}
+	if e.OutputEncrypted {
+		p.printf("; output encrypted with the same key and parameters\n")
+	} else {
+		p.printf("; OUTPUT IS PLAINTEXT\n")
+	}
+}
