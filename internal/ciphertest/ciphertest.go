@@ -67,12 +67,13 @@ func Find(t testing.TB, major int) Tool {
 func (tl Tool) Exec(db, keySQL string, pragmas []string, sql string, crash bool) ([][]any, error) {
 	var in strings.Builder
 	fmt.Fprintf(&in, "PRAGMA key = %s;\n", keySQL)
-	// No fsync: tests need SQLCipher's bytes, not their durability (a
-	// crash here is a process exit, which loses nothing written).
-	in.WriteString("PRAGMA synchronous = OFF;\n")
 	for _, p := range pragmas {
 		fmt.Fprintf(&in, "%s;\n", p)
 	}
+	// No fsync: tests need SQLCipher's bytes, not their durability (a
+	// crash here is a process exit, which loses nothing written). After
+	// the cipher pragmas: it reads the database.
+	in.WriteString("PRAGMA synchronous = OFF;\n")
 	// What the key and the pragmas print (SQLCipher 4's "ok", a journal
 	// mode) is not the caller's: its rows start after this marker.
 	fmt.Fprintf(&in, "SELECT '%s';\n", beginMarker)
