@@ -28,7 +28,7 @@ func BenchmarkReadEverything(b *testing.B) {
 			b.SetBytes(st.Size())
 			b.ResetTimer()
 			for b.Loop() {
-				if n := readEverything(b, path); n == 0 {
+				if n := readEverything(b, path, pagefile.Options{}); n == 0 {
 					b.Fatal("no records read")
 				}
 			}
@@ -36,8 +36,8 @@ func BenchmarkReadEverything(b *testing.B) {
 	}
 }
 
-func readEverything(b *testing.B, path string) int {
-	f, err := pagefile.Open(path, pagefile.Options{})
+func readEverything(b *testing.B, path string, opts pagefile.Options) int {
+	f, err := pagefile.Open(path, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

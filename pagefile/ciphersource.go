@@ -131,3 +131,7 @@ func (f *File) decryptCopy(page []byte) bool {
 	src := append([]byte(nil), page...)
 	return d.c.DecryptPage(1, src, page) == nil
 }
+
+// Encrypted is the source of encrypted pages d decrypts: the main file,
+// its journal rolled back and its WAL overlaid, as stored.
+func (d *DecryptSource) Encrypted() Source { return d.src }

@@ -6,6 +6,7 @@
 // rows found anywhere and the ceiling (rows whose bytes survived).
 //
 //	go run ./bench/recovery [-seeds N] [-kinds k1,k2] [-size small|medium|large] [-dir DIR] [-cli BINARY]
+//	go run ./bench/recovery -key-file FILE [-cipher PRESET] ...   (encrypted databases, see runEncrypted)
 //
 // Methods, each skipped with a message when unavailable:
 //   - sqlite-select: stock SQLite, SELECT * from every original table until
@@ -50,6 +51,9 @@ type config struct {
 	bytes int64
 	dir   string
 	cli   string
+	// keyFile and cipher run the matrix on encrypted databases (see
+	// runEncrypted).
+	keyFile, cipher string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -60,13 +64,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	size := fs.String("size", "small", "database size: small (~100 KB), medium (~4 MB) or large (~200 MB)")
 	dir := fs.String("dir", "", "work in `DIR` and keep the files (default: a temporary directory, removed)")
 	cli := fs.String("cli", "", "run this dbrescue `BINARY` instead of building the checkout's (to compare releases)")
+	keyFile := fs.String("key-file", "", "run the matrix on databases encrypted with the key in `FILE` (see runEncrypted)")
+	cipher := fs.String("cipher", "sqlcipher4", "with -key-file: the cipher preset the databases are encrypted with")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	c := &config{seeds: *seeds, dir: *dir, cli: *cli}
+	c := &config{seeds: *seeds, dir: *dir, cli: *cli, keyFile: *keyFile, cipher: *cipher}
 	sizes := map[string]int64{"small": corpus.SizeSmall, "medium": corpus.SizeMedium, "large": corpus.SizeLarge}
 	if c.bytes = sizes[*size]; c.bytes == 0 {
 		return nil, fmt.Errorf("-size %q is not small, medium or large", *size)
@@ -104,6 +110,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if cli, err = buildCLI(ctx, dir); err != nil {
 			return err
 		}
+	}
+	if cfg.keyFile != "" {
+		return runEncrypted(ctx, cfg, cli, dir, stdout, stderr)
 	}
 	methods := availableMethods(ctx, cli, dir, stderr)
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/corpus"
 	"github.com/dbrescue/dbrescue/internal/outputs"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 func corruptCommand() *cli.Command {
@@ -44,7 +45,7 @@ func corruptCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the damaged copy to `OUT`"},
 			&cli.BoolFlag{Name: "force", Usage: "replace OUT if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
-		}, journalFlags()...),
+		}, append(journalFlags(), cipherFlags()...)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Bool("list") {
 				if _, err := positionalArgs(cmd); err != nil {
@@ -69,6 +70,9 @@ func corruptCommand() *cli.Command {
 			if opts.Corruption.JournalPath, opts.Corruption.NoJournal, err = sidecarChoice(cmd, "journal"); err != nil {
 				return err
 			}
+			if opts.Cipher, err = inputCipher(cmd, args[0]); err != nil {
+				return err
+			}
 			err = runCorrupt(ctx, opts, cmd.Writer)
 			if errors.Is(err, corpus.ErrUnknownKind) || errors.Is(err, corpus.ErrBadOption) || errors.Is(err, corpus.ErrSameFile) {
 				return &UsageError{Command: cmd.FullName(), Err: err}
@@ -84,6 +88,9 @@ type corruptOptions struct {
 	Force      bool
 	JSON       bool
 	Corruption corpus.Corruption
+	// Cipher, for an encrypted database, damages it as stored (see
+	// corpus.CorruptEncrypted).
+	Cipher *pagefile.Cipher
 }
 
 // corruptReport is the JSON document corrupt writes. score --damage reads
@@ -112,7 +119,13 @@ func runCorrupt(ctx context.Context, opts corruptOptions, stdout io.Writer) erro
 			}
 		}
 	}
-	d, err := corpus.Corrupt(ctx, opts.DB, out, opts.Corruption)
+	corruptFn := corpus.Corrupt
+	if opts.Cipher != nil {
+		corruptFn = func(ctx context.Context, in, out string, c corpus.Corruption) (*corpus.Damage, error) {
+			return corpus.CorruptEncrypted(ctx, in, out, c, opts.Cipher)
+		}
+	}
+	d, err := corruptFn(ctx, opts.DB, out, opts.Corruption)
 	if err != nil {
 		return err
 	}
