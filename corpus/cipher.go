@@ -145,18 +145,36 @@ func storeDamage(stored, plain, damaged []byte, ci *pagefile.Cipher, logical boo
 				continue
 			}
 			for i := range dst {
-				switch {
-				case now[i] == was[i]:
+				if now[i] == was[i] {
 					dst[i] = src[i]
-				case now[i] == 0:
-					dst[i] = 0 // zeroed bytes are zeros as stored too
-				default:
+				} else {
 					dst[i] = src[i] ^ was[i] ^ now[i]
 				}
 			}
+			zeroRuns(dst, was, now)
 		}
 	}
 	return out, nil
+}
+
+// zeroRuns zeroes, as stored, every run of zeros the damage left in now
+// that covers a changed byte: zeroing a range (a header, say) zeroes it
+// whole on the device, bytes that happened to be zero in the clear too.
+func zeroRuns(dst, was, now []byte) {
+	for i := 0; i < len(now); {
+		if now[i] != 0 {
+			i++
+			continue
+		}
+		j, changed := i, false
+		for ; j < len(now) && now[j] == 0; j++ {
+			changed = changed || was[j] != 0
+		}
+		if changed {
+			clear(dst[i:j])
+		}
+		i = j
+	}
 }
 
 // pageAt returns the page at off in b, zero-padded past b's end.

@@ -1,6 +1,7 @@
 package pagefile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -105,38 +106,51 @@ func sameCipher(a, b CipherParams) bool {
 	return a == b
 }
 
-// tryCipher derives the cipher under p and checks it on sample pages.
+// tryCipher derives the cipher under p and checks it on sample pages,
+// with each candidate salt in turn (the file's, a WAL copy of page 1's,
+// another copy's): a salt damaged in place looks like a wrong key, and a
+// copy proves itself by the pages it verifies. Each salt tried costs one
+// key derivation.
 func tryCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *CipherKey, p CipherParams, check *CipherCheck, saltFrom []io.ReaderAt) (*Cipher, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	salt, from := findSalt(r, size, wal, walSize, p)
-	for _, o := range saltFrom {
-		if salt != nil {
-			break
-		}
-		if s := make([]byte, cipherSaltSize); readFull(o, s, 0) == nil && !allZero(s) {
-			salt, from = s, SaltFromOther
-		}
-	}
-	if key.HasSalt() {
-		from = SaltFromKey
-	}
-	check.SaltFrom = from
-	c, err := NewCipher(key, p, salt)
-	if err != nil {
+	var firstErr error
+	for _, cand := range saltCandidates(r, size, wal, walSize, p, key, saltFrom) {
+		check.SaltFrom = cand.from
+		c, err := NewCipher(key, p, cand.salt)
 		if errors.Is(err, ErrNoSalt) {
 			return nil, fmt.Errorf("%w: page 1's first 16 bytes are destroyed and no WAL or other copy holds page 1; a passphrase cannot be turned into the key without them (give the raw key as x'<64 hex digits>', or with its salt as x'<96 hex digits>', or an older copy of the file, such as a page-level backup)", err)
 		}
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		if err = checkCipher(c, r, size, check); err == nil {
+			return c, nil
+		}
+		c.Zero()
+		if !errors.Is(err, ErrWrongKey) {
+			return nil, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
 	}
+	return nil, firstErr
+}
+
+// checkCipher decrypts sample pages of the file with c and judges the key:
+// ErrWrongKey when no page verifies (or, without HMACs, when the pages do
+// not look like SQLite's).
+func checkCipher(c *Cipher, r io.ReaderAt, size int64, check *CipherCheck) error {
+	p := c.Params
 	check.Sampled, check.Verified, check.Failed, check.Zero = 0, 0, 0, 0
-	plausible := 0
+	plausible, page1Failed := 0, false
 	src := make([]byte, p.PageSize)
 	dst := make([]byte, p.PageSize)
 	for _, pgno := range samplePages(size, p.PageSize) {
 		if err := readPadded(r, src, int64(pgno-1)*int64(p.PageSize)); err != nil {
-			return nil, err
+			return err
 		}
 		check.Sampled++
 		if allZero(src) {
@@ -147,8 +161,9 @@ func tryCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *C
 		switch {
 		case errors.Is(err, ErrHMAC):
 			check.Failed++
+			page1Failed = page1Failed || pgno == 1
 		case err != nil:
-			return nil, err
+			return err
 		default:
 			check.Verified++
 			if plausiblePlaintext(pgno, dst, p) {
@@ -164,49 +179,82 @@ func tryCipher(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, key *C
 		why = fmt.Sprintf("all %d sampled pages are zeros: nothing to check the key against", check.Sampled)
 	case c.Verified && check.Verified == 0:
 		why = fmt.Sprintf("no sampled page's HMAC verifies, %d of %d failed", check.Failed, check.Sampled)
+		if page1Failed && check.SaltFrom == SaltFromFile {
+			why += "; if the key is right, the salt (page 1's first 16 bytes) may be damaged: an older copy of the file, such as a page-level backup, gives it back"
+		}
 	case !c.Verified && plausible*2 < check.Verified:
 		why = fmt.Sprintf("without an HMAC to check, only %d of %d decrypted pages look like SQLite pages", plausible, check.Verified)
 	default:
-		return c, nil
+		return nil
 	}
-	c.Zero()
-	return nil, fmt.Errorf("%w (%s: %s)", ErrWrongKey, p.Name, why)
+	return fmt.Errorf("%w (%s: %s)", ErrWrongKey, p.Name, why)
 }
 
-// findSalt returns the salt: the first 16 bytes of the file, else those of
-// the newest copy of page 1 in the WAL (frames are not checked here: the
-// HMAC check that follows proves or refutes the salt). Nil when neither
-// has one, or the parameters keep a plaintext header (the salt is then not
-// in the file at all).
-func findSalt(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, p CipherParams) ([]byte, string) {
-	if p.PlaintextHeader > 0 {
-		return nil, SaltUnknown
+// saltCandidate is a salt and where it was found.
+type saltCandidate struct {
+	salt []byte
+	from string
+}
+
+// saltCandidates lists the salts to try, in order: the key's own (x'<96
+// hex digits>'), alone; else the first 16 bytes of the file, those of the
+// newest copy of page 1 in the WAL (frames are not checked here: the HMAC
+// check proves or refutes a salt) and those of each saltFrom, zeros and
+// repeats left out. With none, a single unknown salt: a raw key still
+// decrypts, unverified. The parameters may keep a plaintext header: the
+// salt is then not in the file at all.
+func saltCandidates(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, p CipherParams, key *CipherKey, saltFrom []io.ReaderAt) []saltCandidate {
+	if key.HasSalt() {
+		return []saltCandidate{{nil, SaltFromKey}}
 	}
-	salt := make([]byte, cipherSaltSize)
-	if size >= cipherSaltSize {
-		if n, _ := r.ReadAt(salt, 0); n == cipherSaltSize && !allZero(salt) {
-			return salt, SaltFromFile
+	var out []saltCandidate
+	add := func(s []byte, from string) {
+		if s == nil || allZero(s) {
+			return
+		}
+		for _, c := range out {
+			if bytes.Equal(c.salt, s) {
+				return
+			}
+		}
+		out = append(out, saltCandidate{s, from})
+	}
+	if p.PlaintextHeader == 0 {
+		if s := make([]byte, cipherSaltSize); size >= cipherSaltSize && readFull(r, s, 0) == nil {
+			add(s, SaltFromFile)
+		}
+		add(walSalt(wal, walSize, p), SaltFromWAL)
+		for _, o := range saltFrom {
+			if s := make([]byte, cipherSaltSize); readFull(o, s, 0) == nil {
+				add(s, SaltFromOther)
+			}
 		}
 	}
+	if len(out) == 0 {
+		return []saltCandidate{{nil, SaltUnknown}}
+	}
+	return out
+}
+
+// walSalt returns the first 16 bytes of the newest copy of page 1 in the
+// WAL, or nil.
+func walSalt(wal io.ReaderAt, walSize int64, p CipherParams) []byte {
 	if wal == nil {
-		return nil, SaltUnknown
+		return nil
 	}
 	const walHeader, frameHeader = 32, 24
 	frame := int64(frameHeader + p.PageSize)
 	var found []byte
 	var hdr [frameHeader + cipherSaltSize]byte
 	for off := int64(walHeader); off+frame <= walSize; off += frame {
-		if n, _ := wal.ReadAt(hdr[:], off); n < len(hdr) {
+		if readFull(wal, hdr[:], off) != nil {
 			break
 		}
 		if binary.BigEndian.Uint32(hdr[:4]) == 1 && !allZero(hdr[frameHeader:]) {
 			found = append(found[:0], hdr[frameHeader:]...)
 		}
 	}
-	if found == nil {
-		return nil, SaltUnknown
-	}
-	return found, SaltFromWAL
+	return found
 }
 
 // samplePages picks up to cipherSamples pages spread over a file of size

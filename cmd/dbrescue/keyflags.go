@@ -32,6 +32,7 @@ func cipherFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cipher-hmac-algorithm", Usage: "override the preset's HMAC hash: SHA1, SHA256 or SHA512"},
 		&cli.BoolFlag{Name: "cipher-no-hmac", Usage: "the pages carry no HMAC (PRAGMA cipher_use_hmac = OFF)"},
 		&cli.IntFlag{Name: "cipher-plaintext-header", Usage: "bytes of page 1 left in clear (PRAGMA cipher_plaintext_header_size); the key must then carry the salt, x'<96 hex digits>'"},
+		&cli.StringFlag{Name: "cipher-salt-from", Usage: "when page 1's first 16 bytes (the salt) are destroyed, take them from `FILE`: an older copy of the database (only those 16 bytes are read)"},
 	}
 }
 
@@ -122,7 +123,7 @@ func inputCipher(cmd *cli.Command, path string, saltFrom ...string) (*pagefile.C
 		}
 	}
 	var others []io.ReaderAt
-	for _, s := range saltFrom {
+	for _, s := range append(saltFrom, cmd.String("cipher-salt-from")) {
 		if s == "" {
 			continue
 		}
@@ -138,8 +139,8 @@ func inputCipher(cmd *cli.Command, path string, saltFrom ...string) (*pagefile.C
 		}
 		return nil, fmt.Errorf("%s: decrypting: %w", path, err)
 	}
-	fmt.Fprintf(stderr, "%s: decrypting with %s (key from %s, salt from the %s; key derivation and check %.2f s, %d of %d sampled pages verified)\n",
-		path, c.Params, from, check.SaltFrom, time.Since(start).Seconds(), check.Verified, check.Sampled)
+	fmt.Fprintf(stderr, "%s: decrypting with %s (key from %s, salt from %s; key derivation and check %.2f s, %d of %d sampled pages verified)\n",
+		path, c.Params, from, saltFromWords[check.SaltFrom], time.Since(start).Seconds(), check.Verified, check.Sampled)
 	if len(check.Tried) > 1 {
 		fmt.Fprintf(stderr, "%s: the key does not open it with %s; it does with %s\n", path, check.Tried[0], check.Params.Name)
 	}
@@ -165,4 +166,13 @@ func reportDecryption(w io.Writer, path string, f *pagefile.File) {
 		pages = append(pages, fmt.Sprint(e.Pgno))
 	}
 	fmt.Fprintf(w, "%s: %d pages fail their HMAC (damaged after SQLCipher wrote them; decrypted all the same): %s\n", path, len(fails), strings.Join(pages, ", "))
+}
+
+// saltFromWords says where the salt came from (pagefile.SaltFrom...).
+var saltFromWords = map[string]string{
+	pagefile.SaltFromFile:  "the file",
+	pagefile.SaltFromWAL:   "the WAL's copy of page 1",
+	pagefile.SaltFromKey:   "the key",
+	pagefile.SaltFromOther: "--cipher-salt-from or the backup",
+	pagefile.SaltUnknown:   "nowhere: pages cannot be authenticated",
 }
