@@ -119,10 +119,15 @@ type ExtraTable struct {
 // directory as found; a table SQLite cannot read to the end is scored on
 // the rows it returned, with the error noted.
 func Score(ctx context.Context, truth *Truth, repairedPath string, damage *Damage) (*Scorecard, error) {
+	return scoreWith(ctx, truth, repairedPath, damage, sqlitero.Options{})
+}
+
+// scoreWith is Score, the repaired database opened with ro.
+func scoreWith(ctx context.Context, truth *Truth, repairedPath string, damage *Damage, ro sqlitero.Options) (*Scorecard, error) {
 	if _, err := os.Stat(repairedPath); err != nil {
 		return nil, err
 	}
-	db, err := sqlitero.Open(ctx, repairedPath, sqlitero.Options{})
+	db, err := sqlitero.Open(ctx, repairedPath, ro)
 	if err != nil {
 		return nil, err
 	}

@@ -69,6 +69,13 @@ func (t *TableTruth) key(r *Row) string {
 // SQLite reads a scratch copy: opening a WAL database can write to it, and
 // the original is never touched.
 func RecordTruth(ctx context.Context, path string) (*Truth, error) {
+	return recordTruth(ctx, path, nil)
+}
+
+func recordTruth(ctx context.Context, path string, ci *pagefile.Cipher) (*Truth, error) {
+	if ci != nil {
+		return encryptedTruth(ctx, path, ci)
+	}
 	dir, err := os.MkdirTemp("", "dbrescue-truth-")
 	if err != nil {
 		return nil, err
@@ -88,11 +95,17 @@ func RecordTruth(ctx context.Context, path string) (*Truth, error) {
 		return nil, err
 	}
 	defer db.Close()
+	return locateTruth(ctx, db, path, nil)
+}
+
+// locateTruth reads the tables through db and locates their rows in the
+// file at path, decrypted with ci when it is set.
+func locateTruth(ctx context.Context, db *sql.DB, path string, ci *pagefile.Cipher) (*Truth, error) {
 	tables, err := readTables(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: reading the truth from %s: %w", path, err)
 	}
-	f, err := pagefile.Open(path, pagefile.Options{})
+	f, err := pagefile.Open(path, pagefile.Options{Cipher: ci})
 	if err != nil {
 		return nil, fmt.Errorf("corpus: locating rows in %s: %w", path, err)
 	}

@@ -164,6 +164,15 @@ func (c *Cipher) DecryptPage(pgno uint32, src, dst []byte) error {
 	}
 	iv := src[end : end+cipherIVSize]
 	cipher.NewCBCDecrypter(c.block, iv).CryptBlocks(dst[start:end], src[start:end])
+	// A block of zeros as stored was zeroed after SQLCipher wrote it (a
+	// page cut short, a torn sector): SQLCipher never writes one (chance
+	// 2^-128). It reads as zeros, as the same damage reads in a plain
+	// file, not as the noise its decryption would be.
+	for b := start; b < end; b += cipherBlockSize {
+		if allZero(src[b : b+cipherBlockSize]) {
+			clear(dst[b : b+cipherBlockSize])
+		}
+	}
 	clear(dst[end:])
 	if pgno == 1 {
 		if c.Params.PlaintextHeader > 0 {

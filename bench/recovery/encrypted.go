@@ -64,14 +64,14 @@ func runEncrypted(ctx context.Context, cfg *config, cli, dir string, stdout, std
 	}
 	keyFile := cfg.keyFile
 	methods := []method{
-		{name: "plain: dbrescue repair", run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
+		{name: "dbrescue repair (plain)", run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
 			return repair(ctx, cli, out, plainOf(b.Broken))
 		}},
-		{name: "encrypted: dbrescue repair", run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
+		{name: "dbrescue repair --key-file", run: func(ctx context.Context, b corpus.Built, out string) (string, error) {
 			return repair(ctx, cli, out, b.Broken, "--key-file", keyFile, "--cipher", params.Name)
 		}},
-		{name: "plain: --meta", run: withMeta(cli, "", false)},
-		{name: "encrypted: --meta", run: withMeta(cli, keyFile, true, "--cipher", params.Name)},
+		{name: "dbrescue repair --meta (plain)", run: withMeta(cli, "", false)},
+		{name: "dbrescue repair --key-file --meta", run: withMeta(cli, keyFile, true, "--cipher", params.Name)},
 	}
 
 	start = time.Now()

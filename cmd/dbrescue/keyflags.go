@@ -176,3 +176,20 @@ var saltFromWords = map[string]string{
 	pagefile.SaltFromOther: "--cipher-salt-from or the backup",
 	pagefile.SaltUnknown:   "nowhere: pages cannot be authenticated",
 }
+
+// scoreCiphers derives the ciphers of score's two inputs when a key was
+// given: the repaired file, written with --encrypt-output, has the
+// original's salt, and then shares its cipher (one key derivation).
+func scoreCiphers(cmd *cli.Command, original, repaired string) (*pagefile.Cipher, *pagefile.Cipher, error) {
+	oc, err := inputCipher(cmd, original)
+	if err != nil {
+		return nil, nil, err
+	}
+	if oc != nil {
+		if head, err := fsutil.ReadPrefix(repaired, 16); err == nil && bytes.Equal(head, oc.Salt()) {
+			return oc, oc, nil
+		}
+	}
+	rc, err := inputCipher(cmd, repaired)
+	return oc, rc, err
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/corpus"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 func scoreCommand() *cli.Command {
@@ -27,17 +28,21 @@ func scoreCommand() *cli.Command {
 			"   dbrescue score --original app.db repaired.db\n" +
 			"   dbrescue corrupt --kind zero-page --json app.db > damage.json\n" +
 			"   dbrescue score --original app.db --damage damage.json --json repaired.db",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "original", Usage: "the undamaged database `ORIG`", Required: true},
 			&cli.StringFlag{Name: "damage", Usage: "`FILE` holding the JSON `dbrescue corrupt --json` wrote, for the ceiling"},
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
-		},
+		}, cipherFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "REPAIRED")
 			if err != nil {
 				return err
 			}
-			return runScore(ctx, scoreOptions{Original: cmd.String("original"), Damage: cmd.String("damage"), Repaired: args[0], JSON: cmd.Bool("json")}, cmd.Writer)
+			opts := scoreOptions{Original: cmd.String("original"), Damage: cmd.String("damage"), Repaired: args[0], JSON: cmd.Bool("json")}
+			if opts.OriginalCipher, opts.RepairedCipher, err = scoreCiphers(cmd, opts.Original, opts.Repaired); err != nil {
+				return err
+			}
+			return runScore(ctx, opts, cmd.Writer)
 		},
 	}
 }
@@ -46,6 +51,9 @@ func scoreCommand() *cli.Command {
 type scoreOptions struct {
 	Original, Damage, Repaired string
 	JSON                       bool
+	// OriginalCipher and RepairedCipher decrypt an encrypted original and
+	// a repair written with --encrypt-output; nil for plain files.
+	OriginalCipher, RepairedCipher *pagefile.Cipher
 }
 
 // scoreReport is the JSON document score writes.
@@ -63,11 +71,11 @@ func runScore(ctx context.Context, opts scoreOptions, stdout io.Writer) error {
 			return err
 		}
 	}
-	truth, err := corpus.RecordTruth(ctx, opts.Original)
+	truth, err := corpus.RecordTruthEncrypted(ctx, opts.Original, opts.OriginalCipher)
 	if err != nil {
 		return err
 	}
-	sc, err := corpus.Score(ctx, truth, opts.Repaired, damage)
+	sc, err := corpus.ScoreEncrypted(ctx, truth, opts.Repaired, damage, opts.RepairedCipher)
 	if err != nil {
 		return err
 	}
