@@ -167,11 +167,16 @@ func (c *Cipher) DecryptPage(pgno uint32, src, dst []byte) error {
 	// A block of zeros as stored was zeroed after SQLCipher wrote it (a
 	// page cut short, a torn sector): SQLCipher never writes one (chance
 	// 2^-128). It reads as zeros, as the same damage reads in a plain
-	// file, not as the noise its decryption would be.
+	// file, not as the noise its decryption would be; so does the block
+	// after it, which CBC decrypts with it (the first block with the IV,
+	// at the end of the page: a page cut short loses it).
+	prev := iv
 	for b := start; b < end; b += cipherBlockSize {
-		if allZero(src[b : b+cipherBlockSize]) {
+		cur := src[b : b+cipherBlockSize]
+		if allZero(cur) || allZero(prev) {
 			clear(dst[b : b+cipherBlockSize])
 		}
+		prev = cur
 	}
 	clear(dst[end:])
 	if pgno == 1 {

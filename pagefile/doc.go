@@ -26,6 +26,13 @@
 // serves page images (SourceFunc), such as a query on SQLite's sqlite_dbpage
 // table inside a read transaction.
 //
+// Encrypted databases: a SQLCipher (or WCDB) file is read through a Cipher
+// (OpenCipher derives it once from the key and checks it on sample pages;
+// CipherPreset names the published parameters): Options.Cipher makes the
+// journal and WAL be read as the encrypted pages they hold and File.Source
+// a DecryptSource, which serves every page decrypted and records those
+// whose HMAC fails. Above pagefile, nothing knows a file was encrypted.
+//
 // Hostile input is the normal case: every count and pointer read from the
 // file is checked against what the file can actually hold before it is used,
 // loops are detected, and malformed input yields a *CorruptError that names
