@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,8 +29,10 @@ var logicalKinds = []Kind{BadPageSize, TornWrite, OverflowLoop, OverflowCut, Btr
 // ciphertext by the same difference (garbage stays garbage, a flipped bit
 // a flipped bit); a page changed by a logical kind is encrypted again, as
 // SQLCipher would have written it. The Damage is the plain run's: the same
-// pages and offsets. WAL kinds, and databases with a WAL, are not
-// supported yet (ErrBadOption).
+// pages and offsets. The WAL is damaged the same way: its frames' page
+// images as their pages are, its headers (salts, page numbers, checksums:
+// stored in clear) as the plain WAL's, and the frames the damage leaves
+// verifying are sealed again over the ciphertext.
 func CorruptEncrypted(ctx context.Context, in, out string, c Corruption, ci *pagefile.Cipher) (*Damage, error) {
 	d, err := corruptEncrypted(ctx, in, out, c, ci)
 	if err != nil {
@@ -39,22 +42,24 @@ func CorruptEncrypted(ctx context.Context, in, out string, c Corruption, ci *pag
 }
 
 func corruptEncrypted(ctx context.Context, in, out string, c Corruption, ci *pagefile.Cipher) (*Damage, error) {
-	o, ok := lookup(c.Kind)
-	switch {
-	case !ok:
+	if _, ok := lookup(c.Kind); !ok {
 		return nil, ErrUnknownKind
-	case o.NeedsWAL:
-		return nil, badOption("%s: WAL kinds are not supported on encrypted databases yet", c.Kind)
 	}
 	if err := checkDistinct(in, out); err != nil {
 		return nil, err
 	}
-	if st, err := os.Stat(in + "-wal"); err == nil && st.Size() > 0 {
-		return nil, badOption("%s has a WAL: corrupting an encrypted database with a WAL is not supported yet", in)
-	}
 	stored, plain, err := readEncrypted(in, c, ci)
 	if err != nil {
 		return nil, err
+	}
+	storedWAL, err := os.ReadFile(in + "-wal")
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	var plainWAL []byte
+	if len(storedWAL) > 0 {
+		plainWAL = decryptWAL(storedWAL, ci)
+		defer clear(plainWAL)
 	}
 	dir, err := os.MkdirTemp("", "dbrescue-corrupt-")
 	if err != nil {
@@ -65,6 +70,11 @@ func corruptEncrypted(ctx context.Context, in, out string, c Corruption, ci *pag
 	defer clear(plain)
 	if err := os.WriteFile(pin, plain, 0o600); err != nil {
 		return nil, err
+	}
+	if plainWAL != nil {
+		if err := os.WriteFile(pin+"-wal", plainWAL, 0o600); err != nil {
+			return nil, err
+		}
 	}
 	pc := c
 	pc.NoJournal, pc.JournalPath = true, "" // rolled back already, on the stored pages too
@@ -83,6 +93,19 @@ func corruptEncrypted(ctx context.Context, in, out string, c Corruption, ci *pag
 	}
 	for _, stale := range []string{out + "-shm", out + "-journal", out + "-wal"} {
 		if err := removeIfExists(stale); err != nil {
+			return nil, err
+		}
+	}
+	if plainWAL != nil {
+		damagedWAL, err := os.ReadFile(pout + "-wal")
+		if err != nil {
+			return nil, err
+		}
+		encWAL, err := storeWALDamage(storedWAL, plainWAL, damagedWAL, ci, slices.Contains(logicalKinds, c.Kind))
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFileAtomic(out+"-wal", encWAL); err != nil {
 			return nil, err
 		}
 	}
@@ -128,32 +151,103 @@ func storeDamage(stored, plain, damaged []byte, ci *pagefile.Cipher, logical boo
 	out := make([]byte, len(damaged))
 	for off := 0; off < len(damaged); off += ps {
 		end := min(off+ps, len(damaged))
-		was, now, dst := pageAt(plain, off, ps), damaged[off:end], out[off:end]
-		src := pageAt(stored, off, ps)
-		switch {
-		case bytes.Equal(was[:len(now)], now):
-			copy(dst, src)
-		case len(now) == ps && logical:
-			if err := ci.EncryptPage(uint32(off/ps)+1, now, dst); err != nil {
-				return nil, err
+		moved := func(page []byte) []byte {
+			if j := samePage(plain, page, ps); j >= 0 {
+				return stored[j : j+ps]
 			}
-		case allZeros(now):
-			clear(dst)
-		default:
-			if j := samePage(plain, now, ps); j >= 0 {
-				copy(dst, stored[j:j+ps])
-				continue
-			}
-			for i := range dst {
-				if now[i] == was[i] {
-					dst[i] = src[i]
-				} else {
-					dst[i] = src[i] ^ was[i] ^ now[i]
-				}
-			}
-			zeroRuns(dst, was, now)
+			return nil
+		}
+		if err := storePage(out[off:end], pageAt(stored, off, ps), pageAt(plain, off, ps), damaged[off:end], uint32(off/ps)+1, ci, logical, moved); err != nil {
+			return nil, err
 		}
 	}
+	return out, nil
+}
+
+// storePage writes into dst the stored form of one page (or its first
+// len(now) bytes) whose stored bytes were src and decrypted bytes was,
+// damaged into now. moved finds the stored bytes of another page whose
+// decrypted bytes now equals (a swap), or nil.
+func storePage(dst, src, was, now []byte, pgno uint32, ci *pagefile.Cipher, logical bool, moved func([]byte) []byte) error {
+	ps := ci.Params.PageSize
+	switch {
+	case bytes.Equal(was[:len(now)], now):
+		copy(dst, src)
+	case len(now) == ps && logical:
+		return ci.EncryptPage(pgno, now, dst)
+	case allZeros(now):
+		clear(dst)
+	default:
+		if m := moved(now); m != nil {
+			copy(dst, m)
+			return nil
+		}
+		for i := range dst {
+			if now[i] == was[i] {
+				dst[i] = src[i]
+			} else {
+				dst[i] = src[i] ^ was[i] ^ now[i]
+			}
+		}
+		zeroRuns(dst, was, now)
+	}
+	return nil
+}
+
+// decryptWAL returns the WAL of an encrypted database with every frame's
+// page image decrypted, and the frames that verified as stored sealed
+// again over the decrypted images: the WAL a plain database with the same
+// history would have.
+func decryptWAL(stored []byte, ci *pagefile.Cipher) []byte {
+	plain := bytes.Clone(stored)
+	ps := ci.Params.PageSize
+	frame := pagefile.WALFrameHeaderSize + ps
+	for off := pagefile.WALHeaderSize; off+frame <= len(plain); off += frame {
+		pgno := be.Uint32(plain[off:])
+		if pgno == 0 {
+			continue
+		}
+		img := off + pagefile.WALFrameHeaderSize
+		_ = ci.DecryptPage(pgno, stored[img:img+ps], plain[img:img+ps]) // a damaged frame stays as decrypted
+	}
+	sealWAL(plain, validPrefix(stored, ps))
+	return plain
+}
+
+// storeWALDamage turns the damage done to the decrypted WAL (plain into
+// damaged) into damage to the stored one: header fields stored in clear as
+// the plain WAL's, checksums changed by the same difference; page images
+// as pages; then the frames that verify
+// in the damaged plain WAL are sealed over the ciphertext, so that the
+// log breaks where the plain one does, and only there.
+func storeWALDamage(stored, plain, damaged []byte, ci *pagefile.Cipher, logical bool) ([]byte, error) {
+	if len(damaged) != len(plain) || len(damaged) < pagefile.WALHeaderSize {
+		return nil, fmt.Errorf("the damaged WAL is %d bytes, the plain one %d: not a damage CorruptEncrypted maps", len(damaged), len(plain))
+	}
+	out := bytes.Clone(stored)
+	copy(out[:pagefile.WALHeaderSize], damaged[:pagefile.WALHeaderSize])
+	ps := ci.Params.PageSize
+	frame := pagefile.WALFrameHeaderSize + ps
+	for off := pagefile.WALHeaderSize; off+frame <= len(out); off += frame {
+		// Page number, commit size and salts are stored in clear: as the
+		// plain WAL's. The checksum is over the ciphertext: a change the
+		// damage made to the plain one is made to it by the same
+		// difference (a frame sealed again is sealed below).
+		copy(out[off:off+16], damaged[off:off+16])
+		for i := off + 16; i < off+pagefile.WALFrameHeaderSize; i++ {
+			out[i] = stored[i] ^ plain[i] ^ damaged[i]
+		}
+		img := off + pagefile.WALFrameHeaderSize
+		pgno := be.Uint32(damaged[off:])
+		if pgno == 0 {
+			pgno = 1 // an image without a page cannot be encrypted again; any number keeps it damaged
+		}
+		noMove := func([]byte) []byte { return nil }
+		if err := storePage(out[img:img+ps], stored[img:img+ps], plain[img:img+ps], damaged[img:img+ps], pgno, ci, logical, noMove); err != nil {
+			return nil, err
+		}
+	}
+	sealWAL(out, validPrefix(damaged, ps))
 	return out, nil
 }
 
@@ -211,4 +305,81 @@ func allZeros(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// EncryptDatabase writes the plain database at in (and in-wal), whose pages
+// have ci's size and reserve, encrypted with ci to out (and out-wal) as
+// SQLCipher lays a database out: every page and every WAL frame's page
+// image encrypted under its page number, and the WAL frames that verified
+// sealed again over the ciphertext. The benchmark and the tests make
+// encrypted twins of corpus databases with it.
+func EncryptDatabase(in, out string, ci *pagefile.Cipher) error {
+	plain, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	defer clear(plain)
+	ps := ci.Params.PageSize
+	if len(plain)%ps != 0 {
+		return fmt.Errorf("%s: %d bytes is not whole %d-byte pages", in, len(plain), ps)
+	}
+	enc := make([]byte, len(plain))
+	for off := 0; off < len(plain); off += ps {
+		if err := ci.EncryptPage(uint32(off/ps)+1, plain[off:off+ps], enc[off:off+ps]); err != nil {
+			return err
+		}
+	}
+	wal, err := os.ReadFile(in + "-wal")
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return writeFileAtomic(out, enc)
+	case err != nil:
+		return err
+	}
+	encWAL := bytes.Clone(wal)
+	frame := pagefile.WALFrameHeaderSize + ps
+	for off := pagefile.WALHeaderSize; off+frame <= len(wal); off += frame {
+		if pgno := be.Uint32(wal[off:]); pgno != 0 {
+			img := off + pagefile.WALFrameHeaderSize
+			if err := ci.EncryptPage(pgno, wal[img:img+ps], encWAL[img:img+ps]); err != nil {
+				return err
+			}
+		}
+	}
+	sealWAL(encWAL, validPrefix(wal, ps))
+	if err := writeFileAtomic(out+"-wal", encWAL); err != nil {
+		return err
+	}
+	return writeFileAtomic(out, enc)
+}
+
+// validPrefix counts the frames at the start of the WAL b whose salts
+// match its header and whose running checksum verifies, as SQLite reads
+// a log: the first frame that does not ends it (the frames a reader may
+// step over after it are left as they are, not sealed). 0 for a WAL
+// whose header does not verify, or of another page size.
+func validPrefix(b []byte, pageSize int) int {
+	if len(b) < pagefile.WALHeaderSize || int(be.Uint32(b[8:])) != pageSize {
+		return 0
+	}
+	bigEndian := be.Uint32(b[0:]) == 0x377f0683
+	s0, s1 := pagefile.WALChecksum(0, 0, bigEndian, b[:24])
+	if s0 != be.Uint32(b[24:]) || s1 != be.Uint32(b[28:]) {
+		return 0
+	}
+	frame := pagefile.WALFrameHeaderSize + pageSize
+	n := 0
+	for off := pagefile.WALHeaderSize; off+frame <= len(b); off += frame {
+		f := b[off : off+frame]
+		if !bytes.Equal(f[8:16], b[16:24]) {
+			break
+		}
+		s0, s1 = pagefile.WALChecksum(s0, s1, bigEndian, f[:8])
+		s0, s1 = pagefile.WALChecksum(s0, s1, bigEndian, f[pagefile.WALFrameHeaderSize:])
+		if s0 != be.Uint32(f[16:]) || s1 != be.Uint32(f[20:]) {
+			break
+		}
+		n++
+	}
+	return n
 }

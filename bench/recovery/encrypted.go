@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/dbrescue/dbrescue/corpus"
@@ -22,8 +21,7 @@ import (
 // would (corpus.CorruptEncrypted) and the same damage is done to the plain
 // original, and `dbrescue repair --key-file` (with and without a metadata
 // backup, taken with the key) is scored beside `dbrescue repair` on the
-// plain file. WAL kinds are left out: corrupting an encrypted WAL is not
-// supported yet.
+// plain file. WAL databases are encrypted WAL and all (corpus.EncryptDatabase).
 func runEncrypted(ctx context.Context, cfg *config, cli, dir string, stdout, stderr io.Writer) error {
 	keyBytes, err := os.ReadFile(cfg.keyFile)
 	if err != nil {
@@ -51,9 +49,6 @@ func runEncrypted(ctx context.Context, cfg *config, cli, dir string, stdout, std
 
 	var cases []corpus.Case
 	for _, c := range corpus.Matrix(corpus.MatrixOptions{Seeds: cfg.seeds, Kinds: cfg.kinds, Bytes: cfg.bytes}) {
-		if c.Spec.WAL || kindNeedsWAL(c.Corruption.Kind) {
-			continue
-		}
 		c.Spec.PageSize, c.Spec.Reserved = params.PageSize, params.Reserve()
 		cases = append(cases, c)
 	}
@@ -88,7 +83,7 @@ func runEncrypted(ctx context.Context, cfg *config, cli, dir string, stdout, std
 				return err
 			}
 			enc := &corpus.DB{Path: db.Path + ".enc.db", Spec: db.Spec}
-			if err := encryptFile(db.Path, enc.Path, ci); err != nil {
+			if err := corpus.EncryptDatabase(db.Path, enc.Path, ci); err != nil {
 				return err
 			}
 			plainDBs[name], encDBs[name] = db, enc
@@ -142,29 +137,4 @@ func withMeta(cli, keyFile string, encrypted bool, extra ...string) func(context
 		}
 		return repair(ctx, cli, out, broken, append(keyArgs, "--meta", meta)...)
 	}
-}
-
-// encryptFile writes the database at in, whose pages have the cipher's
-// size and reserve, encrypted with ci to out.
-func encryptFile(in, out string, ci *pagefile.Cipher) error {
-	plain, err := os.ReadFile(in)
-	if err != nil {
-		return err
-	}
-	ps := ci.Params.PageSize
-	if len(plain)%ps != 0 {
-		return fmt.Errorf("%s: %d bytes is not whole %d-byte pages", in, len(plain), ps)
-	}
-	enc := make([]byte, len(plain))
-	for off := 0; off < len(plain); off += ps {
-		if err := ci.EncryptPage(uint32(off/ps)+1, plain[off:off+ps], enc[off:off+ps]); err != nil {
-			return err
-		}
-	}
-	return os.WriteFile(out, enc, 0o644)
-}
-
-// kindNeedsWAL reports whether kind damages the -wal file.
-func kindNeedsWAL(kind corpus.Kind) bool {
-	return slices.ContainsFunc(corpus.Kinds(), func(k corpus.KindInfo) bool { return k.Kind == kind && k.NeedsWAL })
 }
