@@ -162,7 +162,7 @@ func FuzzSalvage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, page []byte, pgno uint32, reserved uint8) {
 		usable := len(page) - int(reserved)
 		for _, typ := range []btree.PageType{btree.TableLeaf, btree.IndexLeaf} {
-			cells := btree.Salvage(pgno, page, usable, typ)
+			cells := btree.Salvage(pgno, page, usable, typ, nil)
 			end := usable + 1
 			for _, c := range cells {
 				if c.Offset < 0 || c.Offset+c.Size > usable || c.Offset+c.Size > end {

@@ -129,6 +129,7 @@ func init() {
 	registerChainKinds()
 	registerSchemaKinds()
 	registerWALKinds()
+	registerCellKinds()
 }
 
 // Kinds lists every corruption kind.

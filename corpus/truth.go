@@ -109,12 +109,13 @@ type tableEntry struct {
 }
 
 // listTables lists the application tables (not sqlite_*) in sqlite_master
-// order.
+// order. A virtual table's shadow tables are not listed: what they hold
+// is the virtual table's (read through it) or an index of it.
 func listTables(ctx context.Context, db *sql.DB) ([]tableEntry, error) {
 	var out []tableEntry
 	err := scanRows(ctx, db, `SELECT m.name, coalesce(m.sql, ''), coalesce(l.wr, 0) FROM sqlite_master m
 		LEFT JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main'
-		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.rowid`, 3, func(v []any) error {
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND coalesce(l.type, '') != 'shadow' ORDER BY m.rowid`, 3, func(v []any) error {
 		name, _ := v[0].(string)
 		sql, _ := v[1].(string)
 		wr, _ := v[2].(int64)
@@ -266,6 +267,10 @@ func scanRows(ctx context.Context, db *sql.DB, q string, n int, fn func([]any) e
 func locate(tables []*TableTruth, lay *Layout) {
 	for _, t := range tables {
 		tr := lay.tree(t.Name)
+		if tr == nil {
+			// An FTS5 table keeps its rows in its content table.
+			tr = lay.tree(t.Name + "_content")
+		}
 		if tr == nil {
 			continue
 		}
