@@ -48,6 +48,9 @@ func (r *repairer) accountLostPages() {
 		if r.ev.overflowPage[pgno] {
 			return // its row is truncated, or its leaf is lost too: counted there
 		}
+		if r.carvedChains[pgno] {
+			return // an overflow page of a carved row, read whole
+		}
 		if pointer != nil && pointer.Index == 0 {
 			// sqlite_master: the schema, not rows. What it held is
 			// accounted object by object (from a metadata backup, or

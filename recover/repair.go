@@ -56,7 +56,9 @@ type repairer struct {
 	stale map[uint32]bool
 	// carved counts the rows carved from each damaged page;
 	// damagedLeaves are walked leaves some of whose cells did not read.
-	carved        map[uint32]int
+	carved map[uint32]int
+	// carvedChains marks overflow pages read whole for carved cells.
+	carvedChains  map[uint32]bool
 	damagedLeaves map[uint32]*damagedLeaf
 	// deleted holds the tables of deleted rows (Options.Deleted).
 	deleted      map[*table]*deletedTable
@@ -83,7 +85,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r := &repairer{opts: opts, lost: map[lostKey]*lostTable{}, fromBackup: map[uint32]bool{}, suspect: map[uint32]int{},
-		carved: map[uint32]int{}, damagedLeaves: map[uint32]*damagedLeaf{},
+		carved: map[uint32]int{}, carvedChains: map[uint32]bool{}, damagedLeaves: map[uint32]*damagedLeaf{},
 		deleted: map[*table]*deletedTable{}, deletedNames: map[string]bool{},
 		rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
 	r.loadMetas()
