@@ -300,7 +300,7 @@ func (j *Journal) use(r journalRecordRead) {
 	case r.pgno > j.originalSize:
 		j.Beyond++
 	case r.stored != r.computed:
-		j.bad(Corrupt(0, r.off+4+int64(j.pageSize), ErrBadValue, "journal record for page %d at offset %d: checksum %08x does not match computed %08x",
+		j.bad(Corrupt(0, r.off+4+int64(j.pageSize), ErrChecksum, "journal record for page %d at offset %d: checksum %08x does not match computed %08x",
 			r.pgno, r.off, r.stored, r.computed))
 	case j.pages.has(r.pgno):
 		j.Duplicates++
