@@ -152,7 +152,11 @@
 //
 // Reading trusts nothing: the checksum is checked first, N is checked
 // against the bytes present before anything is allocated, and the digest
-// must match the CRCs.
+// must match the CRCs. A manifest that cannot be used is a *FormatError
+// (master's one type for dbrescue's own files) whose cause is ErrNotBackup,
+// master.ErrVersion or one of the causes every layer shares:
+// pagefile.ErrTruncated for a file cut short, pagefile.ErrChecksum,
+// pagefile.ErrBadValue.
 //
 // # Journal format (version 1)
 //
