@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // Whole-page damage: a flash block erased (zeros), a page written with
@@ -170,7 +171,7 @@ func (o *op) tornRun(r *btree.Reader, tr *Tree, run []uint32) (bool, error) {
 		}
 	}
 	images, err := o.pagesAfterSQL([]string{
-		fmt.Sprintf("DELETE FROM %s WHERE rowid IN (%s)", quoteIdent(tr.Name), strings.Join(del, ",")),
+		fmt.Sprintf("DELETE FROM %s WHERE rowid IN (%s)", sqlident.Quote(tr.Name), strings.Join(del, ",")),
 	}, run)
 	if err != nil {
 		return false, err
