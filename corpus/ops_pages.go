@@ -186,7 +186,7 @@ func (o *op) tornRun(r *btree.Reader, tr *Tree, run []uint32) (bool, error) {
 	}
 	o.dmg.Targets = run
 	o.dmg.Summary = fmt.Sprintf("leaf pages %s of table %s put back as they were before their newest %d rows were written (a lost write)",
-		pageList(run), tr.Name, len(del))
+		damagePages.Format(run), tr.Name, len(del))
 	return true, nil
 }
 
@@ -237,16 +237,4 @@ func fillRandom(rng *rand.Rand, b []byte) {
 			b[i+j] = byte(v >> (8 * j))
 		}
 	}
-}
-
-// pageList formats pages as "17-19" when consecutive, else "17, 23".
-func pageList(pages []uint32) string {
-	if len(pages) > 1 && int(pages[len(pages)-1]-pages[0]) == len(pages)-1 {
-		return fmt.Sprintf("%d-%d", pages[0], pages[len(pages)-1])
-	}
-	s := make([]string, len(pages))
-	for i, p := range pages {
-		s[i] = strconv.FormatUint(uint64(p), 10)
-	}
-	return strings.Join(s, ", ")
 }
