@@ -168,6 +168,10 @@
 //	88  …   R records: file offset (8), length L ≤ 1 MiB (4), L bytes
 //	…   8   "DBRJEND\x00", then the CRC32C of every byte before it (4)
 //
+// A journal that fails these checks is a *FormatError (File FileJournal)
+// and is discarded: a journal is durable before the backup is touched, so
+// one that is not whole belongs to an update that never began.
+//
 // # For repair
 //
 // Open returns a File: the Manifest, the metadata backup (*master.Meta,

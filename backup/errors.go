@@ -31,9 +31,10 @@ var (
 	ErrInconsistent = errors.New("backup: copy does not match the snapshot")
 )
 
-// FormatError is the error type for a manifest that cannot be used. It
-// is the same type as master.FormatError, so one errors.As target catches
-// a damaged manifest and a damaged metadata backup; File is FileManifest.
+// FormatError is the error type for a manifest or an undo journal that
+// cannot be used. It is the same type as master.FormatError, so one
+// errors.As target catches a damaged manifest, journal and metadata
+// backup; File is FileManifest or FileJournal.
 type FormatError = master.FormatError
 
 // FileManifest is FormatError.File for a backup manifest.

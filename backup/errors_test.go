@@ -219,3 +219,43 @@ func TestFormatErrorNamesTheFile(t *testing.T) {
 		t.Errorf("a SQLite file read as a metadata backup: %v, want master.ErrNotMeta", metaErr)
 	}
 }
+
+// TestJournalErrors: an undo journal cut anywhere is a *FormatError of a
+// journal caused by pagefile.ErrTruncated, and one with a byte changed is
+// caused by pagefile.ErrChecksum, so that recoverJournal's verdict
+// (discard it: the update never touched the backup) rests on typed errors.
+func TestJournalErrors(t *testing.T) {
+	_, _, dst := interrupted(t, 300, stageJournal)
+	journal, err := os.ReadFile(dst + JournalSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(b []byte) error {
+		p := filepath.Join(t.TempDir(), "j")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		jf, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer jf.Close()
+		_, err = readJournal(jf)
+		return err
+	}
+	if err := read(journal); err != nil {
+		t.Fatalf("the whole journal: %v", err)
+	}
+	cut := outcome{Type: "format", File: FileJournal, Truncated: true}
+	for n := 0; n < len(journal); n += 1 + n/64 { // every length at first, then a sample
+		if got := outcomeOf(read(journal[:n])); got != cut {
+			t.Fatalf("journal cut to %d of %d bytes: %+v, want %+v", n, len(journal), got, cut)
+		}
+	}
+	changed := bytes.Clone(journal)
+	changed[journalHeader+recordHeader+5] ^= 0x10 // a byte of the first saved span
+	want := outcome{Type: "format", File: FileJournal, Checked: true, BadValue: true}
+	if got := outcomeOf(read(changed)); got != want {
+		t.Errorf("journal with a saved byte changed: %+v, want %+v", got, want)
+	}
+}
