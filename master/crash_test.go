@@ -1,16 +1,13 @@
 package master_test
 
 import (
-	"bufio"
-	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -41,7 +38,7 @@ func TestMetaWriterProcess(t *testing.T) {
 		t.Skip("child process of TestWriteSurvivesKill")
 	}
 	m := bigMeta(1)
-	fmt.Println(writerReady)
+	testdb.ChildReady()
 	for i := int64(1); ; i++ {
 		m.CapturedAt = i
 		if err := master.WriteFile(path, m); err != nil {
@@ -49,9 +46,6 @@ func TestMetaWriterProcess(t *testing.T) {
 		}
 	}
 }
-
-// writerReady is the line TestMetaWriterProcess prints before it writes.
-const writerReady = "writing"
 
 // TestWriteSurvivesKill kills a process rewriting a backup at random
 // moments, 60 times; each time a valid generation must remain. A kill that
@@ -70,25 +64,9 @@ func TestWriteSurvivesKill(t *testing.T) {
 	generations := map[string]int{}
 	midWrite := 0 // kills that left a temporary file: the writer was inside WriteFile
 	for trial := 0; trial < 60; trial++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestMetaWriterProcess$")
-		cmd.Env = append(os.Environ(), "DBRESCUE_META_WRITER="+path)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if line, err := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != writerReady {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			t.Fatalf("trial %d: the writer did not start: %q, %v", trial, line, err)
-		}
+		child := testdb.StartChild(t, "TestMetaWriterProcess", "DBRESCUE_META_WRITER="+path)
 		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
+		child.Kill(t)
 		m, used, err := master.ReadLatest(path)
 		if err != nil {
 			t.Fatalf("trial %d: no readable generation after the kill: %v", trial, err)
