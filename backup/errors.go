@@ -37,9 +37,16 @@ var (
 // backup; File is FileManifest or FileJournal.
 type FormatError = master.FormatError
 
-// FileManifest is FormatError.File for a backup manifest.
-const FileManifest = "backup manifest"
+// FormatError.File for a backup's own files.
+const (
+	FileManifest = "backup manifest"
+	FileJournal  = "backup journal" // the undo journal of an update
+)
 
 func formatErr(off int64, cause error, reason string, args ...any) *FormatError {
 	return master.NewFormatError(FileManifest, off, cause, reason, args...)
+}
+
+func journalErr(off int64, cause error, reason string, args ...any) *FormatError {
+	return master.NewFormatError(FileJournal, off, cause, reason, args...)
 }

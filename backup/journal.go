@@ -148,13 +148,6 @@ func recoverJournal(path string) (string, error) {
 	return "", fmt.Errorf("backup: %s%s belongs to neither the manifest before nor after the interrupted update", path, JournalSuffix)
 }
 
-// FileJournal is FormatError.File for a backup's undo journal.
-const FileJournal = "backup journal"
-
-func journalErr(off int64, cause error, reason string, args ...any) *FormatError {
-	return master.NewFormatError(FileJournal, off, cause, reason, args...)
-}
-
 // readJournal checks a journal from end to end (structure, bounds, the
 // final CRC) without applying anything, and returns its header. A journal
 // that fails is a *FormatError; recoverJournal discards it, since the
