@@ -12,8 +12,8 @@ import (
 // childReady is the line a child test process prints when its work begins.
 const childReady = "dbrescue: child ready"
 
-// ChildReady, called by a child test process (see StartChild), tells the
-// parent that the work it will be killed in begins now.
+// ChildReady tells the parent of a child test process (see StartChild)
+// that the work the child will be killed in begins now.
 func ChildReady() { fmt.Println(childReady) }
 
 // Child is a test running in a process of its own, to be killed.
