@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -201,7 +202,7 @@ func (t *TableTruth) orderBy() string {
 	}
 	keys := make([]string, len(t.PK))
 	for i, c := range t.PK {
-		keys[i] = quoteIdent(t.Columns[c])
+		keys[i] = sqlident.Quote(t.Columns[c])
 	}
 	return strings.Join(keys, ", ")
 }
@@ -216,9 +217,9 @@ func readRows(ctx context.Context, db *sql.DB, table string, cols []string, with
 		exprs = append(exprs, "rowid")
 	}
 	for _, c := range cols {
-		exprs = append(exprs, "+"+quoteIdent(c))
+		exprs = append(exprs, "+"+sqlident.Quote(c))
 	}
-	q := fmt.Sprintf("SELECT %s FROM %s", strings.Join(exprs, ", "), quoteIdent(table))
+	q := fmt.Sprintf("SELECT %s FROM %s", strings.Join(exprs, ", "), sqlident.Quote(table))
 	if orderBy != "" {
 		q += " ORDER BY " + orderBy
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -120,7 +121,7 @@ func (r *repairer) extend(ctx context.Context, t *table, n int) error {
 		if err := r.out.commit(); err != nil {
 			return err
 		}
-		if err := r.out.trustedExec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", quoteIdent(t.Name), quoteIdent(name))); err != nil {
+		if err := r.out.trustedExec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", sqlident.Quote(t.Name), sqlident.Quote(name))); err != nil {
 			return err
 		}
 		t.info.Columns = append(t.info.Columns, master.Column{Name: name, Affinity: master.AffinityBlob})

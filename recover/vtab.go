@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // Virtual tables come back through SQLite: accept creates a virtual table
@@ -190,7 +192,7 @@ func (r *repairer) checkFTS5(ctx context.Context) {
 				damaged = true
 			}
 		}
-		q := quoteIdent(t.Name)
+		q := sqlident.Quote(t.Name)
 		if !damaged && r.out.trustedExec(ctx, fmt.Sprintf(`INSERT INTO %s(%s) VALUES ('integrity-check')`, q, q)) == nil {
 			continue
 		}

@@ -93,8 +93,7 @@ func open(ctx context.Context, path, abs string, p plan, opts Options) (*DB, err
 		query.Add("_pragma", pr)
 	}
 	if d.DB, err = sql.Open("sqlite", uri(abs, query)); err != nil {
-		d.release()
-		return nil, err
+		return nil, errors.Join(err, d.release())
 	}
 	if err := d.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlitero: open %s (%s): %w", path, d.How, err), d.Close())
