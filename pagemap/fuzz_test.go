@@ -9,7 +9,6 @@ import (
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/census"
 	"github.com/dbrescue/dbrescue/internal/testdb"
-	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/pagemap"
 )
 
@@ -27,18 +26,9 @@ func FuzzRender(f *testing.F) {
 		f.Add(testdb.ReadSeed(f, s), uint16(i*3))
 	}
 	f.Fuzz(func(t *testing.T, db []byte, cells uint16) {
-		r := bytes.NewReader(db)
-		var hdr *pagefile.Header
-		if len(db) >= pagefile.HeaderSize {
-			hdr, _ = pagefile.ReadHeader(r)
-		}
-		g, err := census.ChooseGeometry(r, int64(len(db)), hdr, census.Hint{})
+		file, _, err := census.OpenBytes(db, census.Hint{})
 		if err != nil {
-			return
-		}
-		file, err := pagefile.New(r, int64(len(db)), nil, 0, pagefile.Options{Geometry: &g.Geometry})
-		if err != nil {
-			return
+			return // no page size: nothing to draw
 		}
 		c, err := census.Take(context.Background(), file, btree.ReaderFor(file), census.Options{})
 		if err != nil {
