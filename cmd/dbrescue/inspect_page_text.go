@@ -5,15 +5,20 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/dbrescue/dbrescue/inspect"
 )
 
 // writePageText prints one decoded page: what it is, then its detail.
-func writePageText(w io.Writer, doc *pageDocument) error {
+func writePageText(w io.Writer, doc *inspect.PageDocument) error {
 	p := &textPrinter{w: w}
 	pg := &doc.Page
 	p.printf("Page %d of %d in %s: %s", pg.Pgno, doc.Geometry.PageCount, doc.Path, pg.Kind)
 	if pg.Tree != nil {
 		p.printf(", in %s %q (root page %d)", clean(pg.Tree.Type), pg.Tree.Name, pg.Tree.RootPage)
+	}
+	if pg.OrphanRoot != 0 {
+		p.printf(", in the orphan tree topped by page %d", pg.OrphanRoot)
 	}
 	p.printf("\n")
 	if pg.FromWAL {
@@ -49,7 +54,7 @@ func writePageText(w io.Writer, doc *pageDocument) error {
 	return p.err
 }
 
-func printBtreePage(p *textPrinter, b *btreePage) {
+func printBtreePage(p *textPrinter, b *inspect.BTreePage) {
 	p.printf("  header at offset %d: type %s (%#02x), %d cells, content area from %d, first freeblock %d, %d fragmented bytes",
 		b.HeaderOffset, b.Type, b.TypeByte, b.CellCount, b.ContentStart, b.FirstFreeblock, b.FragmentedBytes)
 	if b.RightChild != 0 {
@@ -69,7 +74,7 @@ func printBtreePage(p *textPrinter, b *btreePage) {
 	}
 }
 
-func printCell(p *textPrinter, c *cellReport) {
+func printCell(p *textPrinter, c *inspect.CellReport) {
 	if c.Error != "" {
 		p.printf("  cell %d at %d: %s\n", c.Index, c.Offset, c.Error)
 		return
@@ -94,7 +99,7 @@ func printCell(p *textPrinter, c *cellReport) {
 	if c.Values != nil {
 		vals := make([]string, len(c.Values))
 		for i, v := range c.Values {
-			vals[i] = v.String()
+			vals[i] = valueText(v)
 		}
 		p.printf("      (%s)\n", strings.Join(vals, ", "))
 	}
@@ -122,7 +127,7 @@ func pageChain(pages []uint32) string {
 	return b.String()
 }
 
-func printPtrmap(p *textPrinter, pm *ptrmapReport) {
+func printPtrmap(p *textPrinter, pm *inspect.PtrmapReport) {
 	tw := p.table()
 	fmt.Fprintf(tw, "  PAGE\tTYPE\tPARENT\n")
 	for _, e := range pm.Entries {
