@@ -25,13 +25,15 @@ func inspectCommand() *cli.Command {
 			"damage met while walking them, pages missing beyond the end of a truncated file\n" +
 			"included. With --page N it decodes that one page instead. The page size is the\n" +
 			"header's when the pages agree with it, else it is detected from the pages (as\n" +
-			"repair reads it).\n" +
+			"repair reads it). With --map FILE.html it also draws every page as a cell of one\n" +
+			"self-contained HTML file, coloured by the b-tree that owns it and what it is.\n" +
 			"Flags may come before or after DB.\n\n" +
 			"Examples:\n" +
 			"   dbrescue inspect app.db\n" +
 			"   dbrescue inspect app.db --json > report.json\n" +
 			"   dbrescue inspect --page 1 app.db\n" +
-			"   dbrescue inspect app.db --page 7 --json",
+			"   dbrescue inspect app.db --page 7 --json\n" +
+			"   dbrescue inspect app.db --map app-pages.html",
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
 			&cli.Uint32Flag{
@@ -45,15 +47,25 @@ func inspectCommand() *cli.Command {
 					return nil
 				},
 			},
+			mapFlag("draw every page of DB"),
+			&cli.BoolFlag{Name: "force", Usage: "replace the --map file if it exists"},
 		}, journalFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
 				return err
 			}
-			opts := inspectOptions{JSON: cmd.Bool("json"), Page: cmd.Uint32("page")}
+			opts := inspectOptions{JSON: cmd.Bool("json"), Page: cmd.Uint32("page"), Map: cmd.String("map"), Force: cmd.Bool("force")}
+			if opts.Page != 0 && opts.Map != "" {
+				return usageErrorf(cmd.FullName(), "--map draws the whole file; it cannot be used with --page")
+			}
 			if opts.Open.JournalPath, opts.Open.NoJournal, err = sidecarChoice(cmd, "journal"); err != nil {
 				return err
+			}
+			if opts.Map != "" {
+				if err := checkMap(cmd.FullName(), opts.Map, opts.Force, readsOfInspect(args[0], opts.Open)); err != nil {
+					return err
+				}
 			}
 			err = runInspect(ctx, args[0], opts, cmd.Writer, cmd.ErrWriter)
 			var pr *inspect.PageRangeError
@@ -67,9 +79,11 @@ func inspectCommand() *cli.Command {
 
 // inspectOptions are the inspect command's flags.
 type inspectOptions struct {
-	JSON bool
-	Page uint32           // 0: summarise the whole file
-	Open pagefile.Options // which journal to roll back
+	JSON  bool
+	Page  uint32           // 0: summarise the whole file
+	Map   string           // the page map to write (checked by checkMap), or ""
+	Force bool             // replace an existing map
+	Open  pagefile.Options // which journal to roll back
 }
 
 // runInspect is the inspect command minus the command line. It never
@@ -94,9 +108,14 @@ func runInspect(ctx context.Context, path string, opts inspectOptions, stdout, s
 	}
 	rep := in.Report()
 	if opts.JSON {
-		return writeJSON(stdout, rep)
+		err = writeJSON(stdout, rep)
+	} else {
+		err = writeReportText(stdout, rep)
 	}
-	return writeReportText(stdout, rep)
+	if err != nil || opts.Map == "" {
+		return err
+	}
+	return writeMap(opts.Map, in.Census, mapTitle(path), nil)
 }
 
 // noteDetection says on stderr that the page size was detected: every
