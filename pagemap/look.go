@@ -28,11 +28,12 @@ type survey struct {
 	total   uint64 // pages in the file and missing beyond its end
 	damage  map[uint32]error
 	outcome func(uint32) Outcome // nil: no outcomes to mark
+	owners  map[int32]string     // owner's answers, kept: a block names its trees again and again
 }
 
 func newSurvey(c *census.Census, outcome func(uint32) Outcome) *survey {
 	count := uint32(len(c.Pages))
-	return &survey{c: c, count: count, total: uint64(count) + uint64(c.Missing), damage: c.PageDamage(), outcome: outcome}
+	return &survey{c: c, count: count, total: uint64(count) + uint64(c.Missing), damage: c.PageDamage(), outcome: outcome, owners: map[int32]string{}}
 }
 
 // lostNotes say why a page of a lost class is marked, when no walk met it.
@@ -96,7 +97,15 @@ func (s *survey) describe(l look) string {
 
 // owner names tree i.
 func (s *survey) owner(i int32) string {
-	t := s.c.Trees[i]
+	if name, ok := s.owners[i]; ok {
+		return name
+	}
+	name := s.name(s.c.Trees[i])
+	s.owners[i] = name
+	return name
+}
+
+func (s *survey) name(t *census.Tree) string {
 	kind := "table"
 	if t.IndexTree {
 		kind = "index"

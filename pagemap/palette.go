@@ -21,7 +21,17 @@ type paint struct {
 	class string // data-class: the census class, or "missing"
 	owner string // data-tree: a tree's index, "orphan", "other", or ""
 	label string
+	rank  int // the legend's order: trees in census order, each class in census order, then the rest
 }
+
+// Legend ranks: a tree's colour is slot*rankTree plus its class.
+const (
+	rankTree    = 32
+	rankOrphan  = maxTreeColours * rankTree
+	rankOther   = rankOrphan + rankTree
+	rankFixed   = rankOther + rankTree
+	rankMissing = rankFixed + rankTree
+)
 
 // palette gives every look its paint. The b-trees sqlite_master (or a
 // metadata backup) names get colours in census order, the same for every
@@ -32,10 +42,11 @@ type palette struct {
 	s     *survey
 	slot  map[int32]int // tree index → colour
 	trees int
+	made  map[look]paint // paints given, by look without outcome and problem
 }
 
 func newPalette(s *survey) *palette {
-	p := &palette{s: s, slot: map[int32]int{}}
+	p := &palette{s: s, slot: map[int32]int{}, made: map[look]paint{}}
 	for _, t := range s.c.Trees {
 		if t.From != census.FromOrphan && p.trees < maxTreeColours {
 			p.slot[int32(t.Index)] = p.trees
@@ -69,29 +80,41 @@ func shade(c census.Class) float64 {
 	return 0.30
 }
 
+// paint is the paint of a page that looks like l: its class and owner
+// decide it.
 func (p *palette) paint(l look) paint {
+	l.outcome, l.problem = 0, ""
+	if pt, ok := p.made[l]; ok {
+		return pt
+	}
+	pt := p.mix(l)
+	p.made[l] = pt
+	return pt
+}
+
+func (p *palette) mix(l look) paint {
 	switch {
 	case l.missing:
-		return paint{key: "missing", fill: missingFill, class: "missing", label: "missing: beyond the end of the file, which lacks it"}
+		return paint{key: "missing", fill: missingFill, class: "missing", label: "missing: beyond the end of the file, which lacks it", rank: rankMissing}
 	case !l.class.BTree() && l.class != census.Overflow:
 		f, ok := fixedPaints[l.class]
 		if !ok {
 			f.fill, f.label = "#ff00ff", l.class.String()
 		}
-		return paint{key: l.class.String(), fill: f.fill, class: l.class.String(), label: f.label}
+		return paint{key: l.class.String(), fill: f.fill, class: l.class.String(), label: f.label, rank: rankFixed + int(l.class)}
 	}
 	c := l.class.String()
 	if slot, ok := p.slot[l.tree]; ok {
 		hue := math.Mod(210+137.508*float64(slot), 360)
 		return paint{key: fmt.Sprintf("t%d:%s", slot, c), fill: hsl(hue, 0.55, shade(l.class)), class: c,
-			owner: fmt.Sprint(l.tree), label: fmt.Sprintf("%s of %s", c, p.s.owner(l.tree))}
+			owner: fmt.Sprint(l.tree), label: fmt.Sprintf("%s of %s", c, p.s.owner(l.tree)), rank: slot*rankTree + int(l.class)}
 	}
 	if l.tree >= 0 && p.s.c.Trees[l.tree].From != census.FromOrphan {
 		return paint{key: "other:" + c, fill: hsl(200, 0.08, shade(l.class)), class: c, owner: "other",
-			label: fmt.Sprintf("%s of one of the other %d b-trees (hover a cell for which)", c, len(p.s.c.Trees)-p.trees)}
+			label: fmt.Sprintf("%s of one of the other %d b-trees (hover a cell for which)", c, len(p.s.c.Trees)-p.trees), rank: rankOther + int(l.class)}
 	}
 	return paint{key: "orphan:" + c, fill: hsl(28, 0.30, shade(l.class)), class: c, owner: "orphan",
-		label: fmt.Sprintf("%s of an orphan b-tree: no named tree reaches it (hover a cell for its top page)", c)}
+		label: fmt.Sprintf("%s of an orphan b-tree: no named tree reaches it (hover a cell for its top page)", c), rank: rankOrphan + int(l.class)}
 }
 
 // hsl renders a colour given as hue (degrees), saturation and lightness

@@ -61,7 +61,7 @@ func TestRepairWritesAPageMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page1 := regexp.MustCompile(`<g data-p="1-1" data-k="zero" data-o="lost" class="bad"><title>page 1: zero, reached from table &#34;sqlite_master&#34; \(root 1\); repair: lost; damaged: every byte is zero`)
+	page1 := regexp.MustCompile(`<g data-p="1-1" data-k="zero" data-o="lost" class="bad"><title>page 1: zero, reached from table "sqlite_master" \(root 1\); repair: lost; damaged: every byte is zero`)
 	leaves := regexp.MustCompile(`<g data-p="[0-9-]+" data-k="t[0-9]+:table-leaf" data-o="recovered"><title>`)
 	if !page1.Match(html) || !leaves.Match(html) || !strings.Contains(string(html), `<li data-o="lost">`) {
 		t.Errorf("the repair's map does not mark page 1 lost and table leaves recovered:\n%.3000s", html)
