@@ -36,7 +36,8 @@ func newSurvey(c *census.Census, outcome func(uint32) Outcome) *survey {
 	return &survey{c: c, count: count, total: uint64(count) + uint64(c.Missing), damage: c.PageDamage(), outcome: outcome, owners: map[int32]string{}}
 }
 
-// lostNotes say why a page of a lost class is marked, when no walk met it.
+// lostNotes say why a page of a lost class is marked, before whatever
+// damage a walk met on it.
 var lostNotes = map[census.Class]string{
 	census.Zero:       "every byte is zero: its content is gone",
 	census.Unknown:    "reached by nothing and no b-tree page: garbage, or a stray overflow page",

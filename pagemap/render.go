@@ -13,8 +13,8 @@ import (
 )
 
 // DefaultMaxCells is how many cells a map draws at most: a 1 GB database
-// of 4 KiB pages (262,144 pages) is drawn 32 pages to a cell, in an HTML
-// file of a few megabytes that a browser opens at once.
+// of 4 KiB pages (about 262,000 pages) is drawn 32 or 33 pages to a cell,
+// in an HTML file under 3 MB that a browser opens at once.
 const DefaultMaxCells = 8192
 
 // Options control a map.
@@ -64,7 +64,7 @@ func Render(w io.Writer, c *census.Census, opts Options) error {
 }
 
 // mapWriter writes one document and remembers what the legend must
-// explain: the paints and outcomes the cells used.
+// explain: the paints the cells used, and whether any was damaged.
 type mapWriter struct {
 	w     *bufio.Writer
 	err   error
@@ -105,7 +105,7 @@ func (m *mapWriter) head(title string, cells int) {
 	m.printf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>Page map of %s</title>\n<style>\n%s</style>\n</head>\n<body>\n",
 		text(title), style)
 	m.printf("<h1>Page map of %s</h1>\n", text(title))
-	m.printf("<p>%d pages of %d bytes", len(c.Pages), c.File.Geometry.PageSize)
+	m.printf("<p>%s of %d bytes", plural(len(c.Pages), "page"), c.File.Geometry.PageSize)
 	if c.Missing > 0 {
 		m.printf(", and %d missing beyond the end of the file: %s", c.Missing, text(c.MissingWhy))
 	}
