@@ -1,9 +1,5 @@
 package btree
 
-import (
-	"encoding/binary"
-)
-
 // preallocPages bounds how much of a claimed payload is allocated before
 // the pages holding it have actually been read.
 const preallocPages = 16
@@ -68,7 +64,7 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch 
 			out = append(out, buf[4:4+n]...)
 		}
 		remaining -= n
-		from, next = next, binary.BigEndian.Uint32(buf)
+		from, next = next, OverflowNext(buf)
 	}
 	return out, chain, nil
 }

@@ -1,6 +1,7 @@
 package census
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -117,11 +118,7 @@ func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry
 		fh.Close()
 		return nil, Geometry{}, err
 	}
-	var hdr *pagefile.Header
-	if st.Size() >= pagefile.HeaderSize {
-		hdr, _ = pagefile.ReadHeader(fh)
-	}
-	g, err := ChooseGeometry(fh, st.Size(), hdr, hint)
+	g, err := chooseFor(fh, st.Size(), hint)
 	fh.Close()
 	if err != nil {
 		return nil, g, fmt.Errorf("%s: %w", path, err)
@@ -133,6 +130,32 @@ func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry
 	}
 	g.Encoding, g.EncodingFrom = chooseEncoding(f, hint)
 	return f, g, nil
+}
+
+// OpenBytes is Open for a database image held in memory, without WAL or
+// journal: what fuzz targets and tests of hostile images read.
+func OpenBytes(db []byte, hint Hint) (*pagefile.File, Geometry, error) {
+	r := bytes.NewReader(db)
+	g, err := chooseFor(r, int64(len(db)), hint)
+	if err != nil {
+		return nil, g, err
+	}
+	f, err := pagefile.New(r, int64(len(db)), nil, 0, pagefile.Options{Geometry: &g.Geometry})
+	if err != nil {
+		return nil, g, err
+	}
+	g.Encoding, g.EncodingFrom = chooseEncoding(f, hint)
+	return f, g, nil
+}
+
+// chooseFor is ChooseGeometry for the main file held in r (size bytes),
+// its header read from r.
+func chooseFor(r io.ReaderAt, size int64, hint Hint) (Geometry, error) {
+	var hdr *pagefile.Header
+	if size >= pagefile.HeaderSize {
+		hdr, _ = pagefile.ReadHeader(r)
+	}
+	return ChooseGeometry(r, size, hdr, hint)
 }
 
 // chooseEncoding takes the header's text encoding when the header is

@@ -535,6 +535,7 @@ func TestCorruptIsDeterministic(t *testing.T) {
 		if k.NeedsWAL {
 			spec = walSpec
 		}
+		spec.Search = k.NeedsSearch
 		db := sharedDB(t, spec)
 		c := Corruption{Kind: k.Kind, Seed: 7}
 		outs := [2]string{filepath.Join(t.TempDir(), "a.db"), filepath.Join(t.TempDir(), "b.db")}

@@ -17,7 +17,7 @@ func registerCellKinds() {
 	register(KindInfo{Kind: PageHeader, Summary: "damage one field of a leaf's page header (cell count, first freeblock, content start, fragmented bytes)"}, pageHeader)
 	register(KindInfo{Kind: CellPointers, Summary: "overwrite a leaf's cell pointer array with random bytes"}, cellPointers)
 	register(KindInfo{Kind: SerialType, Summary: "change one serial type in the record header of one row"}, serialType)
-	register(KindInfo{Kind: FTSIndexPage, Summary: "overwrite one page of a full-text index (FTS5 _data) with random bytes; needs a database with one", Options: []string{"search"}}, ftsIndexPage)
+	register(KindInfo{Kind: FTSIndexPage, Summary: "overwrite one page of a full-text index (FTS5 _data) with random bytes", NeedsSearch: true}, ftsIndexPage)
 }
 
 // The kinds of this file.

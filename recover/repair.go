@@ -119,6 +119,9 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	if st, err := os.Stat(input); err == nil && r.rep.ElapsedMS > 0 {
 		r.rep.MBPerSecond = float64(st.Size()) / 1e6 / (r.rep.ElapsedMS / 1000)
 	}
+	if opts.PageMap != nil {
+		opts.PageMap(r.pageMap())
+	}
 	return r.rep, nil
 }
 

@@ -155,7 +155,7 @@ func writeCorruptText(w io.Writer, rep *corruptReport) error {
 	for i, pg := range d.Pages {
 		pages[i] = pg.Pgno
 	}
-	p.printf("  pages a reader now sees differently: %d [%s]\n", len(pages), pageList(pages))
+	p.printf("  pages a reader now sees differently: %d [%s]\n", len(pages), listedPages.Format(pages))
 	return p.err
 }
 

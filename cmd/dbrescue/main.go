@@ -1,11 +1,12 @@
 // Command dbrescue is the command-line face of the dbrescue toolkit: it
-// inspects SQLite databases page by page without going through SQLite, and
-// (as the lower layers grow) backs them up and repairs them.
+// inspects SQLite databases page by page without going through SQLite,
+// draws their page maps, takes metadata and page-level backups, and
+// repairs them.
 //
 // The CLI only wires things together: it parses the command line, calls the
-// packages that do the work (pagefile, btree, and later recover, backup,
+// packages that do the work (inspect, pagemap, recover, backup, master,
 // corpus), prints a report and exits with a code scripts can branch on
-// (see exitcode.go). Data and JSON go to stdout; progress and diagnostics
+// (see exitcode.go). It decodes no page and classifies none itself. Data and JSON go to stdout; progress and diagnostics
 // go to stderr, so `dbrescue inspect --json app.db > report.json` stays
 // clean.
 package main

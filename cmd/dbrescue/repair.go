@@ -25,7 +25,9 @@ func repairCommand() *cli.Command {
 			"work without page 1 or interior pages; give --meta more than once to try several\n" +
 			"(each one's .prev generation is tried too). With --backup, rows on pages DB lost\n" +
 			"are read from a page-level backup's copy (dbrescue backup); rows DB still holds win\n" +
-			"over the backup's. DB, its WAL and its journal are never written.\n" +
+			"over the backup's. DB, its WAL and its journal are never written. With --map\n" +
+			"FILE.html the damaged DB is drawn page by page, each page marked recovered, kept in\n" +
+			"lost_and_found, restored from the backup or lost.\n" +
 			"Exit 0: nothing lost was detected; 3: rows were recovered but some were lost or\n" +
 			"are incomplete; 1: nothing could be recovered.\n" +
 			"Flags may come before or after DB.\n\n" +
@@ -34,7 +36,8 @@ func repairCommand() *cli.Command {
 			"   dbrescue repair broken.db -o fixed.db --json > report.json\n" +
 			"   dbrescue repair broken.db --meta app.db.meta --backup app.db.backup\n" +
 			"   dbrescue repair app.db --deleted -o undeleted.db\n" +
-			"   dbrescue repair --force -o fixed.db broken.db",
+			"   dbrescue repair --force -o fixed.db broken.db\n" +
+			"   dbrescue repair broken.db --map broken-pages.html",
 		Flags: append(append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
 			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup)"},
@@ -42,6 +45,7 @@ func repairCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
 			&cli.BoolFlag{Name: "deleted", Usage: "also bring back deleted rows that survive in free space, into dbrescue_deleted_<table> tables apart from the live rows"},
+			mapFlag("draw the damaged DB, every page marked with what the repair made of it,"),
 		}, walFlags()...), journalFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
@@ -66,6 +70,13 @@ func repairCommand() *cli.Command {
 			// update of the backup.
 			if err := outputs.Check(new(outputs.Files).Backup(cmd.String("backup")), new(outputs.Files).Database(out)); err != nil {
 				return err
+			}
+			var pageMap *recover.PageMap
+			if path := cmd.String("map"); path != "" {
+				if err := checkRepairMap(cmd, path, in, out, opts); err != nil {
+					return err
+				}
+				opts.PageMap = func(m *recover.PageMap) { pageMap = m }
 			}
 			if path := cmd.String("backup"); path != "" {
 				bf, err := backup.Open(path)
@@ -96,6 +107,11 @@ func repairCommand() *cli.Command {
 			}
 			if err != nil {
 				return err
+			}
+			if pageMap != nil {
+				if err := writeRepairMap(cmd.String("map"), in, pageMap); err != nil {
+					return err
+				}
 			}
 			switch rep.Status {
 			case recover.StatusFailed:
