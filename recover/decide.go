@@ -144,7 +144,7 @@ func (r *repairer) decideOrphan(ct *census.Tree) destination {
 	crcIndex, listIndex := 0, 0
 	shape := r.newShapeTally()
 	for pgno, p := range r.treePages(ct) {
-		if !p.Class.Leaf() && !(p.Class == census.IndexInterior) {
+		if !p.Class.Leaf() && p.Class != census.IndexInterior {
 			continue
 		}
 		if p.Class.Leaf() {

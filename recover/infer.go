@@ -41,7 +41,7 @@ func (r *repairer) inferTables(ctx context.Context, sb *sandbox, rows []btree.Sc
 		}
 		ix := r.treeAt(uint32(row.RootPage))
 		cols := indexColumns(row.SQL)
-		if ix == nil || ix.IndexTree == false || len(cols) == 0 {
+		if ix == nil || !ix.IndexTree || len(cols) == 0 {
 			continue
 		}
 		entries := r.indexEntries(ix)

@@ -224,14 +224,6 @@ func typesOf(vals []any) []uint64 {
 // maxListed bounds the lists a report carries.
 const maxListed = 20
 
-// kindOf names the b-tree kind of t's rows.
-func kindOf(t *table) string {
-	if t.info.WithoutRowid {
-		return "index"
-	}
-	return "table"
-}
-
 // sizesAgree reports whether a complete entry's record header and body
 // sizes add up to its payload size, as SQLite always writes them: a
 // serial type damaged into another reads as a valid but different value

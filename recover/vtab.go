@@ -119,11 +119,11 @@ func sqlTokens(text string) (toks []string, ok bool) {
 			}
 			toks = append(toks, text[i:j+1])
 			i = j + 1
-		case c == '_' || c == '$' || c == '.' || c == '-' || c == '+' || c >= 0x80 || unicode.IsLetter(c) || unicode.IsDigit(c):
+		case wordRune(c):
 			j := i
 			for j < len(text) {
 				d := rune(text[j])
-				if !(d == '_' || d == '$' || d == '.' || d == '-' || d == '+' || d >= 0x80 || unicode.IsLetter(d) || unicode.IsDigit(d)) {
+				if !wordRune(d) {
 					break
 				}
 				if d == '-' && j+1 < len(text) && text[j+1] == '-' {
@@ -138,6 +138,11 @@ func sqlTokens(text string) (toks []string, ok bool) {
 		}
 	}
 	return toks, true
+}
+
+// wordRune reports whether c belongs to a word token.
+func wordRune(c rune) bool {
+	return c == '_' || c == '$' || c == '.' || c == '-' || c == '+' || c >= 0x80 || unicode.IsLetter(c) || unicode.IsDigit(c)
 }
 
 // unquote strips the quotes of a quoted name.
