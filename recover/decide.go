@@ -65,6 +65,9 @@ type destination struct {
 	// its rows are kept but flagged as possibly damaged.
 	suspect bool
 	rank    rank
+	// keys, for cells carved from a page of a table b-tree, is the range
+	// of rowids the page's parent gives it; nil when unknown.
+	keys *keyRange
 }
 
 // decideNamed is the destination of a tree sqlite_master (or a metadata

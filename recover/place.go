@@ -51,9 +51,14 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, "no table is known to own this b-tree")
 	}
 	why := ""
-	if derr != nil && !truncated {
+	switch {
+	case derr != nil && !truncated:
 		why = "the record does not decode: " + derr.Error()
-	} else {
+	case d.keys != nil && !d.keys.holds(e.Rowid):
+		why = "it was carved from a damaged page, and its rowid lies outside the keys the page's parent gives it"
+	case d.rank == rankCarved && o.table && !r.listedByIndex(t, e.Rowid):
+		why = "it was carved from a damaged page, and the table's own index does not list its rowid"
+	default:
 		why = r.admit(ctx, t, vals, d.rank)
 	}
 	if why != "" {

@@ -46,6 +46,7 @@ func (r *repairer) carvePage(ctx context.Context, pgno uint32, ct *census.Tree, 
 		typ = btree.IndexLeaf
 	}
 	o := origin{key: lostKey{tree: ct.Index}, root: ct.Root, table: !ct.IndexTree, rd: r.rd}
+	keys, bounded := r.childRanges(ct)[pgno]
 	n := 0
 	for i, c := range btree.Salvage(pgno, data, r.f.Usable(), typ, d.t.carvable) {
 		if seen[c.Offset] {
@@ -53,6 +54,10 @@ func (r *repairer) carvePage(ctx context.Context, pgno uint32, ct *census.Tree, 
 		}
 		payload, chain, perr := r.rd.Payload(&btree.Cell{Offset: c.Offset, Size: c.Size, Rowid: c.Rowid, PayloadSize: c.PayloadSize, Local: c.Local, Overflow: c.Overflow})
 		e := &btree.Entry{Pgno: pgno, Cell: i, Rowid: c.Rowid, Payload: payload, Overflow: chain, PayloadErr: perr}
+		cd := d
+		if bounded && !ct.IndexTree {
+			cd.keys = &keys
+		}
 		if perr == nil {
 			// The census could not reach these overflow pages through
 			// the damaged leaf; they are read, not lost.
@@ -60,7 +65,7 @@ func (r *repairer) carvePage(ctx context.Context, pgno uint32, ct *census.Tree, 
 				r.carvedChains[pg] = true
 			}
 		}
-		if err := r.place(ctx, o, e, d); err != nil {
+		if err := r.place(ctx, o, e, cd); err != nil {
 			return err
 		}
 		n++

@@ -2,6 +2,7 @@ package recover_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,5 +90,38 @@ func TestDamagedSerialTypeIsFlagged(t *testing.T) {
 	rep, _ := repair(t, broken, recover.Options{})
 	if msgs := tableReport(t, rep, "messages"); msgs.Damaged != 1 || rep.Status != recover.StatusPartial {
 		t.Errorf("%d rows flagged damaged, status %s", msgs.Damaged, rep.Status)
+	}
+}
+
+// Carving a destroyed page must not invent rows: a cell whose rowid was
+// damaged (into one outside the keys the parent page gives the leaf, and
+// that no index of the table lists) is kept in lost_and_found, never put
+// into the table, and the row it was is counted lost.
+func TestCarvedCellWithForeignRowidIsNotARow(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", messenger...)
+	meta := takeMeta(t, db, filepath.Join(dir, "app.meta"))
+	var victim int64
+	broken, _ := damageLeaf(t, dir, db, meta, "rowid.db", func(page []byte, p *btree.Page) {
+		binary.BigEndian.PutUint16(page[3:], 4099) // the page no longer parses
+		c, err := p.Cell(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, n := btree.Varint(page[c.Offset:])
+		if c.Rowid < 128 || c.Rowid >= 16384 {
+			t.Fatalf("test premise: rowid %d is not a two-byte varint", c.Rowid)
+		}
+		victim = c.Rowid
+		page[c.Offset+n], page[c.Offset+n+1] = 0xff, 0x7f // rowid 16383
+	})
+	rep, out := repair(t, broken, recover.Options{})
+	sameRows(t, db, out, fmt.Sprintf(`SELECT * FROM messages WHERE id != %d ORDER BY id`, victim))
+	if got := rows(t, out, `SELECT id FROM messages WHERE id IN (16383, `+fmt.Sprint(victim)+`)`); len(got) != 0 {
+		t.Errorf("rows %v are in messages", got)
+	}
+	msgs := tableReport(t, rep, "messages")
+	if msgs.ToLostAndFound != 1 || msgs.RowsKnownLost != 1 || rep.Status != recover.StatusPartial {
+		t.Errorf("%d to lost_and_found, %d known lost, status %s", msgs.ToLostAndFound, msgs.RowsKnownLost, rep.Status)
 	}
 }
