@@ -31,9 +31,12 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 	// A row is suspect when something says its bytes may not be what
 	// was written: its page differs from a current metadata backup, an
 	// overflow page differs from the backup's while its leaf does not,
-	// or an overflow page is all zeros (a destroyed page at the end of
-	// a chain reads as data). A page-level backup may complete it.
-	suspect := d.rank != rankBackup && (d.suspect || r.overflowChanged(e) || r.zeroOverflow(e) || !sizesAgree(e))
+	// an overflow page is all zeros (a destroyed page at the end of a
+	// chain reads as data), or the chain's last page points on (it was
+	// overwritten: the payload is whole, its end may be anything). A
+	// page-level backup may complete it.
+	overrun := errors.Is(e.PayloadErr, btree.ErrBadValue)
+	suspect := d.rank != rankBackup && (d.suspect || overrun || r.overflowChanged(e) || r.zeroOverflow(e) || !sizesAgree(e))
 	if d.rank != rankBackup && (e.PayloadErr != nil || suspect) {
 		if whole, ok := r.completeFromBackup(e); ok {
 			completed := *e
@@ -45,7 +48,7 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 		}
 	}
 	vals, derr := o.rd.Record(e.Payload)
-	truncated := e.PayloadErr != nil || errors.Is(derr, btree.ErrTruncated)
+	truncated := (e.PayloadErr != nil && !overrun) || errors.Is(derr, btree.ErrTruncated)
 	t := d.t
 	if t == nil {
 		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, "no table is known to own this b-tree")

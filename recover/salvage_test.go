@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -123,5 +124,48 @@ func TestCarvedCellWithForeignRowidIsNotARow(t *testing.T) {
 	msgs := tableReport(t, rep, "messages")
 	if msgs.ToLostAndFound != 1 || msgs.RowsKnownLost != 1 || rep.Status != recover.StatusPartial {
 		t.Errorf("%d to lost_and_found, %d known lost, status %s", msgs.ToLostAndFound, msgs.RowsKnownLost, rep.Status)
+	}
+}
+
+// A chain's last overflow page, overwritten, still gives the payload's
+// length of bytes; only its next pointer, which SQLite sets to 0 there,
+// tells. The row is kept, whole, and flagged damaged, and the repair is
+// not complete.
+func TestOverwrittenLastOverflowPageIsFlagged(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db",
+		`CREATE TABLE notes(id INTEGER PRIMARY KEY, body BLOB)`,
+		`INSERT INTO notes VALUES (1, 'short'), (2, randomblob(3000)), (3, 'short too')`)
+	f, err := pagefile.Open(db, pagefile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := btree.NewReader(f, f.Usable(), pagefile.EncodingUTF8)
+	var last uint32
+	if _, err := rd.Walk(2, func(e *btree.Entry) error {
+		if len(e.Overflow) > 1 {
+			last = e.Overflow[len(e.Overflow)-1]
+		}
+		return nil
+	}); err != nil || last == 0 {
+		t.Fatalf("test premise: no chain of two pages (%v)", err)
+	}
+	f.Close()
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := b[(last-1)*1024 : last*1024]
+	for i := range page {
+		page[i] = byte(i*7 + 3)
+	}
+	broken := filepath.Join(dir, "broken.db")
+	if err := os.WriteFile(broken, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, out := repair(t, broken, recover.Options{})
+	sameRows(t, db, out, `SELECT id, length(body) FROM notes ORDER BY id`)
+	if notes := tableReport(t, rep, "notes"); notes.Damaged != 1 || notes.Truncated != 0 || rep.Status != recover.StatusPartial {
+		t.Errorf("%d damaged, %d truncated, status %s", notes.Damaged, notes.Truncated, rep.Status)
 	}
 }
