@@ -201,6 +201,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if err := r.fillFromBackup(ctx); err != nil {
 		return err
 	}
+	if err := r.reclaim(ctx); err != nil {
+		return err
+	}
 	if err := r.undelete(ctx); err != nil {
 		return err
 	}

@@ -197,7 +197,9 @@ type TableReport struct {
 	FromPtrmap   int `json:"from_pointer_map"`
 	FromShape    int `json:"from_record_shape"`
 	// FromCarved counts rows carved from damaged pages (their header or
-	// cell pointers unusable) of the table's own tree.
+	// cell pointers unusable) of the table's own tree, and rows its
+	// index lists that were found whole only in the unallocated space of
+	// its leaves (a lost write; these are also counted as damaged).
 	FromCarved int `json:"from_carved"`
 	FromBackup int `json:"from_backup"` // rows read from a page-level backup's copy of a lost page
 	// CompletedFromBackup counts rows whose broken overflow chain was

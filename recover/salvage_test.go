@@ -169,3 +169,39 @@ func TestOverwrittenLastOverflowPageIsFlagged(t *testing.T) {
 		t.Errorf("%d damaged, %d truncated, status %s", notes.Damaged, notes.Truncated, rep.Status)
 	}
 }
+
+// A lost write can leave a leaf as it was before a row was added, the
+// row's cell still whole in the page's unallocated space while the
+// table's index lists it. The index decides: the row comes back into its
+// table, flagged damaged (it may be an older version); without an index
+// listing it, a cell in free space is deleted data and stays out.
+func TestRowItsIndexListsComesBackFromFreeSpace(t *testing.T) {
+	dir := t.TempDir()
+	db := newDB(t, dir, "app.db", messenger...)
+	meta := takeMeta(t, db, filepath.Join(dir, "app.meta"))
+	var victim int64
+	broken, _ := damageLeaf(t, dir, db, meta, "lostwrite.db", func(page []byte, p *btree.Page) {
+		c, err := p.Cell(p.CellCount - 1) // the highest rowid, the lowest offset
+		if err != nil || c.Offset != p.ContentStart {
+			t.Fatalf("test premise: the last cell is at %d, the content area starts at %d (%v)", c.Offset, p.ContentStart, err)
+		}
+		victim = c.Rowid
+		binary.BigEndian.PutUint16(page[3:], uint16(p.CellCount-1))
+		binary.BigEndian.PutUint16(page[5:], uint16(c.Offset+c.Size))
+	})
+	rep, out := repair(t, broken, recover.Options{})
+	sameRows(t, db, out, `SELECT * FROM messages ORDER BY id`)
+	msgs := tableReport(t, rep, "messages")
+	if msgs.Damaged != 1 || msgs.RowsKnownLost != 0 || rep.Status != recover.StatusPartial {
+		t.Errorf("%d damaged, %d known lost, status %s", msgs.Damaged, msgs.RowsKnownLost, rep.Status)
+	}
+
+	// Without the index the cell is only deleted data.
+	noIndex := filepath.Join(dir, "noindex.db")
+	copyFile(t, broken, noIndex)
+	execOn(t, noIndex, `DROP INDEX messages_unread`)
+	_, out = repair(t, noIndex, recover.Options{})
+	if got := rows(t, out, fmt.Sprintf(`SELECT id FROM messages WHERE id = %d`, victim)); len(got) != 0 {
+		t.Errorf("row %d came back although no index lists it", victim)
+	}
+}
