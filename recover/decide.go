@@ -107,7 +107,7 @@ func (r *repairer) decidePage(p *btree.Page, d destination) destination {
 		}
 		return d
 	}
-	if d.t != nil && d.t.fitShare(p) < 0.5 {
+	if d.t != nil && (d.t.fitShare(p) < 0.5 || r.belongsElsewhere(p, d.t)) {
 		// A page written to the wrong place, or swapped: not this
 		// table's, whatever reached it.
 		return destination{t: d.t, alone: true}
