@@ -17,15 +17,7 @@ import (
 // their column declares. ok is false when the page has no such value.
 func (t *table) agreement(p *btree.Page) (share float64, ok bool) {
 	agree, typed := 0, 0
-	for i := 0; i < p.CellCount; i++ {
-		c, err := p.Cell(i)
-		if err != nil {
-			continue
-		}
-		types, _, err := btree.RecordHeader(c.Local)
-		if err != nil {
-			continue
-		}
+	recordTypes(p, func(types []uint64) {
 		for j, st := range types {
 			if j >= len(t.info.RecordOrder) {
 				break
@@ -49,7 +41,7 @@ func (t *table) agreement(p *btree.Page) (share float64, ok bool) {
 				}
 			}
 		}
-	}
+	})
 	if typed == 0 {
 		return 0, false
 	}
