@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -18,7 +20,7 @@ import (
 // for a request for help. `dbrescue help inspect` and `--help` still work.
 func setUsageErrorHandlers(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
-		return &UsageError{Command: cmd.FullName(), Err: err}
+		return &UsageError{Command: cmd.FullName(), Err: plainFlagValueError(err)}
 	}
 	if len(cmd.Commands) == 0 {
 		cmd.HideHelpCommand = true
@@ -41,4 +43,25 @@ func positionalArgs(cmd *cli.Command, names ...string) ([]string, error) {
 		return nil, usageErrorf(cmd.FullName(), "unexpected argument %q", args[len(names)])
 	}
 	return args, nil
+}
+
+// badNumber matches urfave/cli's message for a flag value strconv
+// refused ("invalid value "abc" for flag -page: strconv.ParseUint: parsing
+// "abc": invalid syntax"); urfave/cli formats the strconv error with %v,
+// so the message is all there is to go on.
+var badNumber = regexp.MustCompile(`^invalid value (".*") for flag -(\S+): strconv\.Parse(Uint|Int|Float): parsing ".*": (invalid syntax|value out of range)$`)
+
+// plainFlagValueError says a bad number in words a person reads, without
+// the name of the Go function that refused it; other errors are returned
+// as they are.
+func plainFlagValueError(err error) error {
+	m := badNumber.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	what := map[string]string{"Uint": "a whole number, 0 or more", "Int": "a whole number", "Float": "a number"}[m[3]]
+	if m[4] == "value out of range" {
+		return fmt.Errorf("invalid value %s for --%s: out of range", m[1], m[2])
+	}
+	return fmt.Errorf("invalid value %s for --%s: it must be %s", m[1], m[2], what)
 }
