@@ -67,6 +67,7 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 		Commands: []*cli.Command{
 			inspectCommand(),
 			repairCommand(),
+			exportCommand(),
 			metabackupCommand(),
 			metaCommand(),
 			backupCommand(),

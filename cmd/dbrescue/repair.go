@@ -27,7 +27,8 @@ func repairCommand() *cli.Command {
 			"are read from a page-level backup's copy (dbrescue backup); rows DB still holds win\n" +
 			"over the backup's. DB, its WAL and its journal are never written. With --map\n" +
 			"FILE.html the damaged DB is drawn page by page, each page marked recovered, kept in\n" +
-			"lost_and_found, restored from the backup or lost.\n" +
+			"lost_and_found, restored from the backup or lost. With --export FORMAT the new\n" +
+			"database is also exported (dbrescue export) into OUT-FORMAT (OUT without .db).\n" +
 			"Exit 0: nothing lost was detected; 3: rows were recovered but some were lost or\n" +
 			"are incomplete; 1: nothing could be recovered.\n" +
 			"Flags may come before or after DB.\n\n" +
@@ -37,7 +38,8 @@ func repairCommand() *cli.Command {
 			"   dbrescue repair broken.db --meta app.db.meta --backup app.db.backup\n" +
 			"   dbrescue repair app.db --deleted -o undeleted.db\n" +
 			"   dbrescue repair --force -o fixed.db broken.db\n" +
-			"   dbrescue repair broken.db --map broken-pages.html",
+			"   dbrescue repair broken.db --map broken-pages.html\n" +
+			"   dbrescue repair broken.db -o fixed.db --export csv    # also writes fixed-csv/",
 		Flags: append(append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
 			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup)"},
@@ -46,10 +48,14 @@ func repairCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
 			&cli.BoolFlag{Name: "deleted", Usage: "also bring back deleted rows that survive in free space, into dbrescue_deleted_<table> tables apart from the live rows"},
 			mapFlag("draw the damaged DB, every page marked with what the repair made of it,"),
+			exportFlag(),
 		}, walFlags()...), journalFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
+				return err
+			}
+			if _, err := exportFormat(cmd, "export"); err != nil {
 				return err
 			}
 			in := args[0]
@@ -112,6 +118,9 @@ func repairCommand() *cli.Command {
 				if err := writeRepairMap(cmd.String("map"), in, pageMap); err != nil {
 					return err
 				}
+			}
+			if err := exportRepaired(ctx, cmd, out); err != nil {
+				return err
 			}
 			switch rep.Status {
 			case recover.StatusFailed:
