@@ -18,10 +18,19 @@ import (
 	"os/signal"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/dbrescue/dbrescue/batch"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if batch.IsChild() {
+		// Started by a batch repair to repair one database (package
+		// batch): no command line to parse.
+		code := batch.ServeChild(ctx, os.Stdin, os.Stdout)
+		stop()
+		os.Exit(code)
+	}
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
