@@ -40,6 +40,7 @@ func main() {
 // the process exit code. It is main without the process: tests call it
 // in-process with buffers for stdout and stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cli.VersionPrinter = printVersion
 	root := newRootCommand(stdout, stderr)
 	// `dbrescue help NOSUCHTOPIC` is reported through CommandNotFound, which
 	// cannot return an error; left alone urfave/cli would exit 3, a code
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.CommandNotFound = func(_ context.Context, cmd *cli.Command, topic string) {
 		topicErr = usageErrorf(cmd.FullName(), "no help topic for %q", topic)
 	}
-	err := root.Run(ctx, args)
+	err := root.Run(ctx, helpArgs(root, args))
 	if err == nil {
 		err = topicErr
 	}
@@ -85,7 +86,10 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 			demoCommand(),
 			corruptCommand(),
 			scoreCommand(),
+			versionCommand(),
 		},
+		// --version prints what `dbrescue version` prints.
+		Version: readBuildVersion().Version,
 		// Without an Action urfave/cli shows help for an unknown command
 		// name and exits 3; a mistyped command is a usage error.
 		Action: func(_ context.Context, cmd *cli.Command) error {

@@ -25,6 +25,20 @@ func setUsageErrorHandlers(cmd *cli.Command) {
 	if len(cmd.Commands) == 0 {
 		cmd.HideHelpCommand = true
 	}
+	if len(cmd.Commands) > 0 && cmd.Action == nil {
+		// Without an Action urfave/cli answers an unknown subcommand with
+		// "No help topic" and exit 1; it is a usage error.
+		cmd.Action = func(_ context.Context, cmd *cli.Command) error {
+			names := make([]string, 0, len(cmd.Commands))
+			for _, c := range cmd.VisibleCommands() {
+				names = append(names, c.Name)
+			}
+			if cmd.Args().Present() {
+				return usageErrorf(cmd.FullName(), "unknown command %q (%s)", cmd.Args().First(), strings.Join(names, ", "))
+			}
+			return usageErrorf(cmd.FullName(), "no command given (%s)", strings.Join(names, ", "))
+		}
+	}
 	for _, sub := range cmd.Commands {
 		setUsageErrorHandlers(sub)
 	}
@@ -64,4 +78,41 @@ func plainFlagValueError(err error) error {
 		return fmt.Errorf("invalid value %s for --%s: out of range", m[1], m[2])
 	}
 	return fmt.Errorf("invalid value %s for --%s: it must be %s", m[1], m[2], what)
+}
+
+// helpArgs rewrites a command line that asks for help anywhere (-h or
+// --help before any "--") into one that asks for the help of the command
+// it names, dropping the other arguments: `dbrescue repair g.db --help`
+// shows repair's help, where urfave/cli would look for a help topic named
+// "g.db".
+func helpArgs(root *cli.Command, args []string) []string {
+	asked := false
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--help" || a == "-help" {
+			asked = true
+		}
+	}
+	if !asked {
+		return args
+	}
+	path := []string{args[0]}
+	cmd := root
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		sub := cmd.Command(a)
+		if sub == nil {
+			break
+		}
+		path = append(path, a)
+		cmd = sub
+	}
+	return append(path, "--help")
 }
