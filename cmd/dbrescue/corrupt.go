@@ -66,9 +66,6 @@ func corruptCommand() *cli.Command {
 			if cmd.IsSet("count") && cmd.Int("count") < 1 {
 				return usageErrorf(cmd.FullName(), "--count %d: at least 1 byte", cmd.Int("count"))
 			}
-			if cmd.IsSet("fraction") && !(cmd.Float64("fraction") > 0 && cmd.Float64("fraction") < 1) {
-				return usageErrorf(cmd.FullName(), "--fraction %g: between 0 and 1, both excluded", cmd.Float64("fraction"))
-			}
 			opts := corruptOptions{
 				DB: args[0], Out: cmd.String("output"), Force: cmd.Bool("force"), JSON: cmd.Bool("json"),
 				Corruption: corpus.Corruption{
