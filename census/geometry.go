@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sniff"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -108,7 +109,15 @@ func ChooseGeometry(r io.ReaderAt, size int64, hdr *pagefile.Header, hint Hint) 
 // the page size from ChooseGeometry (po.Geometry is ignored), the WAL and
 // journal as po says, and the text encoding from the header, else the
 // hint, else guessed from the stored text.
+//
+// A path that is no database at all (a directory, an empty file, text,
+// random bytes: nothing gives a page size) fails with a
+// *sniff.NotDatabaseError saying what it is, which wraps ErrNoGeometry
+// when the pages were tried.
 func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry, error) {
+	if _, err := sniff.Stat(path); err != nil {
+		return nil, Geometry{}, err
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, Geometry{}, err
@@ -120,6 +129,9 @@ func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry
 	}
 	g, err := chooseFor(fh, st.Size(), hint)
 	fh.Close()
+	if errors.Is(err, ErrNoGeometry) {
+		return nil, g, sniff.Describe(path, sniff.WhyNoPageSize, fmt.Errorf("%s: %w", path, err))
+	}
 	if err != nil {
 		return nil, g, fmt.Errorf("%s: %w", path, err)
 	}

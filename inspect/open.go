@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/census"
+	"github.com/dbrescue/dbrescue/internal/sniff"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -33,20 +33,17 @@ type Inspection struct {
 // SQLite is not involved. Damage is described, never returned: the error
 // says the file cannot be read at all.
 func Open(ctx context.Context, path string, opts pagefile.Options) (*Inspection, error) {
-	st, err := os.Stat(path)
+	// What is no database at all census.Open says in one sentence
+	// (package sniff); that error is returned as it is.
+	st, err := sniff.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if st.Size() == 0 {
-		return nil, fmt.Errorf("%s is empty (0 bytes): there is nothing to read", path)
-	}
 	f, g, err := census.Open(path, census.Hint{}, opts)
+	var notDB *sniff.NotDatabaseError
 	switch {
-	case errors.Is(err, census.ErrNoGeometry):
-		return nil, fmt.Errorf("cannot determine the page size: %w", err) // census names the file
+	case errors.As(err, &notDB):
+		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}

@@ -284,7 +284,7 @@ func WriteFile(path string, m *Meta) error {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, base+".tmp-*")
+	tmp, err := fsutil.CreateTemp(path)
 	if err != nil {
 		return err
 	}

@@ -274,7 +274,7 @@ func checkOutput(input string, opts Options) error {
 }
 
 func tempSibling(path string) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	f, err := fsutil.CreateTemp(path)
 	if err != nil {
 		return "", err
 	}

@@ -57,7 +57,7 @@ func destroyPage1(ctx context.Context, db, broken string) error {
 // command opens what it only reads (sqlitero), so that nothing is left
 // beside it.
 func sqliteOpenError(ctx context.Context, path string) error {
-	db, err := sqlitero.Open(ctx, path, sqlitero.Options{})
+	db, err := sqlitero.Open(ctx, path, sqlitero.Options{AsIs: true})
 	if err != nil {
 		return sqliteSays(err)
 	}

@@ -36,7 +36,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inspect", "--json"}, exitUsage, "missing argument DB"},
 		{[]string{"inspect", db, "other.db"}, exitUsage, `unexpected argument "other.db"`},
 		{[]string{"inspect", db, "--page"}, exitUsage, "flag needs an argument"},
-		{[]string{"inspect", db, "--page", "abc"}, exitUsage, `invalid value "abc"`},
+		{[]string{"inspect", db, "--page", "abc"}, exitUsage, `invalid value "abc" for --page: it must be a whole number, 0 or more`},
 		{[]string{"inspect", db, "--page", "0"}, exitUsage, "numbered from 1"},
 		{[]string{"inspect", db, "--page", "100000"}, exitUsage, "--page 100000"},
 		{[]string{"demo", "extra"}, exitUsage, `unexpected argument "extra"`},
@@ -45,7 +45,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{}, exitUsage, "no command given"},
 		{[]string{"inspect", missing}, exitFailure, "no such file"},
-		{[]string{"inspect", t.TempDir()}, exitFailure, "not a regular file"},
+		{[]string{"inspect", t.TempDir()}, exitFailure, "is a directory, not a database file"},
 		{[]string{"inspect", empty}, exitFailure, "is empty"},
 	} {
 		r := runApp(t, tc.args...)
@@ -64,8 +64,8 @@ func TestNotABTreeFileFailsClearly(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runApp(t, "inspect", path)
-	if r.code != exitFailure || !strings.Contains(r.stderr, "cannot determine the page size") {
-		t.Errorf("exit %d, stderr %q; want exit 1 saying the page size cannot be determined", r.code, r.stderr)
+	if want := "no page parses at any page size; the first bytes look like text"; r.code != exitFailure || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit 1 saying %q", r.code, r.stderr, want)
 	}
 }
 
