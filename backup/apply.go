@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -98,7 +99,7 @@ func patch(f *os.File, src pagefile.Source, next *Manifest, changed []uint32, o 
 		if err := src.ReadPage(p, buf); err != nil {
 			return fmt.Errorf("backup: page %d: %w", p, err)
 		}
-		if PageCRC(buf) != next.CRCs[p-1] {
+		if master.PageCRC(buf) != next.CRCs[p-1] {
 			return fmt.Errorf("backup: page %d changed between hashing and writing", p)
 		}
 		if _, err := f.WriteAt(buf, int64(p-1)*int64(next.PageSize)); err != nil {

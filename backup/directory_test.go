@@ -180,16 +180,7 @@ func TestNoLockOrTempFileLeftBehind(t *testing.T) {
 func TestReadingAnInterruptedBackupLeavesNothingNew(t *testing.T) {
 	for _, read := range []string{"verify", "restore"} {
 		t.Run(read, func(t *testing.T) {
-			dir := t.TempDir()
-			src, db := newDB(t, dir, true, 2000)
-			dst := filepath.Join(dir, "app.db.backup")
-			mustRun(t, src, dst, Options{})
-			if _, err := db.Exec(`UPDATE msg SET body = 'v2 ' || id WHERE id % 5 = 0`); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := Run(context.Background(), src, dst, Options{crashAt: stageHalfPatch}); !errors.Is(err, errCrash) {
-				t.Fatalf("crash half-way: %v", err)
-			}
+			dir, _, dst := interrupted(t, 2000, stageHalfPatch)
 			before := testdb.Listing(t, dir)
 			if _, ok := before["app.db.backup"+JournalSuffix]; !ok {
 				t.Fatal("the crash left no journal: nothing to recover")

@@ -152,7 +152,11 @@
 //
 // Reading trusts nothing: the checksum is checked first, N is checked
 // against the bytes present before anything is allocated, and the digest
-// must match the CRCs.
+// must match the CRCs. A manifest that cannot be used is a *FormatError
+// (master's one type for dbrescue's own files) whose cause is ErrNotBackup,
+// master.ErrVersion or one of the causes every layer shares:
+// pagefile.ErrTruncated for a file cut short, pagefile.ErrChecksum,
+// pagefile.ErrBadValue.
 //
 // # Journal format (version 1)
 //
@@ -163,6 +167,10 @@
 //	84  4   record count R
 //	88  …   R records: file offset (8), length L ≤ 1 MiB (4), L bytes
 //	…   8   "DBRJEND\x00", then the CRC32C of every byte before it (4)
+//
+// A journal that fails these checks is a *FormatError (File FileJournal)
+// and is discarded: a journal is durable before the backup is touched, so
+// one that is not whole belongs to an update that never began.
 //
 // # For repair
 //

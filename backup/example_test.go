@@ -2,13 +2,13 @@ package backup_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
 
 	"github.com/dbrescue/dbrescue/backup"
-	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 // ExampleRun backs a database up twice: a full copy first, then an
@@ -30,7 +30,16 @@ func ExampleRun() {
 }
 
 func example(dir string) error {
-	db, err := testdb.Build(context.Background(), dir, testdb.Config{PageSize: 4096, Encoding: 1, AutoVacuum: "none", Rows: 100})
+	// The app's database, written by SQLite.
+	db := filepath.Join(dir, "app.db")
+	conn, err := sql.Open("sqlite", "file:"+db)
+	if err != nil {
+		return err
+	}
+	_, err = conn.Exec(`CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+		INSERT INTO notes(body) SELECT printf('note %d', i) FROM n`)
+	conn.Close()
 	if err != nil {
 		return err
 	}

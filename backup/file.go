@@ -100,7 +100,7 @@ func open(path string, lk *lock) (*File, error) {
 // taken (its CRC32C is the one the manifest records).
 func (f *File) VerifyPage(pgno uint32, data []byte) bool {
 	m := f.Manifest
-	return pgno >= 1 && pgno <= m.PageCount && len(data) == m.PageSize && PageCRC(data) == m.CRCs[pgno-1]
+	return pgno >= 1 && pgno <= m.PageCount && len(data) == m.PageSize && master.PageCRC(data) == m.CRCs[pgno-1]
 }
 
 // ReadPage reads page pgno into dst and verifies it against the manifest;

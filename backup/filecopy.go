@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -164,7 +165,7 @@ func readRuns(src pagefile.Source, step int, crcs []uint32, buffers int) (<-chan
 				r.err = fmt.Errorf("backup: reading pages %d-%d of the snapshot: %w", first+1, first+n, err)
 			} else {
 				for i := range n {
-					crcs[first+i] = PageCRC(r.data[i*ps : (i+1)*ps])
+					crcs[first+i] = master.PageCRC(r.data[i*ps : (i+1)*ps])
 				}
 			}
 			select {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -95,7 +96,7 @@ func TestCopyPagesFromMemoryOrKernel(t *testing.T) {
 				if err := pages.ReadPage(uint32(i+1), want[i]); err != nil {
 					t.Fatal(err)
 				}
-				if crcs[i] != PageCRC(want[i]) {
+				if crcs[i] != master.PageCRC(want[i]) {
 					t.Fatalf("CRC of page %d is wrong", i+1)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -177,5 +178,25 @@ func backedUp(t *testing.T, wal bool, rows int) (dir, src, dst string) {
 	src, _ = newDB(t, dir, wal, rows)
 	dst = filepath.Join(dir, "app.db.backup")
 	mustRun(t, src, dst, Options{})
+	return dir, src, dst
+}
+
+// interrupted builds a WAL database of rows messages with a first backup
+// (see backedUp), changes every fifth message, and stops the update of the
+// backup dead at stage, as a kill would, leaving its journal behind.
+func interrupted(t *testing.T, rows int, stage string) (dir, src, dst string) {
+	t.Helper()
+	dir, src, dst = backedUp(t, true, rows)
+	db, err := sql.Open("sqlite", "file:"+src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE msg SET body = 'v2 ' || id WHERE id % 5 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), src, dst, Options{crashAt: stage}); !errors.Is(err, errCrash) {
+		t.Fatalf("crash at %s: %v", stage, err)
+	}
 	return dir, src, dst
 }

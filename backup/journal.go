@@ -12,6 +12,8 @@ import (
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/internal/outputs"
+	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // JournalSuffix names the undo journal an incremental update keeps beside
@@ -147,7 +149,9 @@ func recoverJournal(path string) (string, error) {
 }
 
 // readJournal checks a journal from end to end (structure, bounds, the
-// final CRC) without applying anything, and returns its header.
+// final CRC) without applying anything, and returns its header. A journal
+// that fails is a *FormatError; recoverJournal discards it, since the
+// update it belonged to never touched the backup.
 func readJournal(jf *os.File) (*journalPlan, error) {
 	st, err := jf.Stat()
 	if err != nil {
@@ -158,60 +162,81 @@ func readJournal(jf *os.File) (*journalPlan, error) {
 	crc := crc32.New(castagnoli)
 	r := io.TeeReader(br, crc) // only what is consumed reaches the CRC
 	hdr := make([]byte, journalHeader)
-	if _, err := io.ReadFull(r, hdr); err != nil || string(hdr[:8]) != journalMagic || binary.BigEndian.Uint16(hdr[8:]) != FormatVersion {
-		return nil, errors.New("bad journal header")
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, journalErr(size, pagefile.ErrTruncated, "journal ends inside its %d-byte header", journalHeader)
+	}
+	if string(hdr[:8]) != journalMagic {
+		return nil, journalErr(0, pagefile.ErrBadValue, "no journal magic")
+	}
+	if v := binary.BigEndian.Uint16(hdr[8:]); v != FormatVersion {
+		cause := pagefile.ErrBadValue
+		if v > FormatVersion {
+			cause = master.ErrVersion
+		}
+		return nil, journalErr(8, cause, "journal format version %d; this dbrescue reads version %d", v, FormatVersion)
 	}
 	p := &journalPlan{oldSize: int64(binary.BigEndian.Uint64(hdr[76:])), records: int64(binary.BigEndian.Uint32(hdr[84:]))}
 	copy(p.base[:], hdr[12:44])
 	copy(p.next[:], hdr[44:76])
-	if p.oldSize < 0 || p.records > (size-journalHeader)/recordHeader {
-		return nil, errors.New("journal counts exceed its size")
+	if p.oldSize < 0 {
+		return nil, journalErr(76, pagefile.ErrBadValue, "old file size %d", p.oldSize)
 	}
-	if err := eachRecord(r, p.records, p.oldSize, nil); err != nil {
+	if p.records > (size-journalHeader)/recordHeader {
+		return nil, journalErr(84, pagefile.ErrTruncated, "%d records do not fit in the %d bytes after the header", p.records, size-journalHeader)
+	}
+	pos, err := eachRecord(r, p.records, p.oldSize, nil)
+	if err != nil {
 		return nil, err
 	}
 	end := make([]byte, len(journalEnd))
-	if _, err := io.ReadFull(r, end); err != nil || string(end) != journalEnd {
-		return nil, errors.New("journal has no end marker")
+	if _, err := io.ReadFull(r, end); err != nil {
+		return nil, journalErr(size, pagefile.ErrTruncated, "journal ends before its end marker")
 	}
+	if string(end) != journalEnd {
+		return nil, journalErr(pos, pagefile.ErrBadValue, "no end marker after the %d records", p.records)
+	}
+	pos += int64(len(journalEnd))
 	var tail [4]byte
 	if _, err := io.ReadFull(br, tail[:]); err != nil {
-		return nil, errors.New("journal ends before its checksum")
+		return nil, journalErr(size, pagefile.ErrTruncated, "journal ends before its checksum")
 	}
-	if binary.BigEndian.Uint32(tail[:]) != crc.Sum32() {
-		return nil, errors.New("journal checksum mismatch")
+	if got, want := crc.Sum32(), binary.BigEndian.Uint32(tail[:]); got != want {
+		return nil, journalErr(pos, pagefile.ErrChecksum, "journal CRC32C %08x, computed %08x", want, got)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
-		return nil, errors.New("bytes after the journal checksum")
+		return nil, journalErr(pos+4, pagefile.ErrBadValue, "bytes after the journal checksum")
 	}
 	return p, nil
 }
 
-// eachRecord reads count records from r, checking each against oldSize,
-// and hands each to fn when fn is not nil.
-func eachRecord(r io.Reader, count, oldSize int64, fn func(off int64, data []byte) error) error {
+// eachRecord reads count records from r, which starts after the header,
+// checking each against oldSize, and hands each to fn when fn is not nil.
+// It returns the journal offset after the last record.
+func eachRecord(r io.Reader, count, oldSize int64, fn func(off int64, data []byte) error) (int64, error) {
 	buf := make([]byte, maxRecord)
 	var rh [recordHeader]byte
+	pos := int64(journalHeader)
 	for i := int64(0); i < count; i++ {
 		if _, err := io.ReadFull(r, rh[:]); err != nil {
-			return errors.New("journal ends inside a record")
+			return pos, journalErr(pos, pagefile.ErrTruncated, "journal ends inside the header of record %d", i)
 		}
 		off := int64(binary.BigEndian.Uint64(rh[:]))
 		n := int64(binary.BigEndian.Uint32(rh[8:]))
 		if off < 0 || n > maxRecord || off > oldSize || n > oldSize-off {
-			return fmt.Errorf("journal record %d: bytes %d+%d outside the old file of %d", i, off, n, oldSize)
+			return pos, journalErr(pos, pagefile.ErrBadValue, "record %d: bytes %d+%d outside the old file of %d", i, off, n, oldSize)
 		}
 		data := buf[:n]
 		if _, err := io.ReadFull(r, data); err != nil {
-			return errors.New("journal ends inside a record")
+			return pos, journalErr(pos, pagefile.ErrTruncated, "journal ends inside record %d", i)
 		}
+		pos += recordHeader + n
 		if fn != nil {
 			if err := fn(off, data); err != nil {
-				return err
+				return pos, err
 			}
 		}
 	}
-	return nil
+	return pos, nil
 }
 
 // rollBack writes the saved bytes back and restores the old size.
@@ -225,7 +250,7 @@ func rollBack(path string, jf *os.File, p *journalPlan) error {
 		return err
 	}
 	r := bufio.NewReaderSize(jf, 1<<20)
-	err = eachRecord(r, p.records, p.oldSize, func(off int64, data []byte) error {
+	_, err = eachRecord(r, p.records, p.oldSize, func(off int64, data []byte) error {
 		_, err := f.WriteAt(data, off)
 		return err
 	})

@@ -3,10 +3,12 @@ package backup
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"os"
 
 	"github.com/dbrescue/dbrescue/internal/outputs"
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -25,10 +27,6 @@ const (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// PageCRC is the checksum the manifest records for each page: CRC32C
-// (Castagnoli) of the whole page image, the same as master.PageCRC.
-func PageCRC(page []byte) uint32 { return crc32.Checksum(page, castagnoli) }
 
 // Snapshot identifies the database state a backup holds.
 type Snapshot struct {
@@ -103,29 +101,37 @@ func appendString(b []byte, s string) []byte {
 // allocated from a count the file cannot hold) and the digest against the
 // CRCs.
 func DecodeManifest(b []byte) (*Manifest, error) {
+	if len(b) < len(manifestMagic) && string(b) == manifestMagic[:len(b)] {
+		return nil, formatErr(int64(len(b)), pagefile.ErrTruncated, "file ends inside the magic")
+	}
 	if len(b) < len(manifestMagic) || string(b[:len(manifestMagic)]) != manifestMagic {
 		return nil, formatErr(0, ErrNotBackup, "no backup manifest magic")
 	}
 	if len(b) < manifestFixed+manifestTrailer {
-		return nil, formatErr(int64(len(b)), ErrTruncated, "file ends inside the header")
+		return nil, formatErr(int64(len(b)), pagefile.ErrTruncated, "file ends inside the header")
 	}
 	be := binary.BigEndian
 	if v := be.Uint16(b[8:]); v != FormatVersion {
 		if v > FormatVersion {
-			return nil, formatErr(8, ErrVersion, "format version %d; this dbrescue reads version %d", v, FormatVersion)
+			return nil, formatErr(8, master.ErrVersion, "format version %d; this dbrescue reads version %d", v, FormatVersion)
 		}
-		return nil, formatErr(8, ErrCorrupt, "format version %d", v)
+		return nil, formatErr(8, pagefile.ErrBadValue, "format version %d", v)
 	}
 	body := b[:len(b)-manifestTrailer]
 	if got, want := crc32.Checksum(body, castagnoli), be.Uint32(b[len(body):]); got != want {
-		return nil, formatErr(int64(len(body)), ErrChecksum, "manifest CRC32C %08x, computed %08x", want, got)
+		if n, ok := declaredLen(b); !ok || n > int64(len(b)) {
+			// A file cut short cannot match its checksum; say so, for
+			// the cause is not a changed byte but missing ones.
+			return nil, formatErr(int64(len(b)), pagefile.ErrTruncated, "file of %d bytes ends before the lengths its fields declare", len(b))
+		}
+		return nil, formatErr(int64(len(body)), pagefile.ErrChecksum, "manifest CRC32C %08x, computed %08x", want, got)
 	}
 	if flags := be.Uint16(b[10:]); flags != 0 {
-		return nil, formatErr(10, ErrCorrupt, "unknown flags %#x", flags)
+		return nil, formatErr(10, pagefile.ErrBadValue, "unknown flags %#x", flags)
 	}
 	m := &Manifest{PageSize: int(be.Uint32(b[12:])), PageCount: be.Uint32(b[16:])}
 	if !pagefile.ValidPageSize(m.PageSize) {
-		return nil, formatErr(12, ErrCorrupt, "page size %d", m.PageSize)
+		return nil, formatErr(12, pagefile.ErrBadValue, "page size %d", m.PageSize)
 	}
 	m.Snapshot.CapturedAt = int64(be.Uint64(b[20:]))
 	m.Snapshot.SchemaCookie = be.Uint32(b[28:])
@@ -135,7 +141,7 @@ func DecodeManifest(b []byte) (*Manifest, error) {
 	m.Snapshot.JournalMode = r.str(maxJournalMode)
 	m.Snapshot.Source = r.str(maxSourcePath)
 	if r.err == nil && uint64(m.PageCount)*4 > uint64(len(body)-r.off) {
-		r.fail(ErrTruncated, "%d page CRCs do not fit in the %d bytes left", m.PageCount, len(body)-r.off)
+		r.fail(pagefile.ErrTruncated, "%d page CRCs do not fit in the %d bytes left", m.PageCount, len(body)-r.off)
 	}
 	if r.err == nil {
 		m.CRCs = make([]uint32, m.PageCount)
@@ -146,16 +152,33 @@ func DecodeManifest(b []byte) (*Manifest, error) {
 	}
 	metaLen := r.u32()
 	if r.err == nil && (metaLen > maxMetaLen || int(metaLen) != len(body)-r.off) {
-		r.fail(ErrCorrupt, "metadata length %d, %d bytes left", metaLen, len(body)-r.off)
+		r.fail(pagefile.ErrBadValue, "metadata length %d, %d bytes left", metaLen, len(body)-r.off)
 	}
 	if r.err != nil {
 		return nil, r.err
 	}
 	m.Meta = append([]byte(nil), body[r.off:]...)
 	if digest(m.CRCs) != m.Snapshot.Digest {
-		return nil, formatErr(36, ErrChecksum, "snapshot digest does not match the page CRCs")
+		return nil, formatErr(36, pagefile.ErrChecksum, "snapshot digest does not match the page CRCs")
 	}
 	return m, nil
+}
+
+// declaredLen is the length of the manifest whose first bytes are b, as
+// its own fields declare it (strings, page count, metadata length); false
+// when b ends inside those fields.
+func declaredLen(b []byte) (int64, bool) {
+	r := reader{b: b, off: manifestFixed}
+	r.str(maxJournalMode)
+	r.str(maxSourcePath)
+	if r.err != nil {
+		return 0, !errors.Is(r.err, pagefile.ErrTruncated)
+	}
+	off := int64(r.off) + 4*int64(binary.BigEndian.Uint32(b[16:]))
+	if off+4 > int64(len(b)) {
+		return 0, false
+	}
+	return off + 4 + int64(binary.BigEndian.Uint32(b[off:])) + manifestTrailer, true
 }
 
 // reader reads length-prefixed fields from untrusted bytes, keeping the
@@ -174,7 +197,7 @@ func (r *reader) fail(cause error, reason string, args ...any) {
 
 func (r *reader) u32() uint32 {
 	if r.err == nil && len(r.b)-r.off < 4 {
-		r.fail(ErrTruncated, "file ends inside a length")
+		r.fail(pagefile.ErrTruncated, "file ends inside a length")
 	}
 	if r.err != nil {
 		return 0
@@ -186,14 +209,18 @@ func (r *reader) u32() uint32 {
 
 func (r *reader) str(limit int) string {
 	if r.err == nil && len(r.b)-r.off < 2 {
-		r.fail(ErrTruncated, "file ends inside a string length")
+		r.fail(pagefile.ErrTruncated, "file ends inside a string length")
 	}
 	if r.err != nil {
 		return ""
 	}
 	n := int(binary.BigEndian.Uint16(r.b[r.off:]))
-	if n > limit || n > len(r.b)-r.off-2 {
-		r.fail(ErrCorrupt, "string of %d bytes (limit %d, %d left)", n, limit, len(r.b)-r.off-2)
+	if n > limit {
+		r.fail(pagefile.ErrBadValue, "string of %d bytes (limit %d)", n, limit)
+		return ""
+	}
+	if n > len(r.b)-r.off-2 {
+		r.fail(pagefile.ErrTruncated, "file ends inside a string of %d bytes (%d left)", n, len(r.b)-r.off-2)
 		return ""
 	}
 	s := string(r.b[r.off+2 : r.off+2+n])
@@ -210,7 +237,7 @@ func ReadManifest(path string) (*Manifest, error) {
 		return nil, err
 	}
 	m, err := DecodeManifest(b)
-	return m, withPath(err, path+ManifestSuffix)
+	return m, master.WithPath(err, path+ManifestSuffix)
 }
 
 // manifestSum is how a journal names a manifest file's exact content.

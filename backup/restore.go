@@ -70,6 +70,10 @@ func Restore(ctx context.Context, backupPath, dbPath string, opts RestoreOptions
 		return nil, err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := keepMode(tmp, dbPath, there); err != nil {
+		tmp.Close()
+		return nil, err
+	}
 	err = copyVerified(ctx, bf, tmp, opts.Progress)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -131,4 +135,19 @@ func copyVerified(ctx context.Context, bf *File, w *os.File, progress func(Progr
 		return err
 	}
 	return w.Sync()
+}
+
+// keepMode gives the restored copy the permissions of the database it
+// replaces (there), or those SQLite gives a new database (0644) rather
+// than a temporary file's 0600.
+func keepMode(tmp *os.File, dbPath string, there bool) error {
+	mode := os.FileMode(0o644)
+	if there {
+		st, err := os.Stat(dbPath)
+		if err != nil {
+			return err
+		}
+		mode = st.Mode().Perm()
+	}
+	return tmp.Chmod(mode)
 }

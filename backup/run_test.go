@@ -39,7 +39,7 @@ func TestFullBackupEqualsSnapshot(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, p := range want {
-				if m.CRCs[i] != PageCRC(p) {
+				if m.CRCs[i] != master.PageCRC(p) {
 					t.Fatalf("manifest CRC of page %d is wrong", i+1)
 				}
 			}

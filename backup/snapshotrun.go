@@ -158,7 +158,7 @@ func checkCopy(crcs []uint32, snap *snapshot) error {
 	if uint32(len(crcs)) != m.Header.PageCount {
 		return fmt.Errorf("%w: %d pages copied, the snapshot has %d", ErrInconsistent, len(crcs), m.Header.PageCount)
 	}
-	if len(crcs) == 0 || crcs[0] != PageCRC(snap.page1) {
+	if len(crcs) == 0 || crcs[0] != master.PageCRC(snap.page1) {
 		return fmt.Errorf("%w: page 1 copied differs from the snapshot's", ErrInconsistent)
 	}
 	for _, t := range m.Trees {

@@ -34,7 +34,7 @@ func openSource(ctx context.Context, path string) (*source, error) {
 	}
 	// busy_timeout covers BEGIN's shared lock in rollback-journal mode;
 	// mmap spares the copy a read system call per page.
-	db, err := sqlitero.Open(ctx, abs, sqlitero.Options{Pragmas: []string{"busy_timeout(5000)", "mmap_size(2147418112)"}})
+	db, err := sqlitero.Open(ctx, path, sqlitero.Options{Pragmas: []string{"busy_timeout(5000)", "mmap_size(2147418112)"}})
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}

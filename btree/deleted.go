@@ -195,7 +195,13 @@ func assemble(area []byte, hs, lost int, guess []uint64, sh Shape) ([]byte, bool
 	}
 	body := int64(0)
 	for _, t := range types {
-		body += SerialTypeSize(t)
+		// Each size is checked on its own: a hostile serial type's size
+		// is near 2^63, and a sum of two would wrap.
+		if size := SerialTypeSize(t); size <= int64(len(area)) {
+			body += size
+		} else {
+			return nil, false
+		}
 	}
 	if int64(pos)+body > int64(len(area)) {
 		return nil, false

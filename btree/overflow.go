@@ -1,9 +1,5 @@
 package btree
 
-import (
-	"encoding/binary"
-)
-
 // preallocPages bounds how much of a claimed payload is allocated before
 // the pages holding it have actually been read.
 const preallocPages = 16
@@ -14,7 +10,8 @@ const preallocPages = 16
 // a page twice, never outside the source. When the chain breaks, Payload
 // returns the prefix it could read together with a *CorruptError whose Err
 // is ErrLoop, ErrOutOfRange or ErrTruncated, so the caller can keep the row
-// and flag it as truncated.
+// and flag it as truncated. A chain whose last page points on returns the
+// whole payload with an ErrBadValue: the row is complete but damaged.
 func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
 	return r.payload(c, map[uint32]bool{}, false, nil, nil)
 }
@@ -46,7 +43,8 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch 
 	}
 	count := r.src.PageCount()
 	from := uint32(0) // the page that pointed at next, for error reports
-	for next := c.Overflow; remaining > 0; {
+	next := c.Overflow
+	for remaining > 0 {
 		switch {
 		case next == 0:
 			return out, chain, corrupt(from, 0, ErrTruncated, "overflow chain ends with %d of %d payload bytes missing", remaining, c.PayloadSize)
@@ -68,7 +66,12 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch 
 			out = append(out, buf[4:4+n]...)
 		}
 		remaining -= n
-		from, next = next, binary.BigEndian.Uint32(buf)
+		from, next = next, OverflowNext(buf)
+	}
+	if next != 0 {
+		// SQLite ends a chain with 0: a last page that points on was
+		// overwritten, and the bytes taken from it may be anything.
+		return out, chain, corrupt(from, 0, ErrBadValue, "overflow chain goes on past the payload's end (to page %d): its last page is damaged", next)
 	}
 	return out, chain, nil
 }

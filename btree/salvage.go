@@ -31,9 +31,12 @@ type SalvagedCell struct {
 // header's start of the cell content area is plausible, nothing below it
 // is used either: the unallocated space between the pointer array and the
 // content area holds what defragmenting left behind, deleted data too.
+// When fits is not nil, only cells it accepts are candidates: the caller
+// knows the shape of the table's records, and bytes inside a real cell
+// that decode as a cell of another shape then cannot crowd it out.
 // The cells are returned in page order, highest offset first, as SQLite
 // fills a page.
-func Salvage(pgno uint32, data []byte, usable int, typ PageType) []SalvagedCell {
+func Salvage(pgno uint32, data []byte, usable int, typ PageType, fits func(SalvagedCell) bool) []SalvagedCell {
 	if !typ.Leaf() || usable > len(data) || usable < 480 {
 		return nil
 	}
@@ -73,7 +76,7 @@ func Salvage(pgno uint32, data []byte, usable int, typ PageType) []SalvagedCell 
 	var cands []SalvagedCell
 	for off := floor; off+4 <= usable; off++ {
 		c, ok := decodeLeafCell(data[:usable], off, typ, usable)
-		if ok && !inFree(off, off+c.Size) {
+		if ok && !inFree(off, off+c.Size) && (fits == nil || fits(c)) {
 			c.Carved = !pointed[off]
 			cands = append(cands, c)
 		}

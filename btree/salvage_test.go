@@ -99,7 +99,7 @@ func TestSalvageDamagedHeaders(t *testing.T) {
 						t.Fatal(err)
 					}
 					damage(data)
-					got := salvaged(btree.Salvage(pgno, data, f.Usable(), btree.TableLeaf))
+					got := salvaged(btree.Salvage(pgno, data, f.Usable(), btree.TableLeaf, nil))
 					if diff := cmp.Diff(want, got); diff != "" {
 						t.Errorf("cells (-intact +salvaged):\n%s", diff)
 					}

@@ -3,7 +3,6 @@ package census_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -174,18 +173,5 @@ func treePages(c *census.Census) map[string][]uint32 {
 			out[key] = append(out[key], uint32(i+1))
 		}
 	}
-	return out
-}
-
-// sortedPages returns the page lists of a map, sorted, for comparing trees
-// regardless of what they are called.
-func sortedPages(m map[string][]uint32, skip func(string) bool) [][]uint32 {
-	var out [][]uint32
-	for k, v := range m {
-		if !skip(k) {
-			out = append(out, v)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
 }

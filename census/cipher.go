@@ -15,9 +15,9 @@ const FromCipher = "cipher"
 // read through a cipher has the cipher's page size and reserve (the key
 // was checked against its pages when the cipher was derived), any other
 // goes through ChooseGeometry.
-func chooseGeometryFor(r io.ReaderAt, size int64, hdr *pagefile.Header, hint Hint, c *pagefile.Cipher) (Geometry, error) {
+func chooseGeometryFor(r io.ReaderAt, size int64, hint Hint, c *pagefile.Cipher) (Geometry, error) {
 	if c != nil {
 		return Geometry{Geometry: c.Params.Geometry(), From: FromCipher}, nil
 	}
-	return ChooseGeometry(r, size, hdr, hint)
+	return chooseFor(r, size, hint)
 }

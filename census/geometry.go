@@ -1,12 +1,14 @@
 package census
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sniff"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -108,7 +110,15 @@ func ChooseGeometry(r io.ReaderAt, size int64, hdr *pagefile.Header, hint Hint) 
 // po.Cipher for an encrypted database, the WAL and journal as po says,
 // and the text encoding from the header, else the hint, else guessed from
 // the stored text.
+//
+// A path that is no database at all (a directory, an empty file, text,
+// random bytes: nothing gives a page size) fails with a
+// *sniff.NotDatabaseError saying what it is, which wraps ErrNoGeometry
+// when the pages were tried.
 func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry, error) {
+	if _, err := sniff.Stat(path); err != nil {
+		return nil, Geometry{}, err
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, Geometry{}, err
@@ -118,12 +128,11 @@ func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry
 		fh.Close()
 		return nil, Geometry{}, err
 	}
-	var hdr *pagefile.Header
-	if st.Size() >= pagefile.HeaderSize {
-		hdr, _ = pagefile.ReadHeader(fh)
-	}
-	g, err := chooseGeometryFor(fh, st.Size(), hdr, hint, po.Cipher)
+	g, err := chooseGeometryFor(fh, st.Size(), hint, po.Cipher)
 	fh.Close()
+	if errors.Is(err, ErrNoGeometry) {
+		return nil, g, sniff.Describe(path, sniff.WhyNoPageSize, fmt.Errorf("%s: %w", path, err))
+	}
 	if err != nil {
 		return nil, g, fmt.Errorf("%s: %w", path, err)
 	}
@@ -134,6 +143,32 @@ func Open(path string, hint Hint, po pagefile.Options) (*pagefile.File, Geometry
 	}
 	g.Encoding, g.EncodingFrom = chooseEncoding(f, hint)
 	return f, g, nil
+}
+
+// OpenBytes is Open for a database image held in memory, without WAL or
+// journal: what fuzz targets and tests of hostile images read.
+func OpenBytes(db []byte, hint Hint) (*pagefile.File, Geometry, error) {
+	r := bytes.NewReader(db)
+	g, err := chooseFor(r, int64(len(db)), hint)
+	if err != nil {
+		return nil, g, err
+	}
+	f, err := pagefile.New(r, int64(len(db)), nil, 0, pagefile.Options{Geometry: &g.Geometry})
+	if err != nil {
+		return nil, g, err
+	}
+	g.Encoding, g.EncodingFrom = chooseEncoding(f, hint)
+	return f, g, nil
+}
+
+// chooseFor is ChooseGeometry for the main file held in r (size bytes),
+// its header read from r.
+func chooseFor(r io.ReaderAt, size int64, hint Hint) (Geometry, error) {
+	var hdr *pagefile.Header
+	if size >= pagefile.HeaderSize {
+		hdr, _ = pagefile.ReadHeader(r)
+	}
+	return ChooseGeometry(r, size, hdr, hint)
 }
 
 // chooseEncoding takes the header's text encoding when the header is

@@ -62,7 +62,7 @@ func (c *Census) readEveryPage(ctx context.Context, progress func(done, total in
 			}
 		case p.Class != Unclassified:
 			// Claimed by a walk, so it parsed then: the source changed.
-		case allZero(buf):
+		case pagefile.AllZero(buf):
 			p.Class = Zero
 		default:
 			p.Class = Unknown
@@ -211,13 +211,4 @@ func anyPastEnd(errs []error) bool {
 		}
 	}
 	return false
-}
-
-func allZero(b []byte) bool {
-	for _, x := range b {
-		if x != 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // SelectCopy is the baseline every repair is compared with: what stock
@@ -79,10 +80,10 @@ func copyTable(ctx context.Context, src, dst *sql.DB, t *TableTruth) (err error)
 		cols = append(cols, "rowid")
 	}
 	for _, c := range t.Columns {
-		cols = append(cols, quoteIdent(c))
+		cols = append(cols, sqlident.Quote(c))
 	}
 	ins, err := tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)",
-		quoteIdent(t.Name), strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1)))
+		sqlident.Quote(t.Name), strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1)))
 	if err != nil {
 		return err
 	}

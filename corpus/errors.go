@@ -8,17 +8,17 @@ import (
 // Errors returned by Corrupt, for errors.Is.
 var (
 	// ErrUnknownKind is a Corruption whose Kind is not in Kinds().
-	ErrUnknownKind = errors.New("unknown corruption kind")
+	ErrUnknownKind = errors.New("corpus: unknown corruption kind")
 	// ErrBadOption is a Corruption option the kind does not accept or an
 	// out-of-range value (a target the kind has no use for, a fraction
 	// outside (0, 1), a negative count).
-	ErrBadOption = errors.New("bad corruption option")
+	ErrBadOption = errors.New("corpus: bad corruption option")
 	// ErrNoTarget means the database holds nothing the kind can damage: no
 	// WAL for a WAL kind, no freelist for freelist-loop, no overflow chain
 	// of two pages for overflow-cut, and so on.
-	ErrNoTarget = errors.New("nothing to corrupt")
+	ErrNoTarget = errors.New("corpus: nothing to corrupt")
 	// ErrSameFile is an output path that names the input or its WAL.
-	ErrSameFile = errors.New("output would overwrite the input")
+	ErrSameFile = errors.New("corpus: output would overwrite the input")
 )
 
 // CorruptionError is the error Corrupt returns: which kind failed, on which

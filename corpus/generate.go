@@ -103,6 +103,12 @@ func build(ctx context.Context, path string, spec Spec) (err error) {
 	if spec.Deletes {
 		g.deletes()
 	}
+	if spec.Search {
+		g.inTx(func() {
+			g.exec(searchSchema)
+			g.exec(`INSERT INTO message_search(rowid, body) SELECT id, body FROM messages WHERE body IS NOT NULL`)
+		})
+	}
 	if g.err != nil {
 		return g.err
 	}

@@ -1,15 +1,17 @@
 package corpus
 
 import (
+	"context"
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/census"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
-// Layout is what the project's b-tree reader finds in a database: every
+// Layout is what the census finds in a database (see readLayout): every
 // b-tree named in sqlite_master (and sqlite_master itself) with the pages
-// and overflow chains a walk reaches, and the freelist. Operators choose
+// and overflow chains its walk reaches, and the freelist. Operators choose
 // their targets from it; the truth takes each row's location from it.
 type Layout struct {
 	PageCount uint32
@@ -65,35 +67,50 @@ type Extent struct {
 	Size   int
 }
 
-// readLayout walks every b-tree of f. Damage is recorded in the trees'
-// Errors, never returned: a layout of a damaged file is partial, not absent.
+// readLayout is a projection of a census of f (package census, the one
+// survey of a file's pages): the trees sqlite_master names, and
+// sqlite_master itself, with the pages and the damage the census's walks
+// found, and the census's freelist. What a layout needs beyond the census,
+// each entry's overflow chain and, withEntries, where each row of a table
+// is stored, comes from walking each tree again through the census
+// (Census.Walk), which enters only the pages the census gave that tree.
+// Damage is recorded in the trees' Errors, never returned: a layout of a
+// damaged file is partial, not absent.
 func readLayout(f *pagefile.File, withEntries bool) *Layout {
 	r := btree.ReaderFor(f)
-	lay := &Layout{PageCount: f.PageCount(), Usable: f.Usable(), Freelist: f.Freelist()}
-	schema, _, _ := r.ReadSchema()
-	trees := []*Tree{{Type: "table", Name: "sqlite_master", TblName: "sqlite_master", Root: btree.SchemaRoot}}
-	for _, s := range schema {
-		if (s.Type == "table" || s.Type == "index") && s.RootPage > 0 && s.RootPage <= int64(f.PageCount()) {
-			trees = append(trees, &Tree{Type: s.Type, Name: s.Name, TblName: s.TblName, SQL: s.SQL, Root: uint32(s.RootPage)})
-		}
+	lay := &Layout{PageCount: f.PageCount(), Usable: f.Usable()}
+	// A census fails only when its context ends, which Background never
+	// does.
+	c, err := census.Take(context.Background(), f, r, census.Options{})
+	if err != nil {
+		return lay
 	}
-	for _, t := range trees {
+	lay.Freelist = c.Freelist
+	for _, ct := range c.Trees {
+		if ct.From != census.FromSchema || ct.Root == 0 {
+			continue // an orphan, or a schema row whose rootpage is no page
+		}
+		t := &Tree{Type: ct.Type, Name: ct.Name, TblName: ct.TblName, SQL: ct.SQL, Root: ct.Root, IndexTree: ct.IndexTree}
+		if ct.Err != nil {
+			t.Errors = append(t.Errors, ct.Err)
+		}
+		if ct.Walk != nil {
+			t.Pages, t.Errors = ct.Walk.Pages, append(t.Errors, ct.Walk.Errors...)
+		}
+		entries := withEntries && t.Type == "table"
 		cells := &cellCache{r: r}
-		res, _ := r.Walk(t.Root, func(e *btree.Entry) error {
+		// The census's own walk has already reported this tree's damage.
+		_, _ = c.Walk(ct.Index, btree.WalkOptions{ChainsOnly: !entries, OnEntry: func(e *btree.Entry) error {
 			if len(e.Overflow) > 0 {
 				t.Chains = append(t.Chains, e.Overflow)
 			}
-			if withEntries && t.Type == "table" {
+			if entries {
 				t.Entries = append(t.Entries, entryOf(r, cells, e))
 			}
 			return nil
-		})
-		t.Pages, t.Errors = res.Pages, res.Errors
-		if len(res.Pages) > 0 {
-			t.IndexTree = !res.Pages[0].Type.Table()
-		}
+		}})
+		lay.Trees = append(lay.Trees, t)
 	}
-	lay.Trees = trees
 	return lay
 }
 

@@ -61,6 +61,7 @@ func Matrix(opts MatrixOptions) []Case {
 			for s := 1; s <= opts.Seeds; s++ {
 				spec := matrixGeometries[(s-1)%len(matrixGeometries)]
 				spec.Seed, spec.Bytes, spec.Deletes, spec.WAL = uint64(s), opts.Bytes, true, k.NeedsWAL
+				spec.Search = k.NeedsSearch
 				if k.Kind == FreelistLoop && spec.AutoVacuum == "full" {
 					// Full auto_vacuum empties the freelist at every commit.
 					spec.AutoVacuum = "incremental"

@@ -87,6 +87,9 @@ type KindInfo struct {
 	Targets []Target `json:"targets,omitempty"` // accepted targets; none when the kind takes no target
 	// NeedsWAL is true for kinds that damage the -wal file.
 	NeedsWAL bool `json:"needs_wal,omitempty"`
+	// NeedsSearch is true for kinds that damage a full-text index: the
+	// database must be built with Spec.Search.
+	NeedsSearch bool `json:"needs_search,omitempty"`
 	// Options names the Corruption fields the kind reads besides Seed.
 	Options []string `json:"options,omitempty"`
 }
@@ -129,6 +132,7 @@ func init() {
 	registerChainKinds()
 	registerSchemaKinds()
 	registerWALKinds()
+	registerCellKinds()
 }
 
 // Kinds lists every corruption kind.

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -293,7 +294,7 @@ func TestTornWrite(t *testing.T) {
 			}
 			table := r.dmg.Summary[strings.Index(r.dmg.Summary, "of table ")+len("of table "):]
 			table = table[:strings.IndexByte(table, ' ')]
-			q := "SELECT count(*) FROM " + quoteIdent(table) + " NOT INDEXED" // not the index, which kept every entry
+			q := "SELECT count(*) FROM " + sqlident.Quote(table) + " NOT INDEXED" // not the index, which kept every entry
 			if got, want := queryInt(t, r.out, q), queryInt(t, r.in, q)-int64(lost); got != want {
 				t.Errorf("SQLite counts %d rows in %s after the torn write, want %d", got, table, want)
 			}
@@ -417,7 +418,7 @@ func TestFreelistLoop(t *testing.T) {
 			// last trunk goes unnoticed by it; it is checked here that
 			// SQLite still reads every row.
 			for _, tr := range r.inLayout.userTrees() {
-				q := "SELECT count(*) FROM " + quoteIdent(tr.Name)
+				q := "SELECT count(*) FROM " + sqlident.Quote(tr.Name)
 				if got, want := queryInt(t, r.out, q), queryInt(t, r.in, q); got != want {
 					t.Errorf("%s: %d rows, want %d", tr.Name, got, want)
 				}
@@ -467,7 +468,7 @@ func TestSchemaKinds(t *testing.T) {
 					t.Errorf("page %d of the deleted table is %q in the output, want an orphan", v.Pgno, role)
 				}
 			}
-			if err := openCopy(t, r.out).QueryRow("SELECT 1 FROM " + quoteIdent(gone[0])).Err(); err == nil || !strings.Contains(err.Error(), "no such table") {
+			if err := openCopy(t, r.out).QueryRow("SELECT 1 FROM " + sqlident.Quote(gone[0])).Err(); err == nil || !strings.Contains(err.Error(), "no such table") {
 				t.Errorf("SELECT from the deleted table: %v, want no such table", err)
 			}
 		})
@@ -500,9 +501,9 @@ func TestWALKinds(t *testing.T) {
 	r := runCorrupt(t, walSpec, Corruption{Kind: WALFrameDamaged, Seed: 1})
 	w := openFile(t, r.out).WAL
 	i := r.dmg.Frames[0]
-	stopped := len(w.Frames) == i && w.Stop != nil && strings.Contains(w.Stop.Error(), "checksum")
+	stopped := len(w.Frames) == i && errors.Is(w.Stop, pagefile.ErrChecksum)
 	skipped := len(w.Skipped) == 1 && w.Skipped[0].Index == i && len(w.Frames) == len(in.Frames)-1
-	if w == nil || !(stopped || skipped) {
+	if !stopped && !skipped {
 		t.Fatalf("damaged frame %d: WAL now reads %d of %d frames, skipped %v, stop %v; want frame %d skipped or the log stopped there", i, len(w.Frames), len(in.Frames), w.Skipped, w.Stop, i)
 	}
 	if !bytes.Equal(readFile(t, r.out), r.before) {
@@ -534,6 +535,7 @@ func TestCorruptIsDeterministic(t *testing.T) {
 		if k.NeedsWAL {
 			spec = walSpec
 		}
+		spec.Search = k.NeedsSearch
 		db := sharedDB(t, spec)
 		c := Corruption{Kind: k.Kind, Seed: 7}
 		outs := [2]string{filepath.Join(t.TempDir(), "a.db"), filepath.Join(t.TempDir(), "b.db")}

@@ -57,7 +57,7 @@ func overflowLoop(o *op) error {
 	}
 	j := o.rng.IntN(k + 1)
 	o.setNext(c[k], c[j])
-	o.dmg.Summary = fmt.Sprintf("overflow chain %s of table %s: page %d now points back at page %d", pageList(c), table, c[k], c[j])
+	o.dmg.Summary = fmt.Sprintf("overflow chain %s of table %s: page %d now points back at page %d", damagePages.Format(c), table, c[k], c[j])
 	return nil
 }
 
@@ -67,7 +67,7 @@ func overflowCut(o *op) error {
 		return err
 	}
 	o.setNext(c[k], 0)
-	o.dmg.Summary = fmt.Sprintf("overflow chain %s of table %s cut after page %d (%d of %d pages still reachable)", pageList(c), table, c[k], k+1, len(c))
+	o.dmg.Summary = fmt.Sprintf("overflow chain %s of table %s cut after page %d (%d of %d pages still reachable)", damagePages.Format(c), table, c[k], k+1, len(c))
 	return nil
 }
 

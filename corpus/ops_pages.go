@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // Whole-page damage: a flash block erased (zeros), a page written with
@@ -170,7 +171,7 @@ func (o *op) tornRun(r *btree.Reader, tr *Tree, run []uint32) (bool, error) {
 		}
 	}
 	images, err := o.pagesAfterSQL([]string{
-		fmt.Sprintf("DELETE FROM %s WHERE rowid IN (%s)", quoteIdent(tr.Name), strings.Join(del, ",")),
+		fmt.Sprintf("DELETE FROM %s WHERE rowid IN (%s)", sqlident.Quote(tr.Name), strings.Join(del, ",")),
 	}, run)
 	if err != nil {
 		return false, err
@@ -185,7 +186,7 @@ func (o *op) tornRun(r *btree.Reader, tr *Tree, run []uint32) (bool, error) {
 	}
 	o.dmg.Targets = run
 	o.dmg.Summary = fmt.Sprintf("leaf pages %s of table %s put back as they were before their newest %d rows were written (a lost write)",
-		pageList(run), tr.Name, len(del))
+		damagePages.Format(run), tr.Name, len(del))
 	return true, nil
 }
 
@@ -236,16 +237,4 @@ func fillRandom(rng *rand.Rand, b []byte) {
 			b[i+j] = byte(v >> (8 * j))
 		}
 	}
-}
-
-// pageList formats pages as "17-19" when consecutive, else "17, 23".
-func pageList(pages []uint32) string {
-	if len(pages) > 1 && int(pages[len(pages)-1]-pages[0]) == len(pages)-1 {
-		return fmt.Sprintf("%d-%d", pages[0], pages[len(pages)-1])
-	}
-	s := make([]string, len(pages))
-	for i, p := range pages {
-		s[i] = strconv.FormatUint(uint64(p), 10)
-	}
-	return strings.Join(s, ", ")
 }

@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"slices"
+
+	"github.com/dbrescue/dbrescue/internal/pagelist"
 )
+
+// damagePages is how a Summary lists pages: "17-19, 23".
+var damagePages = pagelist.Style{Sep: ", ", Runs: true}
 
 // Damage records what one corruption did. Intent (Summary, Targets,
 // Frames) is what the operator aimed at; Files and Pages are measured by

@@ -77,3 +77,7 @@ const (
 	messengerUserVersion   = 12
 	messengerApplicationID = 0x4d534731 // "MSG1"
 )
+
+// searchSchema is the full-text index of Spec.Search: an FTS5 table with
+// its own copy of the text, whose index lives in message_search_data.
+const searchSchema = `CREATE VIRTUAL TABLE message_search USING fts5(body)`

@@ -49,6 +49,9 @@ type Spec struct {
 	// Deletes removes one whole conversation (its pages go to the
 	// freelist) and scattered single messages (freeblocks on pages).
 	Deletes bool
+	// Search adds message_search, an FTS5 full-text index of the message
+	// bodies, as a messenger's search box has.
+	Search bool
 }
 
 // withDefaults fills the zero fields.
@@ -106,6 +109,9 @@ func (s Spec) Name() string {
 	}
 	if s.Deletes {
 		name += "-del"
+	}
+	if s.Search {
+		name += "-fts"
 	}
 	return name
 }

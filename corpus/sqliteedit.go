@@ -61,11 +61,6 @@ func readPagesInTx(ctx context.Context, db *sql.DB, stmts []string, pages []uint
 	return out, nil
 }
 
-// quoteIdent quotes a name for SQL.
-func quoteIdent(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
 // quoteString quotes a SQL string literal.
 func quoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -122,12 +123,13 @@ type tableEntry struct {
 }
 
 // listTables lists the application tables (not sqlite_*) in sqlite_master
-// order.
+// order. A virtual table's shadow tables are not listed: what they hold
+// is the virtual table's (read through it) or an index of it.
 func listTables(ctx context.Context, db *sql.DB) ([]tableEntry, error) {
 	var out []tableEntry
 	err := scanRows(ctx, db, `SELECT m.name, coalesce(m.sql, ''), coalesce(l.wr, 0) FROM sqlite_master m
 		LEFT JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main'
-		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.rowid`, 3, func(v []any) error {
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND coalesce(l.type, '') != 'shadow' ORDER BY m.rowid`, 3, func(v []any) error {
 		name, _ := v[0].(string)
 		sql, _ := v[1].(string)
 		wr, _ := v[2].(int64)
@@ -213,7 +215,7 @@ func (t *TableTruth) orderBy() string {
 	}
 	keys := make([]string, len(t.PK))
 	for i, c := range t.PK {
-		keys[i] = quoteIdent(t.Columns[c])
+		keys[i] = sqlident.Quote(t.Columns[c])
 	}
 	return strings.Join(keys, ", ")
 }
@@ -228,9 +230,9 @@ func readRows(ctx context.Context, db *sql.DB, table string, cols []string, with
 		exprs = append(exprs, "rowid")
 	}
 	for _, c := range cols {
-		exprs = append(exprs, "+"+quoteIdent(c))
+		exprs = append(exprs, "+"+sqlident.Quote(c))
 	}
-	q := fmt.Sprintf("SELECT %s FROM %s", strings.Join(exprs, ", "), quoteIdent(table))
+	q := fmt.Sprintf("SELECT %s FROM %s", strings.Join(exprs, ", "), sqlident.Quote(table))
 	if orderBy != "" {
 		q += " ORDER BY " + orderBy
 	}
@@ -279,6 +281,10 @@ func scanRows(ctx context.Context, db *sql.DB, q string, n int, fn func([]any) e
 func locate(tables []*TableTruth, lay *Layout) {
 	for _, t := range tables {
 		tr := lay.tree(t.Name)
+		if tr == nil {
+			// An FTS5 table keeps its rows in its content table.
+			tr = lay.tree(t.Name + "_content")
+		}
 		if tr == nil {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 func TestRecordTruth(t *testing.T) {
@@ -41,7 +42,7 @@ func TestRecordTruth(t *testing.T) {
 			f := openFile(t, db.Path)
 			r := btree.ReaderFor(f)
 			for _, tt := range truth.Tables {
-				q := "SELECT count(*) FROM " + quoteIdent(tt.Name)
+				q := "SELECT count(*) FROM " + sqlident.Quote(tt.Name)
 				if n := queryInt(t, db.Path, q); int64(len(tt.Rows)) != n {
 					t.Errorf("%s: %d rows in the truth, SQLite counts %d", tt.Name, len(tt.Rows), n)
 				}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/dbpage"
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/internal/sniff"
 	"github.com/dbrescue/dbrescue/internal/sqlitero"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -43,6 +44,14 @@ type Options struct {
 // starts, so a commit racing the capture can only make the next Unchanged
 // check say "changed", never the reverse.
 func Capture(ctx context.Context, dbPath string, opts Options) (_ *Meta, err error) {
+	// A file that is no database is said to be what it is (package
+	// sniff), before the fingerprint reads it; an encrypted one is read
+	// through its cipher.
+	if opts.Cipher == nil {
+		if err := sniff.RequireSQLite(dbPath); err != nil {
+			return nil, err
+		}
+	}
 	abs, err := filepath.Abs(dbPath)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package master
 import (
 	"encoding/binary"
 	"math"
+
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // encoder appends the primitives of the metadata backup format: unsigned
@@ -45,7 +47,7 @@ type decoder struct {
 
 func (d *decoder) fail(reason string, args ...any) {
 	if d.err == nil {
-		d.err = formatErr(int64(d.off), ErrCorrupt, reason, args...)
+		d.err = formatErr(int64(d.off), pagefile.ErrBadValue, reason, args...)
 	}
 }
 

@@ -3,11 +3,11 @@ package master_test
 import (
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -29,21 +29,29 @@ func bigMeta(stamp int64) *master.Meta {
 }
 
 // TestMetaWriterProcess is the child of TestWriteSurvivesKill: it rewrites
-// the backup named by DBRESCUE_META_WRITER until it is killed.
+// the backup named by DBRESCUE_META_WRITER until it is killed. It builds
+// the backup once and says so on stdout before writing, so that the
+// parent's kills fall while it writes, not while it starts.
 func TestMetaWriterProcess(t *testing.T) {
 	path := os.Getenv("DBRESCUE_META_WRITER")
 	if path == "" {
 		t.Skip("child process of TestWriteSurvivesKill")
 	}
+	m := bigMeta(1)
+	testdb.ChildReady()
 	for i := int64(1); ; i++ {
-		if err := master.WriteFile(path, bigMeta(i)); err != nil {
+		m.CapturedAt = i
+		if err := master.WriteFile(path, m); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
 // TestWriteSurvivesKill kills a process rewriting a backup at random
-// moments, 60 times; each time a valid generation must remain.
+// moments, 60 times; each time a valid generation must remain. A kill that
+// lands mid-write leaves the writer's temporary file behind (nothing
+// removes it but a later writer, once it is stale): the test counts those
+// kills and fails when none landed mid-write, for then it proved nothing.
 func TestWriteSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills 60 child processes")
@@ -54,17 +62,11 @@ func TestWriteSurvivesKill(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(42, 42))
 	generations := map[string]int{}
+	midWrite := 0 // kills that left a temporary file: the writer was inside WriteFile
 	for trial := 0; trial < 60; trial++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestMetaWriterProcess$")
-		cmd.Env = append(os.Environ(), "DBRESCUE_META_WRITER="+path)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		child := testdb.StartChild(t, "TestMetaWriterProcess", "DBRESCUE_META_WRITER="+path)
 		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait()
+		child.Kill(t)
 		m, used, err := master.ReadLatest(path)
 		if err != nil {
 			t.Fatalf("trial %d: no readable generation after the kill: %v", trial, err)
@@ -73,6 +75,21 @@ func TestWriteSurvivesKill(t *testing.T) {
 			t.Fatalf("trial %d: %s read back incomplete", trial, used)
 		}
 		generations[filepath.Base(used)]++
+		temps, err := filepath.Glob(path + ".tmp-*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(temps) > 0 {
+			midWrite++
+		}
+		for _, tmp := range temps {
+			if err := os.Remove(tmp); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	t.Logf("generation read after each kill: %v", generations)
+	t.Logf("generation read after each kill: %v; %d of 60 kills landed mid-write", generations, midWrite)
+	if midWrite == 0 {
+		t.Errorf("no kill landed mid-write: the test proved nothing")
+	}
 }

@@ -64,7 +64,12 @@
 // before anything is allocated, decompression stops at the declared size,
 // page numbers must lie inside the recorded page count, a leaf holds at
 // most page size / 4 cells, a tree at most as many entries as its pages
-// can hold, and SQL text is kept as data, never examined or run.
+// can hold, and SQL text is kept as data, never examined or run. A file
+// that cannot be used is a *FormatError (the one type for dbrescue's own
+// files, backup manifests included) whose cause is ErrNotMeta, ErrVersion
+// or one of the causes every layer shares: pagefile.ErrTruncated for a
+// file cut short, wherever it was cut, pagefile.ErrChecksum,
+// pagefile.ErrBadValue.
 //
 // # Generations
 //

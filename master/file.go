@@ -14,6 +14,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
 	"github.com/dbrescue/dbrescue/internal/outputs"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // castagnoli is the CRC32C table of the file's own checksums.
@@ -89,22 +90,27 @@ func Decode(b []byte) (*Meta, error) {
 	}
 	prefixLen := len(b) - len(rest)
 	if len(rest) < 20 {
-		return nil, formatErr(int64(prefixLen), ErrTruncated, "file ends before the body header")
-	}
-	if got, want := crc32.Checksum(b[:len(b)-4], castagnoli), binary.BigEndian.Uint32(b[len(b)-4:]); got != want {
-		return nil, formatErr(int64(len(b)-4), ErrChecksum, "whole-file CRC32C %08x, computed %08x", want, got)
+		return nil, formatErr(int64(prefixLen), pagefile.ErrTruncated, "file ends before the body header")
 	}
 	rawLen := binary.BigEndian.Uint64(rest[0:])
 	zLen := binary.BigEndian.Uint64(rest[8:])
+	if got, want := crc32.Checksum(b[:len(b)-4], castagnoli), binary.BigEndian.Uint32(b[len(b)-4:]); got != want {
+		if zLen > uint64(len(rest)-20) {
+			// A file cut short cannot match its checksum; say so, for
+			// the cause is not a changed byte but missing ones.
+			return nil, formatErr(int64(len(b)), pagefile.ErrTruncated, "file ends %d bytes into a compressed body of %d", len(rest)-20, zLen)
+		}
+		return nil, formatErr(int64(len(b)-4), pagefile.ErrChecksum, "whole-file CRC32C %08x, computed %08x", want, got)
+	}
 	if zLen != uint64(len(rest)-20) {
-		return nil, formatErr(int64(prefixLen+8), ErrCorrupt, "compressed body length %d, %d bytes present", zLen, len(rest)-20)
+		return nil, formatErr(int64(prefixLen+8), pagefile.ErrBadValue, "compressed body length %d, %d bytes present", zLen, len(rest)-20)
 	}
 	if rawLen > maxBody {
-		return nil, formatErr(int64(prefixLen), ErrCorrupt, "body length %d exceeds %d", rawLen, maxBody)
+		return nil, formatErr(int64(prefixLen), pagefile.ErrBadValue, "body length %d exceeds %d", rawLen, maxBody)
 	}
 	body, err := inflate(rest[16:len(rest)-4], rawLen)
 	if err != nil {
-		return nil, formatErr(int64(prefixLen+16), ErrCorrupt, "body does not decompress: %v", err)
+		return nil, formatErr(int64(prefixLen+16), pagefile.ErrBadValue, "body does not decompress: %v", err)
 	}
 	m, err := decodeBody(body, binary.BigEndian.Uint16(b[8:]))
 	if err != nil {
@@ -117,10 +123,10 @@ func Decode(b []byte) (*Meta, error) {
 	m.Fingerprint = fp
 	flags := binary.BigEndian.Uint16(b[10:])
 	if m.SchemaOnly != (flags&flagSchemaOnly != 0) {
-		return nil, formatErr(10, ErrCorrupt, "schema-only flag disagrees with the body")
+		return nil, formatErr(10, pagefile.ErrBadValue, "schema-only flag disagrees with the body")
 	}
 	if m.Counts != (flags&flagCounts != 0) {
-		return nil, formatErr(10, ErrCorrupt, "counts flag disagrees with the body")
+		return nil, formatErr(10, pagefile.ErrBadValue, "counts flag disagrees with the body")
 	}
 	return m, nil
 }
@@ -144,28 +150,31 @@ func inflate(z []byte, n uint64) ([]byte, error) {
 // the body) and the fingerprint section with its own CRC, and returns the
 // fingerprint and the bytes after it.
 func decodePrefix(b []byte) (Fingerprint, []byte, error) {
+	if len(b) < len(magic) && string(b) == magic[:len(b)] {
+		return Fingerprint{}, nil, formatErr(int64(len(b)), pagefile.ErrTruncated, "file ends inside the magic")
+	}
 	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
 		return Fingerprint{}, nil, formatErr(0, ErrNotMeta, "no metadata backup magic")
 	}
 	if len(b) < 16 {
-		return Fingerprint{}, nil, formatErr(int64(len(b)), ErrTruncated, "file ends inside the header")
+		return Fingerprint{}, nil, formatErr(int64(len(b)), pagefile.ErrTruncated, "file ends inside the header")
 	}
 	if v := binary.BigEndian.Uint16(b[8:]); v < 1 || v > FormatVersion {
 		if v > FormatVersion {
 			return Fingerprint{}, nil, formatErr(8, ErrVersion, "format version %d; this dbrescue reads versions 1 to %d", v, FormatVersion)
 		}
-		return Fingerprint{}, nil, formatErr(8, ErrCorrupt, "format version %d", v)
+		return Fingerprint{}, nil, formatErr(8, pagefile.ErrBadValue, "format version %d", v)
 	}
 	n := binary.BigEndian.Uint32(b[12:])
 	if n > maxFingerprint {
-		return Fingerprint{}, nil, formatErr(12, ErrCorrupt, "fingerprint length %d", n)
+		return Fingerprint{}, nil, formatErr(12, pagefile.ErrBadValue, "fingerprint length %d", n)
 	}
 	end := 16 + int(n)
 	if len(b) < end+4 {
-		return Fingerprint{}, nil, formatErr(int64(len(b)), ErrTruncated, "file ends inside the fingerprint")
+		return Fingerprint{}, nil, formatErr(int64(len(b)), pagefile.ErrTruncated, "file ends inside the fingerprint")
 	}
 	if got, want := crc32.Checksum(b[:end], castagnoli), binary.BigEndian.Uint32(b[end:]); got != want {
-		return Fingerprint{}, nil, formatErr(int64(end), ErrChecksum, "header CRC32C %08x, computed %08x", want, got)
+		return Fingerprint{}, nil, formatErr(int64(end), pagefile.ErrChecksum, "header CRC32C %08x, computed %08x", want, got)
 	}
 	fp, err := decodeFingerprint(b[16:end])
 	if err != nil {
@@ -205,7 +214,7 @@ func ReadFile(path string) (*Meta, error) {
 		return nil, err
 	}
 	m, err := Decode(b)
-	return m, withPath(err, path)
+	return m, WithPath(err, path)
 }
 
 // ReadLatest reads the newest valid generation: path itself, or when that
@@ -245,17 +254,9 @@ func readFingerprint(path string) (Fingerprint, uint16, error) {
 	}
 	fp, _, err := decodePrefix(buf[:n])
 	if err != nil {
-		return Fingerprint{}, 0, withPath(err, path)
+		return Fingerprint{}, 0, WithPath(err, path)
 	}
 	return fp, binary.BigEndian.Uint16(buf[10:]), nil
-}
-
-func withPath(err error, path string) error {
-	var fe *FormatError
-	if errors.As(err, &fe) {
-		fe.Path = path
-	}
-	return err
 }
 
 // WriteFile writes m to path atomically, keeping the file it replaces as
@@ -283,7 +284,7 @@ func WriteFile(path string, m *Meta) error {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, base+".tmp-*")
+	tmp, err := fsutil.CreateTemp(path)
 	if err != nil {
 		return err
 	}

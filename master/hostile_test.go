@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -68,11 +69,14 @@ func TestEveryBitFlipIsRejected(t *testing.T) {
 	}
 }
 
+// TestEveryTruncationIsRejected cuts a backup at every length: each cut
+// is a *FormatError whose cause is the one truncation sentinel every
+// layer shares, pagefile.ErrTruncated.
 func TestEveryTruncationIsRejected(t *testing.T) {
 	b := mustEncode(t, smallMeta())
 	for n := 0; n < len(b); n++ {
-		if _, err := master.Decode(b[:n]); !isFormatError(err) {
-			t.Fatalf("truncated to %d bytes: decode gave %v", n, err)
+		if _, err := master.Decode(b[:n]); !isFormatError(err) || !errors.Is(err, pagefile.ErrTruncated) {
+			t.Fatalf("truncated to %d bytes: decode gave %v, want a *FormatError wrapping pagefile.ErrTruncated", n, err)
 		}
 	}
 }
@@ -130,8 +134,8 @@ func TestHostileBodies(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, err := master.Decode(b)
 			runtime.ReadMemStats(&after)
-			if !errors.Is(err, master.ErrCorrupt) || !strings.Contains(err.Error(), tt.reason) {
-				t.Fatalf("decode gave %v, want ErrCorrupt: %s", err, tt.reason)
+			if !errors.Is(err, pagefile.ErrBadValue) || !strings.Contains(err.Error(), tt.reason) {
+				t.Fatalf("decode gave %v, want ErrBadValue: %s", err, tt.reason)
 			}
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
 				t.Errorf("decoding allocated %d MiB", grew>>20)

@@ -147,7 +147,7 @@ func (c *Cipher) DecryptPage(pgno uint32, src, dst []byte) error {
 	if err := c.checkBuffers(pgno, src, dst); err != nil {
 		return err
 	}
-	if allZero(src) {
+	if AllZero(src) {
 		clear(dst)
 		return nil
 	}
@@ -173,7 +173,7 @@ func (c *Cipher) DecryptPage(pgno uint32, src, dst []byte) error {
 	prev := iv
 	for b := start; b < end; b += cipherBlockSize {
 		cur := src[b : b+cipherBlockSize]
-		if allZero(cur) || allZero(prev) {
+		if AllZero(cur) || AllZero(prev) {
 			clear(dst[b : b+cipherBlockSize])
 		}
 		prev = cur

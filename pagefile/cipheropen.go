@@ -153,7 +153,7 @@ func checkCipher(c *Cipher, r io.ReaderAt, size int64, check *CipherCheck) error
 			return err
 		}
 		check.Sampled++
-		if allZero(src) {
+		if AllZero(src) {
 			check.Zero++
 			continue
 		}
@@ -209,7 +209,7 @@ func saltCandidates(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64, p
 	}
 	var out []saltCandidate
 	add := func(s []byte, from string) {
-		if s == nil || allZero(s) {
+		if s == nil || AllZero(s) {
 			return
 		}
 		for _, c := range out {
@@ -250,7 +250,7 @@ func walSalt(wal io.ReaderAt, walSize int64, p CipherParams) []byte {
 		if readFull(wal, hdr[:], off) != nil {
 			break
 		}
-		if binary.BigEndian.Uint32(hdr[:4]) == 1 && !allZero(hdr[frameHeader:]) {
+		if binary.BigEndian.Uint32(hdr[:4]) == 1 && !AllZero(hdr[frameHeader:]) {
 			found = append(found[:0], hdr[frameHeader:]...)
 		}
 	}

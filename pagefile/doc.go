@@ -35,6 +35,9 @@
 //
 // Hostile input is the normal case: every count and pointer read from the
 // file is checked against what the file can actually hold before it is used,
-// loops are detected, and malformed input yields a *CorruptError that names
-// the page, the offset and the reason.
+// loops are detected, and malformed input yields a *CorruptError that
+// names the page, the offset and the reason. Its causes (ErrTruncated,
+// ErrChecksum, ErrBadValue, ErrLoop, ErrOutOfRange, ErrPastEnd) are the
+// project's one vocabulary of damage: the layers above give them to the
+// errors of their own files too, so errors.Is answers alike at every layer.
 package pagefile

@@ -5,20 +5,29 @@ import (
 	"fmt"
 )
 
-// Sentinel causes carried by CorruptError.Err, for errors.Is.
+// Sentinel causes of damage, for errors.Is. They are the project's one
+// vocabulary of damage: a *CorruptError (damage in a database, WAL,
+// journal or page image) carries one, and the layers above give the same
+// ones to the errors of their own files, so that errors.Is(err,
+// ErrTruncated) answers alike for a truncated page, WAL or side file.
 var (
 	// ErrLoop reports a chain (freelist, overflow, tree) that revisits a page.
-	ErrLoop = errors.New("loop")
+	ErrLoop = errors.New("pagefile: loop")
 	// ErrOutOfRange reports a page number or offset beyond what the file holds.
-	ErrOutOfRange = errors.New("out of range")
+	ErrOutOfRange = errors.New("pagefile: out of range")
 	// ErrPastEnd reports a page number beyond the last page of the file:
 	// a pointer into a part the file lacks (truncation), or garbage. It
 	// is an ErrOutOfRange too, so errors.Is(err, ErrOutOfRange) holds.
 	ErrPastEnd = fmt.Errorf("%w: past the end of the file", ErrOutOfRange)
 	// ErrTruncated reports data that ends before its declared length.
-	ErrTruncated = errors.New("truncated")
+	ErrTruncated = errors.New("pagefile: truncated")
 	// ErrBadValue reports a field whose value is impossible.
-	ErrBadValue = errors.New("bad value")
+	ErrBadValue = errors.New("pagefile: bad value")
+	// ErrChecksum reports stored bytes that do not match the checksum
+	// stored with them. It is an ErrBadValue too (the checksum is a field
+	// whose value is impossible for those bytes), so errors.Is(err,
+	// ErrBadValue) holds.
+	ErrChecksum = fmt.Errorf("%w: checksum mismatch", ErrBadValue)
 )
 
 // CorruptError describes damage found in a database, WAL or page image.

@@ -146,7 +146,7 @@ func ReadJournal(r io.ReaderAt, size int64, opts JournalOptions) (*Journal, erro
 	// synced has its magic zeroed, so no page of the database was changed.
 	if hb[0] == 0 {
 		j.NotHot = "its first byte is zero: SQLite does not roll such a journal back"
-		if allZero(hb[:n]) {
+		if AllZero(hb[:n]) {
 			j.NotHot = "its header is zeroed: the transaction committed (journal_mode=PERSIST ends transactions so)"
 		}
 		return j, nil
@@ -262,7 +262,7 @@ func (j *Journal) readSegments(r io.ReaderAt, end int64) []journalRecordRead {
 // when it fits before end) holds no header.
 func (j *Journal) noHeaderAt(off, end int64, hb []byte) error {
 	switch last := j.Segments[len(j.Segments)-1]; {
-	case off+int64(j.sectorSize) <= end && allZero(hb[:12]):
+	case off+int64(j.sectorSize) <= end && AllZero(hb[:12]):
 		// SQLite writes each header with its magic and count zeroed and
 		// fills them in when it syncs the journal, before it changes any
 		// page of the database that the records after it cover.
@@ -300,7 +300,7 @@ func (j *Journal) use(r journalRecordRead) {
 	case r.pgno > j.originalSize:
 		j.Beyond++
 	case r.stored != r.computed:
-		j.bad(Corrupt(0, r.off+4+int64(j.pageSize), ErrBadValue, "journal record for page %d at offset %d: checksum %08x does not match computed %08x",
+		j.bad(Corrupt(0, r.off+4+int64(j.pageSize), ErrChecksum, "journal record for page %d at offset %d: checksum %08x does not match computed %08x",
 			r.pgno, r.off, r.stored, r.computed))
 	case j.pages.has(r.pgno):
 		j.Duplicates++
@@ -371,6 +371,3 @@ func readFull(r io.ReaderAt, b []byte, off int64) error {
 	}
 	return err
 }
-
-// allZero reports whether b holds only zero bytes.
-func allZero(b []byte) bool { return bytes.Count(b, []byte{0}) == len(b) }

@@ -42,7 +42,7 @@ func (j *Journal) readSuperJournal(r io.ReaderAt, size int64) int64 {
 		unsigned += uint32(c)
 	}
 	if stored := be.Uint32(t[4:]); stored != signed && stored != unsigned {
-		j.problem(Corrupt(0, size-12, ErrBadValue, "the super-journal name's checksum does not match; the name is ignored, as by SQLite"))
+		j.problem(Corrupt(0, size-12, ErrChecksum, "the super-journal name's checksum does not match; the name is ignored, as by SQLite"))
 		return end
 	}
 	if i := bytes.IndexByte(name, 0); i >= 0 {

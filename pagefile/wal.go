@@ -124,7 +124,7 @@ func readWALHeader(r io.ReaderAt, size int64) (WALHeader, error) {
 	}
 	s0, s1 := WALChecksum(0, 0, h.BigEndianChecksum(), hb[:24])
 	if s0 != h.Checksum1 || s1 != h.Checksum2 {
-		return h, Corrupt(0, 24, ErrBadValue, "WAL header checksum %08x%08x does not match computed %08x%08x",
+		return h, Corrupt(0, 24, ErrChecksum, "WAL header checksum %08x%08x does not match computed %08x%08x",
 			h.Checksum1, h.Checksum2, s0, s1)
 	}
 	return h, nil
@@ -169,7 +169,7 @@ func readFrames(r io.ReaderAt, size int64, h WALHeader, sum walChecksum, first i
 		if !chained {
 			skip, ok := skipDamaged(r, size, h, frame, off, frameSize)
 			if !ok {
-				w.Stop = Corrupt(0, off+16, ErrBadValue, "WAL frame %d checksum does not match", i)
+				w.Stop = Corrupt(0, off+16, ErrChecksum, "WAL frame %d checksum does not match", i)
 				break
 			}
 			// Its header is unverified too: its commit field ends no

@@ -48,6 +48,9 @@ func (r *repairer) accountLostPages() {
 		if r.ev.overflowPage[pgno] {
 			return // its row is truncated, or its leaf is lost too: counted there
 		}
+		if r.carvedChains[pgno] {
+			return // an overflow page of a carved row, read whole
+		}
 		if pointer != nil && pointer.Index == 0 {
 			// sqlite_master: the schema, not rows. What it held is
 			// accounted object by object (from a metadata backup, or
@@ -283,7 +286,7 @@ func (r *repairer) tableReasons(t *table) {
 		text string
 	}{
 		{rep.Truncated, ReasonRowsTruncated, "rows kept with a value cut short (broken overflow chain)"},
-		{rep.Damaged, ReasonRowsDamaged, "rows whose overflow pages differ from the metadata backup's while their leaf does not: a value is likely overwritten"},
+		{rep.Damaged, ReasonRowsDamaged, "rows kept but flagged damaged: a value may not be what was written (an overflow page overwritten, zeroed or changed since the metadata backup, record sizes that do not add up, a page changed since a current metadata backup, or a row its index lists found only in a leaf's free space)"},
 		{rep.Rejected, ReasonRowsRejected, "rows SQLite refused (a constraint), kept in lost_and_found"},
 		{rep.IndexMismatch, ReasonRowsDamaged, "rows whose indexed values differ from what the damaged file's own index recorded for them: the row, or the index, is damaged"},
 		{rep.ToLostAndFound, ReasonRowsUnplaced, "entries found in its b-tree that are not its rows, kept in lost_and_found"},

@@ -65,6 +65,9 @@ type destination struct {
 	// its rows are kept but flagged as possibly damaged.
 	suspect bool
 	rank    rank
+	// keys, for cells carved from a page of a table b-tree, is the range
+	// of rowids the page's parent gives it; nil when unknown.
+	keys *keyRange
 }
 
 // decideNamed is the destination of a tree sqlite_master (or a metadata
@@ -104,7 +107,7 @@ func (r *repairer) decidePage(p *btree.Page, d destination) destination {
 		}
 		return d
 	}
-	if d.t != nil && d.t.fitShare(p) < 0.5 {
+	if d.t != nil && (d.t.fitShare(p) < 0.5 || r.belongsElsewhere(p, d.t)) {
 		// A page written to the wrong place, or swapped: not this
 		// table's, whatever reached it.
 		return destination{t: d.t, alone: true}
@@ -144,7 +147,7 @@ func (r *repairer) decideOrphan(ct *census.Tree) destination {
 	crcIndex, listIndex := 0, 0
 	shape := r.newShapeTally()
 	for pgno, p := range r.treePages(ct) {
-		if !p.Class.Leaf() && !(p.Class == census.IndexInterior) {
+		if !p.Class.Leaf() && p.Class != census.IndexInterior {
 			continue
 		}
 		if p.Class.Leaf() {

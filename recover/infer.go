@@ -9,6 +9,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/census"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // When a table's own schema row is gone (deleted, or beyond repair) and no
@@ -40,7 +41,7 @@ func (r *repairer) inferTables(ctx context.Context, sb *sandbox, rows []btree.Sc
 		}
 		ix := r.treeAt(uint32(row.RootPage))
 		cols := indexColumns(row.SQL)
-		if ix == nil || ix.IndexTree == false || len(cols) == 0 {
+		if ix == nil || !ix.IndexTree || len(cols) == 0 {
 			continue
 		}
 		entries := r.indexEntries(ix)
@@ -222,7 +223,7 @@ func inferredCreate(name string, cols []string, entries [][]any, rows map[int64]
 		} else {
 			named = append(named, n)
 		}
-		def := quoteIdent(n)
+		def := sqlident.Quote(n)
 		if f == ipk {
 			def += " INTEGER PRIMARY KEY"
 		}
@@ -232,7 +233,7 @@ func inferredCreate(name string, cols []string, entries [][]any, rows map[int64]
 	if len(named) > 0 {
 		how = "columns " + strings.Join(named, ", ") + " named by the index"
 	}
-	return "CREATE TABLE " + quoteIdent(name) + "(" + strings.Join(defs, ", ") + ")", how
+	return "CREATE TABLE " + sqlident.Quote(name) + "(" + strings.Join(defs, ", ") + ")", how
 }
 
 // matches reports whether field f of the rows holds key column j of the

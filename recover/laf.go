@@ -64,6 +64,15 @@ func (r *repairer) nameTaken(name string) bool {
 func (r *repairer) toLostAndFound(ctx context.Context, key lostKey, root uint32, table bool, e *btree.Entry, vals []any, why string) error {
 	lt := r.lost[key]
 	if lt == nil {
+		// Writing what is queued first runs the rejects of refused rows,
+		// which may create lost_and_found tables of their own (this one
+		// too): only then is a name chosen, so that none is taken twice.
+		if err := r.out.sync(); err != nil {
+			return err
+		}
+		lt = r.lost[key]
+	}
+	if lt == nil {
 		kind := "index"
 		if table {
 			kind = "table"

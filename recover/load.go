@@ -64,6 +64,7 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 	}
 	o := origin{key: lostKey{tree: ct.Index}, root: ct.Root, table: !ct.IndexTree, rd: r.rd}
 	pageDest := map[uint32]destination{}
+	carveOnly := map[uint32]bool{}
 	wal := r.f.WAL
 	var werr error
 	_, err := r.cen.Walk(ct.Index, btree.WalkOptions{
@@ -74,7 +75,14 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 				pd.suspect = r.changedSinceCurrent(p.Pgno, census.CRC(p.Data)) || r.stale[p.Pgno]
 				if sp, err := p.Space(); err != nil && pd.t != nil && !pd.alone {
 					pd.t.spaceErrors = append(pd.t.spaceErrors, err)
-					if len(sp.BadCells) > 0 {
+					switch {
+					case pointersDamaged(p):
+						// Pointers SQLite never wrote: what they land on
+						// is no cell, or a piece of one. Carving finds
+						// the cells, using the pointers that still fit.
+						r.damagedLeaves[p.Pgno] = &damagedLeaf{tree: ct, dest: pd, seen: map[int]bool{}}
+						carveOnly[p.Pgno] = true
+					case len(sp.BadCells) > 0:
 						// Some cells did not read: carving may find them.
 						r.damagedLeaves[p.Pgno] = &damagedLeaf{tree: ct, dest: pd, seen: cellOffsets(p)}
 					}
@@ -90,7 +98,7 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 			pageDest[p.Pgno] = pd
 		},
 		OnEntry: func(e *btree.Entry) error {
-			if pd := pageDest[e.Pgno]; !pd.alone {
+			if pd := pageDest[e.Pgno]; !pd.alone && !carveOnly[e.Pgno] {
 				werr = r.place(ctx, o, e, pd)
 			}
 			return werr

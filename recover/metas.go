@@ -202,24 +202,30 @@ func fitShare(t *master.Table, p *btree.Page) float64 {
 // page without a readable record).
 func shareOf(p *btree.Page, fits func([]uint64) bool) float64 {
 	fit, total := 0, 0
+	recordTypes(p, func(types []uint64) {
+		total++
+		if fits(types) {
+			fit++
+		}
+	})
+	if total == 0 {
+		return 1
+	}
+	return float64(fit) / float64(total)
+}
+
+// recordTypes calls fn with the serial types of every record on p whose
+// cell and record header read.
+func recordTypes(p *btree.Page, fn func(types []uint64)) {
 	for i := 0; i < p.CellCount; i++ {
 		c, err := p.Cell(i)
 		if err != nil {
 			continue
 		}
-		types, _, err := btree.RecordHeader(c.Local)
-		if err != nil {
-			continue
-		}
-		total++
-		if fits(types) {
-			fit++
+		if types, _, err := btree.RecordHeader(c.Local); err == nil {
+			fn(types)
 		}
 	}
-	if total == 0 {
-		return 1
-	}
-	return float64(fit) / float64(total)
 }
 
 // roots lists the b-tree roots the usable metadata backups know, for the

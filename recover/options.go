@@ -37,6 +37,9 @@ type Options struct {
 	// rows on pages the damaged file lost are read from the backup's
 	// version of those pages.
 	Backup *BackupPages
+	// PageMap, when set, is called once the output is written with the
+	// census of the input and what became of every page (see PageMap).
+	PageMap func(*PageMap)
 	// Cipher, when set, decrypts a SQLCipher database (see
 	// pagefile.OpenCipher; derive it once, it is costly). The output is
 	// plaintext, and the report says so, unless EncryptOutput is set:

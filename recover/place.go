@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -30,9 +31,12 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 	// A row is suspect when something says its bytes may not be what
 	// was written: its page differs from a current metadata backup, an
 	// overflow page differs from the backup's while its leaf does not,
-	// or an overflow page is all zeros (a destroyed page at the end of
-	// a chain reads as data). A page-level backup may complete it.
-	suspect := d.rank != rankBackup && (d.suspect || r.overflowChanged(e) || r.zeroOverflow(e) || !sizesAgree(e))
+	// an overflow page is all zeros (a destroyed page at the end of a
+	// chain reads as data), or the chain's last page points on (it was
+	// overwritten: the payload is whole, its end may be anything). A
+	// page-level backup may complete it.
+	overrun := errors.Is(e.PayloadErr, btree.ErrBadValue)
+	suspect := d.rank != rankBackup && (d.suspect || overrun || r.overflowChanged(e) || r.zeroOverflow(e) || !sizesAgree(e))
 	if d.rank != rankBackup && (e.PayloadErr != nil || suspect) {
 		if whole, ok := r.completeFromBackup(e); ok {
 			completed := *e
@@ -44,15 +48,20 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 		}
 	}
 	vals, derr := o.rd.Record(e.Payload)
-	truncated := e.PayloadErr != nil || errors.Is(derr, btree.ErrTruncated)
+	truncated := (e.PayloadErr != nil && !overrun) || errors.Is(derr, btree.ErrTruncated)
 	t := d.t
 	if t == nil {
 		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, "no table is known to own this b-tree")
 	}
 	why := ""
-	if derr != nil && !truncated {
+	switch {
+	case derr != nil && !truncated:
 		why = "the record does not decode: " + derr.Error()
-	} else {
+	case d.keys != nil && !d.keys.holds(e.Rowid):
+		why = "it was carved from a damaged page, and its rowid lies outside the keys the page's parent gives it"
+	case d.rank == rankCarved && o.table && !r.listedByIndex(t, e.Rowid):
+		why = "it was carved from a damaged page, and the table's own index does not list its rowid"
+	default:
 		why = r.admit(ctx, t, vals, d.rank)
 	}
 	if why != "" {
@@ -120,7 +129,7 @@ func (r *repairer) extend(ctx context.Context, t *table, n int) error {
 		if err := r.out.commit(); err != nil {
 			return err
 		}
-		if err := r.out.trustedExec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", quoteIdent(t.Name), quoteIdent(name))); err != nil {
+		if err := r.out.trustedExec(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", sqlident.Quote(t.Name), sqlident.Quote(name))); err != nil {
 			return err
 		}
 		t.info.Columns = append(t.info.Columns, master.Column{Name: name, Affinity: master.AffinityBlob})
@@ -222,14 +231,6 @@ func typesOf(vals []any) []uint64 {
 
 // maxListed bounds the lists a report carries.
 const maxListed = 20
-
-// kindOf names the b-tree kind of t's rows.
-func kindOf(t *table) string {
-	if t.info.WithoutRowid {
-		return "index"
-	}
-	return "table"
-}
 
 // sizesAgree reports whether a complete entry's record header and body
 // sizes add up to its payload size, as SQLite always writes them: a

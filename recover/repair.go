@@ -56,7 +56,13 @@ type repairer struct {
 	stale map[uint32]bool
 	// carved counts the rows carved from each damaged page;
 	// damagedLeaves are walked leaves some of whose cells did not read.
-	carved        map[uint32]int
+	carved map[uint32]int
+	// indexRowids caches listedByIndex's rowid sets per table.
+	indexRowids map[*table]map[int64]bool
+	// ranges caches childRanges per tree (Census.Trees index).
+	ranges map[int]map[uint32]keyRange
+	// carvedChains marks overflow pages read whole for carved cells.
+	carvedChains  map[uint32]bool
 	damagedLeaves map[uint32]*damagedLeaf
 	// deleted holds the tables of deleted rows (Options.Deleted).
 	deleted      map[*table]*deletedTable
@@ -86,7 +92,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r := &repairer{opts: opts, lost: map[lostKey]*lostTable{}, fromBackup: map[uint32]bool{}, suspect: map[uint32]int{},
-		carved: map[uint32]int{}, damagedLeaves: map[uint32]*damagedLeaf{},
+		carved: map[uint32]int{}, carvedChains: map[uint32]bool{}, damagedLeaves: map[uint32]*damagedLeaf{},
 		deleted: map[*table]*deletedTable{}, deletedNames: map[string]bool{},
 		rep: &Report{Input: input, Output: opts.Output, Backup: opts.Backup != nil}}
 	r.loadMetas()
@@ -125,6 +131,9 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	r.rep.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	if st, err := os.Stat(input); err == nil && r.rep.ElapsedMS > 0 {
 		r.rep.MBPerSecond = float64(st.Size()) / 1e6 / (r.rep.ElapsedMS / 1000)
+	}
+	if opts.PageMap != nil {
+		opts.PageMap(r.pageMap())
 	}
 	return r.rep, nil
 }
@@ -204,6 +213,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if err := r.fillFromBackup(ctx); err != nil {
 		return err
 	}
+	if err := r.reclaim(ctx); err != nil {
+		return err
+	}
 	if err := r.undelete(ctx); err != nil {
 		return err
 	}
@@ -274,7 +286,7 @@ func checkOutput(input string, opts Options) error {
 }
 
 func tempSibling(path string) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	f, err := fsutil.CreateTemp(path)
 	if err != nil {
 		return "", err
 	}

@@ -137,7 +137,7 @@ type Totals struct {
 	// known (no metadata backup lists them).
 	PagesLostUnknownRows int `json:"pages_lost_unknown_rows"`
 	Truncated            int `json:"truncated"` // rows kept with part of a value missing
-	Damaged              int `json:"damaged"`   // rows kept whose overflow pages changed since the metadata backup
+	Damaged              int `json:"damaged"`   // rows kept but flagged: a value may not be what was written
 }
 
 // Reason is one reason the status is partial.
@@ -154,7 +154,7 @@ type Reason struct {
 const (
 	ReasonRowsLost        = "rows-lost"         // a table lost rows; Rows counts them (0: unknown)
 	ReasonRowsTruncated   = "rows-truncated"    // rows kept with a value cut short
-	ReasonRowsDamaged     = "rows-damaged"      // rows kept whose overflow pages do not match the metadata backup
+	ReasonRowsDamaged     = "rows-damaged"      // rows kept but flagged: a value may not be what was written
 	ReasonRowsRejected    = "rows-rejected"     // rows SQLite refused (a constraint), kept in lost_and_found
 	ReasonRowsUnplaced    = "rows-unplaced"     // rows kept in lost_and_found, their table unknown
 	ReasonPagesLost       = "pages-lost"        // destroyed pages no table is known to own
@@ -201,7 +201,9 @@ type TableReport struct {
 	FromPtrmap   int `json:"from_pointer_map"`
 	FromShape    int `json:"from_record_shape"`
 	// FromCarved counts rows carved from damaged pages (their header or
-	// cell pointers unusable) of the table's own tree.
+	// cell pointers unusable) of the table's own tree, and rows its
+	// index lists that were found whole only in the unallocated space of
+	// its leaves (a lost write; these are also counted as damaged).
 	FromCarved int `json:"from_carved"`
 	FromBackup int `json:"from_backup"` // rows read from a page-level backup's copy of a lost page
 	// CompletedFromBackup counts rows whose broken overflow chain was
@@ -211,9 +213,13 @@ type TableReport struct {
 	// overflow chain broke.
 	Truncated     int     `json:"truncated"`
 	TruncatedKeys []int64 `json:"truncated_rowids,omitempty"`
-	// Damaged rows were kept, but an overflow page of theirs differs from
-	// the metadata backup's although their leaf does not: a value is
-	// likely overwritten.
+	// Damaged rows were kept but something says a value may not be what
+	// was written: an overflow page differs from the metadata backup's
+	// although their leaf does not, is all zeros, or ends a chain yet
+	// points on; the record's sizes do not add up to its payload (a
+	// damaged serial type); their page changed since a metadata backup
+	// taken at the file's present state, or is served stale behind a
+	// damaged WAL frame.
 	Damaged int `json:"damaged"`
 	// IndexMismatch counts rows whose indexed values differ from what the
 	// damaged file's own index recorded for them: the row, or the index,

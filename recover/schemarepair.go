@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // A CREATE TABLE text whose sqlite_master row survived (its name and root
@@ -30,7 +31,7 @@ var noSuchColumn = regexp.MustCompile(`no such column: "?([^" (]+)"?`)
 // or false. width is the number of fields its records have (0: unknown,
 // then any rebuilt table SQLite accepts will do).
 func repairCreate(ctx context.Context, sb *sandbox, name, text string, width int) (string, bool) {
-	head := "CREATE TABLE " + quoteIdent(name)
+	head := "CREATE TABLE " + sqlident.Quote(name)
 	try := func(candidate string) (string, int, error) { return sb.try(ctx, "table", name, candidate, false) }
 	fits := func(cols int) bool { return width == 0 || cols == width }
 	var found string
@@ -63,7 +64,7 @@ func repairCreate(ctx context.Context, sb *sandbox, name, text string, width int
 			if m == nil {
 				break
 			}
-			lead = append(lead, quoteIdent(m[1]))
+			lead = append(lead, sqlident.Quote(m[1]))
 		}
 	}
 	if found == "" {

@@ -35,9 +35,6 @@ type standIn struct {
 	// the same rank were tied by the phone. Set once before any b-tree
 	// is written with it; nil until then and after the repair.
 	ranks atomic.Pointer[map[string]int32]
-	// unordered is set when the original b-trees gave no usable order
-	// (none walked clean): nothing ordered by it can be reproduced.
-	unordered atomic.Bool
 }
 
 // compare ranks strings the original b-trees ordered by their rank,

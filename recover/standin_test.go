@@ -36,7 +36,8 @@ func TestOrderGraphRanks(t *testing.T) {
 		t.Error("a second merge changed more")
 	}
 	r := g.ranks()
-	if r["anna"] != r["Anna"] || !(r["Anna"] < r["bob"] && r["bob"] < r["Émile"] && r["Émile"] < r["emile"] && r["emile"] < r["zoe"]) {
+	ordered := r["Anna"] < r["bob"] && r["bob"] < r["Émile"] && r["Émile"] < r["emile"] && r["emile"] < r["zoe"]
+	if r["anna"] != r["Anna"] || !ordered {
 		t.Errorf("ranks %v", r)
 	}
 	si := &standIn{name: "LOCALIZED"}

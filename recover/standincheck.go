@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // leaveOutStandIn reports whether an index to be created is ordered by a
@@ -65,13 +66,13 @@ func (r *repairer) standInCheck(ctx context.Context, output string) error {
 				"table %q is keyed on a collation only the phone has (%s) and its rows could not be put in the phone's order: on the device, copy its rows into a new table of the same definition", t.Name, standInNames(r, st)))
 			r.rep.NotCreated = append(r.rep.NotCreated, fmt.Sprintf("table %q: key order on %s not reproduced", t.Name, standInNames(r, st)))
 		default:
-			r.rep.DeviceSteps = append(r.rep.DeviceSteps, fmt.Sprintf("REINDEX %s; -- %s orders it by %s, only the phone has that collation", quoteIdent(st.x.Table), st.name, standInNames(r, st)))
+			r.rep.DeviceSteps = append(r.rep.DeviceSteps, fmt.Sprintf("REINDEX %s; -- %s orders it by %s, only the phone has that collation", sqlident.Quote(st.x.Table), st.name, standInNames(r, st)))
 			r.rep.NotCreated = append(r.rep.NotCreated, fmt.Sprintf("index %q: order on %s not reproduced, REINDEX on the device", st.name, standInNames(r, st)))
 		}
 	}
 	out.Close()
 	for _, o := range drop {
-		if err := r.out.trustedExec(ctx, "DROP INDEX "+quoteIdent(o.Name)); err != nil {
+		if err := r.out.trustedExec(ctx, "DROP INDEX "+sqlident.Quote(o.Name)); err != nil {
 			return err
 		}
 	}

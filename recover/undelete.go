@@ -8,6 +8,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/census"
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 	"github.com/dbrescue/dbrescue/master"
 )
 
@@ -222,9 +223,9 @@ func (r *repairer) deletedTableOf(ctx context.Context, t *table) (*deletedTable,
 	defs := []string{"dbrescue_page INTEGER", "dbrescue_offset INTEGER", "dbrescue_found TEXT", "dbrescue_rowid INTEGER"}
 	for _, ci := range t.info.RecordOrder {
 		c := t.info.Columns[ci]
-		defs = append(defs, quoteIdent(c.Name)+" "+c.DeclType)
+		defs = append(defs, sqlident.Quote(c.Name)+" "+c.DeclType)
 	}
-	if err := r.out.trustedExec(ctx, fmt.Sprintf("CREATE TABLE %s(%s)", quoteIdent(name), strings.Join(defs, ", "))); err != nil {
+	if err := r.out.trustedExec(ctx, fmt.Sprintf("CREATE TABLE %s(%s)", sqlident.Quote(name), strings.Join(defs, ", "))); err != nil {
 		return nil, err
 	}
 	dt := &deletedTable{t: t, name: name, rep: &DeletedReport{Table: t.Name, Into: name}, seen: map[string]bool{}}

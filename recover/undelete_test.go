@@ -41,7 +41,7 @@ func TestUndeleteIsOptIn(t *testing.T) {
 		for _, r := range rs {
 			out = append(out, r[1:])
 		}
-		slices.SortFunc(out, func(a, b []string) int { return slices.Compare(a, b) })
+		slices.SortFunc(out, slices.Compare)
 		return out
 	}
 	if diff := cmp.Diff(strip(want), strip(got)); diff != "" {

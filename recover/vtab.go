@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 )
 
 // Virtual tables come back through SQLite: accept creates a virtual table
@@ -117,11 +119,11 @@ func sqlTokens(text string) (toks []string, ok bool) {
 			}
 			toks = append(toks, text[i:j+1])
 			i = j + 1
-		case c == '_' || c == '$' || c == '.' || c == '-' || c == '+' || c >= 0x80 || unicode.IsLetter(c) || unicode.IsDigit(c):
+		case wordRune(c):
 			j := i
 			for j < len(text) {
 				d := rune(text[j])
-				if !(d == '_' || d == '$' || d == '.' || d == '-' || d == '+' || d >= 0x80 || unicode.IsLetter(d) || unicode.IsDigit(d)) {
+				if !wordRune(d) {
 					break
 				}
 				if d == '-' && j+1 < len(text) && text[j+1] == '-' {
@@ -136,6 +138,11 @@ func sqlTokens(text string) (toks []string, ok bool) {
 		}
 	}
 	return toks, true
+}
+
+// wordRune reports whether c belongs to a word token.
+func wordRune(c rune) bool {
+	return c == '_' || c == '$' || c == '.' || c == '-' || c == '+' || c >= 0x80 || unicode.IsLetter(c) || unicode.IsDigit(c)
 }
 
 // unquote strips the quotes of a quoted name.
@@ -190,7 +197,7 @@ func (r *repairer) checkFTS5(ctx context.Context) {
 				damaged = true
 			}
 		}
-		q := quoteIdent(t.Name)
+		q := sqlident.Quote(t.Name)
 		if !damaged && r.out.trustedExec(ctx, fmt.Sprintf(`INSERT INTO %s(%s) VALUES ('integrity-check')`, q, q)) == nil {
 			continue
 		}

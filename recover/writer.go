@@ -10,6 +10,7 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/dbrescue/dbrescue/internal/sqlident"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -253,13 +254,13 @@ func (o *output) execBatch(ctx context.Context, b *batch, n int, args []any) err
 	if stmt == nil {
 		quoted := make([]string, len(b.cols))
 		for i, c := range b.cols {
-			quoted[i] = quoteIdent(c)
+			quoted[i] = sqlident.Quote(c)
 			if c == "rowid" {
 				quoted[i] = "rowid"
 			}
 		}
 		row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(b.cols)), ", ") + ")"
-		q := fmt.Sprintf("%s INTO %s(%s) VALUES %s", b.verb, quoteIdent(b.table), strings.Join(quoted, ", "),
+		q := fmt.Sprintf("%s INTO %s(%s) VALUES %s", b.verb, sqlident.Quote(b.table), strings.Join(quoted, ", "),
 			strings.TrimSuffix(strings.Repeat(row+", ", n), ", "))
 		o.trusted.Store(true)
 		s, err := o.tx.PrepareContext(ctx, q)
@@ -308,6 +309,3 @@ func (o *output) close() {
 	o.conn.Close()
 	o.db.Close()
 }
-
-// quoteIdent quotes an SQL identifier.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

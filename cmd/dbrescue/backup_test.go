@@ -140,3 +140,23 @@ func TestBackupEngines(t *testing.T) {
 		t.Errorf("the two engines' backups differ")
 	}
 }
+
+// TestRestoreForceKeepsPermissions: a database restored over another has
+// the permissions of the one it replaced.
+func TestRestoreForceKeepsPermissions(t *testing.T) {
+	db := newSampleDB(t)
+	runApp(t, "backup", db).mustSucceed(t)
+	target := filepath.Join(t.TempDir(), "app.db")
+	copyFile(t, db, target)
+	if err := os.Chmod(target, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	runApp(t, "restore", "--force", db+".backup", "-o", target).mustSucceed(t)
+	st, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o640 {
+		t.Errorf("restored database has mode %v, want the replaced one's -rw-r-----", st.Mode().Perm())
+	}
+}

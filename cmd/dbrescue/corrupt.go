@@ -39,9 +39,13 @@ func corruptCommand() *cli.Command {
 			&cli.BoolFlag{Name: "list", Usage: "list the corruption kinds and exit"},
 			&cli.StringFlag{Name: "kind", Usage: "the corruption `KIND` (see --list)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed choosing pages, bytes and values"},
-			&cli.StringFlag{Name: "target", Usage: "for zero-page and garbage-page: `leaf`, interior, root, overflow or random (default leaf)"},
-			&cli.Float64Flag{Name: "fraction", Usage: "for truncate: fraction of the file kept, in (0, 1) (default: drawn from the seed)"},
-			&cli.IntFlag{Name: "count", Usage: "for byte-flips: number of bytes changed (default 16)"},
+			// The defaults of --target, --fraction and --count are the
+			// corruption's own (empty or 0 means "the kind's default"), so
+			// the usage says them once and urfave/cli's "(default: 0)" is
+			// hidden.
+			&cli.StringFlag{Name: "target", HideDefault: true, Usage: "for zero-page and garbage-page: `TARGET`, one of leaf, interior, root, overflow or random (default: leaf)"},
+			&cli.Float64Flag{Name: "fraction", HideDefault: true, Usage: "for truncate: `FRACTION` of the file kept, in (0, 1) (default: drawn from the seed)"},
+			&cli.IntFlag{Name: "count", HideDefault: true, Usage: "for byte-flips: `N` bytes changed, 1 or more (default: 16)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the damaged copy to `OUT`"},
 			&cli.BoolFlag{Name: "force", Usage: "replace OUT if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
@@ -59,6 +63,9 @@ func corruptCommand() *cli.Command {
 			}
 			if cmd.String("kind") == "" {
 				return usageErrorf(cmd.FullName(), "missing --kind (see --list)")
+			}
+			if cmd.IsSet("count") && cmd.Int("count") < 1 {
+				return usageErrorf(cmd.FullName(), "--count %d: at least 1 byte", cmd.Int("count"))
 			}
 			opts := corruptOptions{
 				DB: args[0], Out: cmd.String("output"), Force: cmd.Bool("force"), JSON: cmd.Bool("json"),
@@ -168,7 +175,7 @@ func writeCorruptText(w io.Writer, rep *corruptReport) error {
 	for i, pg := range d.Pages {
 		pages[i] = pg.Pgno
 	}
-	p.printf("  pages a reader now sees differently: %d [%s]\n", len(pages), pageList(pages))
+	p.printf("  pages a reader now sees differently: %d [%s]\n", len(pages), listedPages.Format(pages))
 	return p.err
 }
 

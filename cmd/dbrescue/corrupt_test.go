@@ -27,7 +27,8 @@ func TestCorruptWritesDefaultOutputAndLeavesInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(b[:samplePageSize], make([]byte, samplePageSize)) {
+	pageSize := sqliteInt(t, db, "PRAGMA page_size")
+	if !bytes.Equal(b[:pageSize], make([]byte, pageSize)) {
 		t.Errorf("page 1 of %s is not zeroed", out)
 	}
 	// An existing output is kept unless --force.

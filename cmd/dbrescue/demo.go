@@ -18,11 +18,11 @@ func demoCommand() *cli.Command {
 		Name:  "demo",
 		Usage: "build a sample app database and show what dbrescue sees in it",
 		Description: "Tells the whole rescue story on a sample: builds a small messenger-style database\n" +
-			"with SQLite (contacts, conversations, messages with large attachments, an index, a\n" +
-			"WITHOUT ROWID table, a view, a trigger), takes a metadata backup while it is healthy,\n" +
-			"destroys page 1 of a copy so SQLite cannot open it, repairs the copy with the backup,\n" +
-			"and compares the result with the original. Each step is explained on stderr; the\n" +
-			"repair report goes to stdout.\n\n" +
+			"with SQLite (contacts, conversations, messages with large attachments, indexes, a\n" +
+			"WITHOUT ROWID table, a view, a trigger, deleted rows), takes a metadata backup while\n" +
+			"it is healthy, destroys page 1 of a copy so SQLite cannot open it, repairs the copy\n" +
+			"with the backup, and compares the result with the original row by row. Each step is\n" +
+			"explained on stderr; the repair report goes to stdout.\n\n" +
 			"Examples:\n" +
 			"   dbrescue demo\n" +
 			"   dbrescue demo --dir /tmp/rescue-demo\n" +
@@ -70,9 +70,9 @@ type demoStep struct {
 func demoSteps() []demoStep {
 	return []demoStep{
 		{
-			explain: "Build a sample messenger database with SQLite (modernc.org/sqlite), as an app would, and close it.",
+			explain: "Build a sample messenger database with SQLite (modernc.org/sqlite, through package corpus), as an app would, and close it.",
 			run: func(ctx context.Context, d *demoRun) error {
-				return buildSampleDB(ctx, d.dbPath)
+				return buildSample(ctx, d.dbPath)
 			},
 		},
 		{
@@ -109,9 +109,9 @@ func demoSteps() []demoStep {
 			},
 		},
 		{
-			explain: "Check the result against the original with SQLite: the same rows in every table.",
+			explain: "Check the result against the original's rows, read with SQLite: the same rows in every table.",
 			run: func(ctx context.Context, d *demoRun) error {
-				return compareTables(ctx, d.dbPath, d.recoveredPath(), d.stderr)
+				return compareWithOriginal(ctx, d.dbPath, d.recoveredPath(), d.stderr)
 			},
 		},
 	}
@@ -132,7 +132,7 @@ func runDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (e
 	} else if err := os.MkdirAll(d.dir, 0o755); err != nil {
 		return err
 	}
-	d.dbPath = filepath.Join(d.dir, sampleDBFileName)
+	d.dbPath = filepath.Join(d.dir, demoDBName)
 
 	steps := demoSteps()
 	for i, s := range steps {

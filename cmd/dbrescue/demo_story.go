@@ -2,17 +2,49 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"modernc.org/sqlite"
 
 	"github.com/dbrescue/dbrescue/corpus"
 	"github.com/dbrescue/dbrescue/internal/sqlitero"
 )
+
+// demoSpec is the sample the demo builds (package corpus): a small
+// messenger database with deleted rows, so that its freelist keeps stale
+// pages, as an app's database does after a user clears a chat.
+var demoSpec = corpus.Spec{Seed: 1, Deletes: true}
+
+// demoDBName is the sample's file name in the demo's directory.
+const demoDBName = "messenger.db"
+
+// buildSample builds the demo's sample at path, which must not exist,
+// with corpus.Generate, in a scratch directory beside it and renamed into
+// place.
+func buildSample(ctx context.Context, path string) (err error) {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s already exists; the sample is only written to a new file", path)
+	}
+	scratch, err := os.MkdirTemp(filepath.Dir(path), ".sample-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := os.RemoveAll(scratch); err == nil {
+			err = rerr
+		}
+	}()
+	db, err := corpus.Generate(ctx, scratch, demoSpec)
+	if err != nil {
+		return err
+	}
+	return os.Rename(db.Path, path)
+}
 
 // destroyPage1 copies db to broken with its first page zero-filled, with
 // the corpus's zero-page1 operator (which also handles a WAL's page 1).
@@ -25,7 +57,7 @@ func destroyPage1(ctx context.Context, db, broken string) error {
 // command opens what it only reads (sqlitero), so that nothing is left
 // beside it.
 func sqliteOpenError(ctx context.Context, path string) error {
-	db, err := sqlitero.Open(ctx, path, sqlitero.Options{})
+	db, err := sqlitero.Open(ctx, path, sqlitero.Options{AsIs: true})
 	if err != nil {
 		return sqliteSays(err)
 	}
@@ -47,94 +79,28 @@ func sqliteSays(err error) error {
 	return err
 }
 
-// compareTables compares every table's rows in two databases with SQLite:
-// for each table of want, how many of its rows appear in got's table of
-// the same name, with the same values and types.
-func compareTables(ctx context.Context, want, got string, w io.Writer) error {
-	a, err := sqlitero.Open(ctx, want, sqlitero.Options{})
+// compareWithOriginal compares the recovered database with the original
+// row by row (corpus.RecordTruth reads the original's rows with SQLite,
+// corpus.Score matches them): every row of every table must be back,
+// identical, and nothing added.
+func compareWithOriginal(ctx context.Context, original, recovered string, w io.Writer) error {
+	truth, err := corpus.RecordTruth(ctx, original)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	b, err := sqlitero.Open(ctx, got, sqlitero.Options{})
+	sc, err := corpus.Score(ctx, truth, recovered, nil)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	names, err := tableNames(ctx, a.DB)
-	if err != nil {
-		return err
+	for _, t := range sc.Tables {
+		fmt.Fprintf(w, "  %-16s %4d rows in the original, %4d identical in the recovered database\n", t.Table, t.Original, t.Exact)
 	}
-	total := 0
-	for _, n := range names {
-		wantRows, err := tableRows(ctx, a.DB, n)
-		if err != nil {
-			return err
+	for _, t := range sc.Tables {
+		if t.Exact != t.Original || t.Altered+t.Invented+t.Duplicates > 0 {
+			return fmt.Errorf("table %s: %d of %d rows came back identical, %d altered, %d invented, %d duplicated",
+				t.Table, t.Exact, t.Original, t.Altered, t.Invented, t.Duplicates)
 		}
-		gotRows, err := tableRows(ctx, b.DB, n)
-		if err != nil {
-			return err
-		}
-		same := 0
-		for row, k := range wantRows {
-			same += min(k, gotRows[row])
-		}
-		count := 0
-		for _, k := range wantRows {
-			count += k
-		}
-		fmt.Fprintf(w, "  %-16s %4d rows in the original, %4d identical in the recovered database\n", n, count, same)
-		if same != count {
-			return fmt.Errorf("table %s: %d of %d rows came back identical", n, same, count)
-		}
-		total += count
 	}
-	fmt.Fprintf(w, "All %d rows of %d tables are back, identical.\n", total, len(names))
+	fmt.Fprintf(w, "All %d rows of %d tables are back, identical.\n", sc.Total.Original, len(sc.Tables))
 	return nil
 }
-
-func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
-}
-
-// tableRows counts each distinct row of a table, rendered with its types.
-func tableRows(ctx context.Context, db *sql.DB, table string) (map[string]int, error) {
-	rows, err := db.QueryContext(ctx, "SELECT * FROM "+quoteIdent(table))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		out[fmt.Sprintf("%#v", vals)]++
-	}
-	return out, rows.Err()
-}
-
-// quoteIdent quotes an SQL identifier.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

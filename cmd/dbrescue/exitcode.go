@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/dbrescue/dbrescue/internal/outputs"
+	"github.com/dbrescue/dbrescue/internal/sniff"
 )
 
 // Exit codes. Scripts and the mobile-support tooling branch on them, so their
@@ -48,6 +49,8 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	var usage *UsageError
 	var conflict *outputs.ConflictError
+	var notDB *sniff.NotDatabaseError
+	var noDir *outputs.DirError
 	switch {
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", usage.Command, usage.Err, usage.Command)
@@ -57,6 +60,14 @@ func exitCode(err error, stderr io.Writer) int {
 		// command line, whichever layer noticed it.
 		fmt.Fprintf(stderr, "dbrescue: %v\n", conflict)
 		return exitUsage
+	case errors.As(err, &notDB):
+		// What the file is, in one sentence: the layers it went through
+		// add nothing a person needs.
+		fmt.Fprintf(stderr, "dbrescue: %v\n", notDB)
+		return exitFailure
+	case errors.As(err, &noDir):
+		fmt.Fprintf(stderr, "dbrescue: %v\n", noDir)
+		return exitFailure
 	case errors.Is(err, ErrPartial):
 		fmt.Fprintf(stderr, "dbrescue: %v\n", err)
 		return exitPartial

@@ -5,15 +5,20 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/dbrescue/dbrescue/inspect"
 )
 
 // writePageText prints one decoded page: what it is, then its detail.
-func writePageText(w io.Writer, doc *pageDocument) error {
+func writePageText(w io.Writer, doc *inspect.PageDocument) error {
 	p := &textPrinter{w: w}
 	pg := &doc.Page
 	p.printf("Page %d of %d in %s: %s", pg.Pgno, doc.Geometry.PageCount, doc.Path, pg.Kind)
 	if pg.Tree != nil {
 		p.printf(", in %s %q (root page %d)", clean(pg.Tree.Type), pg.Tree.Name, pg.Tree.RootPage)
+	}
+	if pg.OrphanRoot != 0 {
+		p.printf(", in the orphan tree topped by page %d", pg.OrphanRoot)
 	}
 	p.printf("\n")
 	if pg.FromWAL {
@@ -35,7 +40,7 @@ func writePageText(w io.Writer, doc *pageDocument) error {
 		t := pg.FreelistTrunk
 		p.printf("  next trunk %d, %d leaves listed\n", t.NextTrunk, t.LeafCount)
 		if len(t.Leaves) > 0 {
-			p.printf("  leaves: %s\n", pageList(t.Leaves))
+			p.printf("  leaves: %s\n", listedPages.Format(t.Leaves))
 		}
 	case pg.Overflow != nil:
 		p.printf("  next overflow page %d\n", pg.Overflow.NextPage)
@@ -49,7 +54,7 @@ func writePageText(w io.Writer, doc *pageDocument) error {
 	return p.err
 }
 
-func printBtreePage(p *textPrinter, b *btreePage) {
+func printBtreePage(p *textPrinter, b *inspect.BTreePage) {
 	p.printf("  header at offset %d: type %s (%#02x), %d cells, content area from %d, first freeblock %d, %d fragmented bytes",
 		b.HeaderOffset, b.Type, b.TypeByte, b.CellCount, b.ContentStart, b.FirstFreeblock, b.FragmentedBytes)
 	if b.RightChild != 0 {
@@ -69,7 +74,7 @@ func printBtreePage(p *textPrinter, b *btreePage) {
 	}
 }
 
-func printCell(p *textPrinter, c *cellReport) {
+func printCell(p *textPrinter, c *inspect.CellReport) {
 	if c.Error != "" {
 		p.printf("  cell %d at %d: %s\n", c.Index, c.Offset, c.Error)
 		return
@@ -86,7 +91,11 @@ func printCell(p *textPrinter, c *cellReport) {
 	}
 	p.printf("\n")
 	if c.FirstOverflow != 0 {
-		p.printf("      overflow: %s\n", pageChain(c.OverflowPages))
+		chain := chainPages.Format(c.OverflowPages)
+		if chain == "" {
+			chain = "(none read)"
+		}
+		p.printf("      overflow: %s\n", chain)
 	}
 	if c.OverflowError != "" {
 		p.printf("      overflow chain broken: %s\n", c.OverflowError)
@@ -94,7 +103,7 @@ func printCell(p *textPrinter, c *cellReport) {
 	if c.Values != nil {
 		vals := make([]string, len(c.Values))
 		for i, v := range c.Values {
-			vals[i] = v.String()
+			vals[i] = valueText(v)
 		}
 		p.printf("      (%s)\n", strings.Join(vals, ", "))
 	}
@@ -103,26 +112,7 @@ func printCell(p *textPrinter, c *cellReport) {
 	}
 }
 
-// pageChain renders an overflow chain as 12 -> 13 -> 14.
-func pageChain(pages []uint32) string {
-	if len(pages) == 0 {
-		return "(none read)"
-	}
-	var b strings.Builder
-	for i, pg := range pages {
-		if i == maxListedPages {
-			fmt.Fprintf(&b, " -> ... (%d more)", len(pages)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteString(" -> ")
-		}
-		fmt.Fprint(&b, pg)
-	}
-	return b.String()
-}
-
-func printPtrmap(p *textPrinter, pm *ptrmapReport) {
+func printPtrmap(p *textPrinter, pm *inspect.PtrmapReport) {
 	tw := p.table()
 	fmt.Fprintf(tw, "  PAGE\tTYPE\tPARENT\n")
 	for _, e := range pm.Entries {

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
+
+	"github.com/dbrescue/dbrescue/census"
+	"github.com/dbrescue/dbrescue/inspect"
+	"github.com/dbrescue/dbrescue/internal/pagelist"
 )
 
 // maxListedPages bounds page-number lists in text output; JSON has them all.
@@ -15,22 +18,28 @@ const maxListedPages = 16
 // sections in the order one reads a damaged file (geometry, header, what
 // the pages are, freelist, journal, WAL, trees, damage), every problem
 // spelled out.
-func writeReportText(w io.Writer, rep *inspectReport) error {
+func writeReportText(w io.Writer, rep *inspect.Report) error {
 	p := &textPrinter{w: w}
 	g := rep.Geometry
 	p.printf("Database %s\n", rep.Path)
 	source := "from the header"
-	if g.Source == geometryFromDetected {
-		source = "DETECTED from the pages: the header gives none"
+	if g.Source == census.FromDetection {
+		source = "DETECTED from the pages: the header gives none they agree with"
+	}
+	if g.Source == census.FromCipher {
+		source = "from the cipher's parameters (the file is encrypted; the header read is the decrypted one)"
 	}
 	p.printf("  %d bytes: %d pages of %d bytes, %d reserved per page (usable %d); page size %s\n",
 		rep.FileSize, g.PageCount, g.PageSize, g.ReservedBytes, g.UsableSize, source)
 	if g.PartialLastPageBytes > 0 {
 		p.printf("  the file ends %d bytes into its last page: truncated; the rest of that page reads as zeros\n", g.PartialLastPageBytes)
 	}
+	if g.MissingPages > 0 {
+		p.printf("  TRUNCATED: %s missing beyond the end of the file: %s\n", plural(int(g.MissingPages), "page"), g.MissingWhy)
+	}
 
 	printHeader(p, &rep.Header)
-	printPageKinds(p, rep.PageKinds, g.PageCount)
+	printPageKinds(p, rep.PageKinds, g)
 	printFreelist(p, &rep.Freelist)
 	printJournal(p, &rep.Journal)
 	printWAL(p, &rep.WAL)
@@ -39,7 +48,7 @@ func writeReportText(w io.Writer, rep *inspectReport) error {
 	return p.err
 }
 
-func printHeader(p *textPrinter, h *headerReport) {
+func printHeader(p *textPrinter, h *inspect.HeaderReport) {
 	from := "main file"
 	switch {
 	case h.FromWAL:
@@ -100,17 +109,21 @@ func printHeader(p *textPrinter, h *headerReport) {
 	printProblems(p, "  ", h.Problems, len(h.Problems))
 }
 
-func printPageKinds(p *textPrinter, kinds map[string]uint32, total uint32) {
-	p.printf("\nPages by kind (%d pages)\n", total)
+func printPageKinds(p *textPrinter, kinds map[string]uint32, g inspect.GeometryReport) {
+	p.printf("\nPages by kind (%d pages", g.PageCount)
+	if g.MissingPages > 0 {
+		p.printf(", and %d missing", g.MissingPages)
+	}
+	p.printf(")\n")
 	tw := p.table()
 	listed := map[string]bool{}
-	for _, k := range kindOrder {
-		if n := kinds[string(k)]; n > 0 {
+	for _, k := range inspect.KindOrder() {
+		if n := kinds[k]; n > 0 {
 			fmt.Fprintf(tw, "  %s\t%d\n", k, n)
 		}
-		listed[string(k)] = true
+		listed[k] = true
 	}
-	// Kinds outside kindOrder (an orphan of an unexpected type) still show.
+	// Kinds outside KindOrder (should a census class be added) still show.
 	var rest []string
 	for k := range kinds {
 		if !listed[k] {
@@ -124,19 +137,19 @@ func printPageKinds(p *textPrinter, kinds map[string]uint32, total uint32) {
 	p.flush(tw)
 }
 
-func printFreelist(p *textPrinter, fl *freelistReport) {
+func printFreelist(p *textPrinter, fl *inspect.FreelistReport) {
 	p.printf("\nFreelist: %s, %s (header: first trunk %d, %s)\n",
 		plural(fl.TrunkCount, "trunk page"), plural(fl.LeafCount, "leaf page"), fl.HeaderFirstTrunk, plural(int(fl.HeaderCount), "page"))
 	if fl.TrunkCount > 0 {
-		p.printf("  trunks: %s\n", pageList(fl.Trunks))
+		p.printf("  trunks: %s\n", listedPages.Format(fl.Trunks))
 	}
 	if fl.LeafCount > 0 {
-		p.printf("  leaves: %s\n", pageList(fl.Leaves))
+		p.printf("  leaves: %s\n", listedPages.Format(fl.Leaves))
 	}
 	printProblems(p, "  ", fl.Problems, len(fl.Problems))
 }
 
-func printJournal(p *textPrinter, j *journalReport) {
+func printJournal(p *textPrinter, j *inspect.JournalReport) {
 	switch {
 	case !j.Present:
 		p.printf("\nRollback journal: none (%s does not exist)\n", j.Path)
@@ -174,7 +187,7 @@ func printJournal(p *textPrinter, j *journalReport) {
 	printProblems(p, "  ", j.Problems, len(j.Problems))
 }
 
-func printWAL(p *textPrinter, w *walReport) {
+func printWAL(p *textPrinter, w *inspect.WALReport) {
 	switch {
 	case !w.Present && w.Missing:
 		p.printf("\nWAL: none (%s does not exist), but the header says WAL mode: commits not yet checkpointed into the main file, if there were any, are missing\n", w.Path)
@@ -209,7 +222,7 @@ func printWAL(p *textPrinter, w *walReport) {
 	p.flush(tw)
 }
 
-func printBTrees(p *textPrinter, rep *inspectReport) {
+func printBTrees(p *textPrinter, rep *inspect.Report) {
 	s := &rep.Schema
 	p.printf("\nSchema: %s in sqlite_master\n", plural(s.Rows, "row"))
 	if !s.Readable && s.Rows == 0 {
@@ -241,12 +254,12 @@ func printBTrees(p *textPrinter, rep *inspectReport) {
 	}
 }
 
-func printDamage(p *textPrinter, d *damageReport) {
+func printDamage(p *textPrinter, d *inspect.DamageReport) {
 	if d.Count == 0 {
 		p.printf("\nDamage: none found while walking the b-trees\n")
 		return
 	}
-	p.printf("\nDamage: %s found while walking the b-trees", plural(d.Count, "problem"))
+	p.printf("\nDamage: %s found (pages missing, b-tree walks, pages claimed twice)", plural(d.Count, "problem"))
 	if d.Count > len(d.First) {
 		p.printf(" (first %d shown; --json lists the same)", len(d.First))
 	}
@@ -254,7 +267,7 @@ func printDamage(p *textPrinter, d *damageReport) {
 	printProblems(p, "  ", d.First, d.Count)
 }
 
-func printProblems(p *textPrinter, indent string, probs []problemReport, total int) {
+func printProblems(p *textPrinter, indent string, probs []inspect.Problem, total int) {
 	if total == 0 {
 		p.printf("%sproblems: none\n", indent)
 		return
@@ -267,21 +280,12 @@ func printProblems(p *textPrinter, indent string, probs []problemReport, total i
 	}
 }
 
-// pageList renders page numbers, eliding the middle of a long list.
-func pageList(pages []uint32) string {
-	var b strings.Builder
-	for i, pg := range pages {
-		if i == maxListedPages {
-			fmt.Fprintf(&b, " ... (%d more)", len(pages)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprint(&b, pg)
-	}
-	return b.String()
-}
+// Page lists as the text reports write them (see internal/pagelist).
+var (
+	listedPages = pagelist.Style{Sep: " ", Max: maxListedPages}
+	chainPages  = pagelist.Style{Sep: " -> ", Max: maxListedPages}
+	rangePages  = pagelist.Style{Sep: " ", Runs: true}
+)
 
 // plural renders "1 page", "2 pages".
 func plural(n int, noun string) string {

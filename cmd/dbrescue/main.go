@@ -1,11 +1,12 @@
 // Command dbrescue is the command-line face of the dbrescue toolkit: it
-// inspects SQLite databases page by page without going through SQLite, and
-// (as the lower layers grow) backs them up and repairs them.
+// inspects SQLite databases page by page without going through SQLite,
+// draws their page maps, takes metadata and page-level backups, and
+// repairs them.
 //
 // The CLI only wires things together: it parses the command line, calls the
-// packages that do the work (pagefile, btree, and later recover, backup,
+// packages that do the work (inspect, pagemap, recover, backup, master,
 // corpus), prints a report and exits with a code scripts can branch on
-// (see exitcode.go). Data and JSON go to stdout; progress and diagnostics
+// (see exitcode.go). It decodes no page and classifies none itself. Data and JSON go to stdout; progress and diagnostics
 // go to stderr, so `dbrescue inspect --json app.db > report.json` stays
 // clean.
 package main
@@ -17,10 +18,19 @@ import (
 	"os/signal"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/dbrescue/dbrescue/batch"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if batch.IsChild() {
+		// Started by a batch repair to repair one database (package
+		// batch): no command line to parse.
+		code := batch.ServeChild(ctx, os.Stdin, os.Stdout)
+		stop()
+		os.Exit(code)
+	}
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -30,6 +40,7 @@ func main() {
 // the process exit code. It is main without the process: tests call it
 // in-process with buffers for stdout and stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cli.VersionPrinter = printVersion
 	root := newRootCommand(stdout, stderr)
 	// `dbrescue help NOSUCHTOPIC` is reported through CommandNotFound, which
 	// cannot return an error; left alone urfave/cli would exit 3, a code
@@ -38,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.CommandNotFound = func(_ context.Context, cmd *cli.Command, topic string) {
 		topicErr = usageErrorf(cmd.FullName(), "no help topic for %q", topic)
 	}
-	err := root.Run(ctx, args)
+	err := root.Run(ctx, helpArgs(root, args))
 	if err == nil {
 		err = topicErr
 	}
@@ -66,6 +77,7 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 		Commands: []*cli.Command{
 			inspectCommand(),
 			repairCommand(),
+			exportCommand(),
 			metabackupCommand(),
 			metaCommand(),
 			backupCommand(),
@@ -74,7 +86,10 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 			demoCommand(),
 			corruptCommand(),
 			scoreCommand(),
+			versionCommand(),
 		},
+		// --version prints what `dbrescue version` prints.
+		Version: readBuildVersion().Version,
 		// Without an Action urfave/cli shows help for an unknown command
 		// name and exits 3; a mistyped command is a usage error.
 		Action: func(_ context.Context, cmd *cli.Command) error {

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/urfave/cli/v3"
 
+	"github.com/dbrescue/dbrescue/corpus"
 	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/recover"
@@ -34,7 +36,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inspect", "--json"}, exitUsage, "missing argument DB"},
 		{[]string{"inspect", db, "other.db"}, exitUsage, `unexpected argument "other.db"`},
 		{[]string{"inspect", db, "--page"}, exitUsage, "flag needs an argument"},
-		{[]string{"inspect", db, "--page", "abc"}, exitUsage, `invalid value "abc"`},
+		{[]string{"inspect", db, "--page", "abc"}, exitUsage, `invalid value "abc" for --page: it must be a whole number, 0 or more`},
 		{[]string{"inspect", db, "--page", "0"}, exitUsage, "numbered from 1"},
 		{[]string{"inspect", db, "--page", "100000"}, exitUsage, "--page 100000"},
 		{[]string{"demo", "extra"}, exitUsage, `unexpected argument "extra"`},
@@ -43,7 +45,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--bogus"}, exitUsage, "flag provided but not defined"},
 		{[]string{}, exitUsage, "no command given"},
 		{[]string{"inspect", missing}, exitFailure, "no such file"},
-		{[]string{"inspect", t.TempDir()}, exitFailure, "not a regular file"},
+		{[]string{"inspect", t.TempDir()}, exitFailure, "is a directory, not a database file"},
 		{[]string{"inspect", empty}, exitFailure, "is empty"},
 	} {
 		r := runApp(t, tc.args...)
@@ -62,8 +64,8 @@ func TestNotABTreeFileFailsClearly(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runApp(t, "inspect", path)
-	if r.code != exitFailure || !strings.Contains(r.stderr, "cannot determine the page size") {
-		t.Errorf("exit %d, stderr %q; want exit 1 saying the page size cannot be determined", r.code, r.stderr)
+	if want := "no page parses at any page size; the first bytes look like text"; r.code != exitFailure || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit 1 saying %q", r.code, r.stderr, want)
 	}
 }
 
@@ -113,10 +115,19 @@ func TestEveryHelpHasAnExample(t *testing.T) {
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
 	r := runApp(t, "demo", "--dir", dir).mustSucceed(t)
-	if _, err := master.ReadFile(filepath.Join(dir, sampleDBFileName+".meta")); err != nil {
+	if _, err := master.ReadFile(filepath.Join(dir, demoDBName+".meta")); err != nil {
 		t.Errorf("demo left no valid metadata backup: %v", err)
 	}
-	for _, want := range []string{"[1/5]", "[5/5]", "file is not a database", "All 347 rows of 4 tables are back, identical."} {
+	truth, err := corpus.RecordTruth(t.Context(), filepath.Join(dir, demoDBName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, tt := range truth.Tables {
+		rows += len(tt.Rows)
+	}
+	all := fmt.Sprintf("All %d rows of %d tables are back, identical.", rows, len(truth.Tables))
+	for _, want := range []string{"[1/5]", "[5/5]", "file is not a database", all} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("demo stderr lacks step %s:\n%s", want, r.stderr)
 		}
@@ -133,20 +144,14 @@ func TestDemoKeepsItsDatabaseWhenAsked(t *testing.T) {
 	r := runApp(t, "demo", "--json", "--dir", dir).mustSucceed(t)
 	var rep recover.Report
 	decodeJSON(t, r.stdout, &rep)
-	found := false
+	kept := filepath.Join(dir, demoDBName)
+	got, want := map[string]int{}, map[string]int{}
 	for _, tr := range rep.Tables {
-		if tr.Name == "messages" {
-			found = true
-			if tr.RowsWritten != sampleMessages {
-				t.Errorf("messages: %d rows recovered, want %d", tr.RowsWritten, sampleMessages)
-			}
-		}
+		got[tr.Name] = tr.RowsWritten
+		want[tr.Name] = int(sqliteInt(t, kept, `SELECT count(*) FROM "`+tr.Name+`"`))
 	}
-	if !found || rep.Integrity != "ok" {
-		t.Errorf("repair report: messages found %v, integrity %q", found, rep.Integrity)
-	}
-	if got, want := sqliteInt(t, filepath.Join(dir, sampleDBFileName), "SELECT count(*) FROM contacts"), int64(len(sampleContacts)); got != want {
-		t.Errorf("kept database has %d contacts, want %d", got, want)
+	if diff := cmp.Diff(want, got); diff != "" || len(got) == 0 || rep.Integrity != "ok" {
+		t.Errorf("rows recovered per table (-kept database +repair report), integrity %q:\n%s", rep.Integrity, diff)
 	}
 	// A second run must not overwrite the kept database.
 	if r := runApp(t, "demo", "--dir", dir); r.code != exitFailure || !strings.Contains(r.stderr, "already exists") {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -15,7 +16,12 @@ func metaCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "meta",
 		Usage: "show or verify a metadata backup",
-		Description: "Examples:\n" +
+		Description: "A metadata backup (dbrescue metabackup DB writes DB.meta) holds what a repair\n" +
+			"needs from a healthy database: its header fields, every sqlite_master row, the\n" +
+			"AUTOINCREMENT counters and the pages of every b-tree with their CRCs. `meta show`\n" +
+			"prints one (times in --json as RFC 3339 text beside the nanosecond numbers);\n" +
+			"`meta verify` checks one and its previous generation (FILE.prev).\n\n" +
+			"Examples:\n" +
 			"   dbrescue meta show app.db.meta\n" +
 			"   dbrescue meta show --json app.db.meta > meta.json\n" +
 			"   dbrescue meta verify app.db.meta",
@@ -47,7 +53,7 @@ func metaShowCommand() *cli.Command {
 				return err
 			}
 			if cmd.Bool("json") {
-				return writeJSON(cmd.Writer, m)
+				return writeJSON(cmd.Writer, newMetaDocument(m))
 			}
 			return printMeta(cmd.Writer, args[0], m)
 		},
@@ -135,4 +141,29 @@ func (r *verifyResult) printText(w io.Writer) error {
 		p.printf("the previous generation can be used: dbrescue repair --meta %s ...\n", r.Files[1].Path)
 	}
 	return p.err
+}
+
+// metaDocument is the JSON document of `meta show --json`: the backup as
+// package master has it (times in Unix nanoseconds, as scripts written
+// against earlier releases read them), and each time again as RFC 3339
+// text in UTC, for a person or a script that wants a date.
+type metaDocument struct {
+	*master.Meta
+	CapturedAtTime  string `json:"captured_at_time"`
+	DBModifiedTime  string `json:"db_modified_time,omitempty"`
+	WALModifiedTime string `json:"wal_modified_time,omitempty"`
+}
+
+func newMetaDocument(m *master.Meta) metaDocument {
+	return metaDocument{Meta: m, CapturedAtTime: rfc3339(m.CapturedAt),
+		DBModifiedTime: rfc3339(m.Fingerprint.DBModNano), WALModifiedTime: rfc3339(m.Fingerprint.WALModNano)}
+}
+
+// rfc3339 renders Unix nanoseconds as RFC 3339 text in UTC; 0 (unknown)
+// is "".
+func rfc3339(nanos int64) string {
+	if nanos == 0 {
+		return ""
+	}
+	return time.Unix(0, nanos).UTC().Format(time.RFC3339Nano)
 }

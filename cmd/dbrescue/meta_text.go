@@ -96,14 +96,14 @@ func printTree(p *textPrinter, t master.Tree, counts bool) {
 	}
 	p.printf("  %s %q, root %d: %d interior, %d leaf, %d overflow pages; %s\n", t.Kind, t.Name, t.Root, len(t.Interior), len(t.Leaves), len(t.Overflow), entries)
 	if len(t.Interior) > 0 {
-		p.printf("      %-8s %s\n", "interior", pageRanges(t.Interior))
+		p.printf("      %-8s %s\n", "interior", rangePages.Format(t.Interior))
 	}
 	if len(t.Leaves) > 0 {
 		leaves := make([]uint32, len(t.Leaves))
 		for i, l := range t.Leaves {
 			leaves[i] = l.Pgno
 		}
-		p.printf("      %-8s %s\n", "leaves", pageRanges(leaves))
+		p.printf("      %-8s %s\n", "leaves", rangePages.Format(leaves))
 		if counts {
 			p.printf("      %-8s %s\n", "cells", cellRange(t.Leaves))
 		}
@@ -113,7 +113,7 @@ func printTree(p *textPrinter, t master.Tree, counts bool) {
 		if counts {
 			crcs = fmt.Sprintf(" (%d CRCs)", len(t.OverflowCRCs))
 		}
-		p.printf("      %-8s %s%s\n", "overflow", pageRanges(t.Overflow), crcs)
+		p.printf("      %-8s %s%s\n", "overflow", rangePages.Format(t.Overflow), crcs)
 	}
 }
 
@@ -157,27 +157,6 @@ func printTable(p *textPrinter, t master.Table) {
 		names[i] = t.Columns[c].Name
 	}
 	p.printf("  record order: %s\n", strings.Join(names, ", "))
-}
-
-// pageRanges renders a page list compactly: "3-17 19 22-40", in list order.
-func pageRanges(pages []uint32) string {
-	var b strings.Builder
-	for i := 0; i < len(pages); {
-		j := i
-		for j+1 < len(pages) && pages[j+1] == pages[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		if j > i {
-			fmt.Fprintf(&b, "%d-%d", pages[i], pages[j])
-		} else {
-			fmt.Fprintf(&b, "%d", pages[i])
-		}
-		i = j + 1
-	}
-	return b.String()
 }
 
 func formatNanos(ns int64) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -17,7 +18,7 @@ func repairCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "repair",
 		Usage:     "salvage every readable row of a damaged database into a new one",
-		ArgsUsage: "DB",
+		ArgsUsage: "DB | -o OUTDIR DB... | -o OUTDIR --recursive DIR...",
 		Description: "Reads DB (with DB-wal, and a hot DB-journal rolled back in memory) page by page\n" +
 			"without trusting it, puts every row that survives back into the table it came\n" +
 			"from, and writes a fresh database (default DB with .recovered.db) plus a report.\n" +
@@ -25,28 +26,52 @@ func repairCommand() *cli.Command {
 			"work without page 1 or interior pages; give --meta more than once to try several\n" +
 			"(each one's .prev generation is tried too). With --backup, rows on pages DB lost\n" +
 			"are read from a page-level backup's copy (dbrescue backup); rows DB still holds win\n" +
-			"over the backup's. DB, its WAL and its journal are never written.\n" +
+			"over the backup's. DB, its WAL and its journal are never written. With --map\n" +
+			"FILE.html the damaged DB is drawn page by page, each page marked recovered, kept in\n" +
+			"lost_and_found, restored from the backup or lost. With --export FORMAT the new\n" +
+			"database is also exported (dbrescue export) into OUT-FORMAT (OUT without .db).\n" +
 			"Exit 0: nothing lost was detected; 3: rows were recovered but some were lost or\n" +
 			"are incomplete; 1: nothing could be recovered.\n" +
 			"Flags may come before or after DB.\n\n" +
+			"Several databases, or directories with --recursive, are repaired into OUTDIR,\n" +
+			"which mirrors their tree: each DB with its DB-wal, DB-journal, metadata backup\n" +
+			"DB.meta and page-level backup DB.backup (the names dbrescue metabackup and backup\n" +
+			"give them), --jobs at a time, each in a process of its own with a --timeout and\n" +
+			"a --memory budget. A line per database as it finishes, then a summary table;\n" +
+			"--json: one document at the end, --json-lines: a line per database as it finishes.\n" +
+			"Exit 0 only if every database is COMPLETE, 3 if any is PARTIAL, 1 if any failed.\n\n" +
 			"Examples:\n" +
 			"   dbrescue repair broken.db --meta app.db.meta\n" +
 			"   dbrescue repair broken.db -o fixed.db --json > report.json\n" +
 			"   dbrescue repair broken.db --meta app.db.meta --backup app.db.backup\n" +
 			"   dbrescue repair app.db --deleted -o undeleted.db\n" +
-			"   dbrescue repair --force -o fixed.db broken.db",
-		Flags: append(append([]cli.Flag{
+			"   dbrescue repair --force -o fixed.db broken.db\n" +
+			"   dbrescue repair broken.db --map broken-pages.html\n" +
+			"   dbrescue repair broken.db -o fixed.db --export csv    # also writes fixed-csv/\n" +
+			"   dbrescue repair --recursive tickets/ -o fixed/ --jobs 4 --export csv",
+		Flags: slices.Concat([]cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
 			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the new database to `FILE` (default DB.recovered.db)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the new database to `FILE` (default DB.recovered.db); with several databases, the directory they go to"},
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
 			&cli.BoolFlag{Name: "deleted", Usage: "also bring back deleted rows that survive in free space, into dbrescue_deleted_<table> tables apart from the live rows"},
+			mapFlag("draw the damaged DB, every page marked with what the repair made of it,"),
+			exportFlag(),
 			encryptOutputFlag(),
-		}, walFlags()...), append(journalFlags(), cipherFlags()...)...),
+		}, walFlags(), journalFlags(), batchFlags(), cipherFlags()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if isBatch(cmd) {
+				if cmd.String("key-file") != "" || cmd.Bool("encrypt-output") {
+					return usageErrorf(cmd.FullName(), "--key-file and --encrypt-output repair one database at a time")
+				}
+				return repairBatch(ctx, cmd)
+			}
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
+				return err
+			}
+			if _, err := exportFormat(cmd, "export"); err != nil {
 				return err
 			}
 			in := args[0]
@@ -73,6 +98,13 @@ func repairCommand() *cli.Command {
 			}
 			if opts.EncryptOutput = cmd.Bool("encrypt-output"); opts.EncryptOutput && opts.Cipher == nil {
 				return usageErrorf(cmd.FullName(), "--encrypt-output needs an encrypted input and its key (--key-file or %s)", keyEnv)
+			}
+			var pageMap *recover.PageMap
+			if path := cmd.String("map"); path != "" {
+				if err := checkRepairMap(cmd, path, in, out, opts); err != nil {
+					return err
+				}
+				opts.PageMap = func(m *recover.PageMap) { pageMap = m }
 			}
 			if path := cmd.String("backup"); path != "" {
 				bf, err := backup.Open(path)
@@ -107,6 +139,14 @@ func repairCommand() *cli.Command {
 				err = printRepairReport(cmd.Writer, rep)
 			}
 			if err != nil {
+				return err
+			}
+			if pageMap != nil {
+				if err := writeRepairMap(cmd.String("map"), in, pageMap); err != nil {
+					return err
+				}
+			}
+			if err := exportRepaired(ctx, cmd, out); err != nil {
 				return err
 			}
 			switch rep.Status {

@@ -39,7 +39,7 @@ func TestRepairCommand(t *testing.T) {
 	if rep.Output != wantOut || rep.Meta != meta || rep.Integrity != "ok" {
 		t.Errorf("report: output %q meta %q integrity %q", rep.Output, rep.Meta, rep.Integrity)
 	}
-	if err := compareTables(t.Context(), db, wantOut, os.Stderr); err != nil {
+	if err := compareWithOriginal(t.Context(), db, wantOut, os.Stderr); err != nil {
 		t.Errorf("recovered database differs from the original: %v", err)
 	}
 	if fileSHA256(t, broken) != before {

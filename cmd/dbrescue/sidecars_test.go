@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dbrescue/dbrescue/inspect"
 	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -91,7 +92,7 @@ func TestInspectRollsBackHotJournal(t *testing.T) {
 	}
 
 	r := runApp(t, "inspect", "--json", "--no-journal", db).mustSucceed(t)
-	var raw inspectReport
+	var raw inspect.Report
 	decodeJSON(t, r.stdout, &raw)
 	if !raw.Journal.Ignored || raw.Journal.Hot || raw.Header.FromJournal {
 		t.Errorf("--no-journal: journal = %+v", raw.Journal)

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dbrescue/dbrescue/inspect"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 // result is one in-process run of the CLI.
@@ -39,8 +42,8 @@ func (r result) mustSucceed(t *testing.T) result {
 // newSampleDB builds the demo's sample database in a fresh directory.
 func newSampleDB(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), sampleDBFileName)
-	if err := buildSampleDB(context.Background(), path); err != nil {
+	path := filepath.Join(t.TempDir(), demoDBName)
+	if err := buildSample(context.Background(), path); err != nil {
 		t.Fatalf("building the sample database: %v", err)
 	}
 	return path
@@ -60,21 +63,8 @@ func decodeJSON(t *testing.T, out string, v any) {
 	}
 }
 
-// sqliteInt runs a query returning one integer, with SQLite itself, so
-// tests compare dbrescue's reading with SQLite's.
-func sqliteInt(t *testing.T, path, query string, args ...any) int64 {
-	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int64
-	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
-}
+// sqliteInt runs a query returning one integer with SQLite itself.
+var sqliteInt = testdb.QueryInt
 
 func fileSHA256(t *testing.T, path string) [32]byte {
 	t.Helper()
@@ -96,14 +86,41 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-// btreeByName finds a b-tree in a report.
-func btreeByName(t *testing.T, rep *inspectReport, name string) btreeReport {
+// walModeCopy builds a WAL-mode database whose table notes holds 500
+// rows, all committed into its WAL, and returns a copy of it and its WAL
+// taken while the writer is still open (closing would checkpoint the WAL
+// into the main file and delete it).
+func walModeCopy(t *testing.T) string {
 	t.Helper()
-	for _, b := range rep.BTrees {
-		if b.Name == name {
-			return b
+	dir := t.TempDir()
+	live := filepath.Join(dir, "live.db")
+	conn, err := sql.Open("sqlite", live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
+	for _, q := range []string{
+		"PRAGMA journal_mode = WAL",
+		"CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 500) INSERT INTO notes SELECT i, printf('note %d', i) FROM n",
+	} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	t.Fatalf("b-tree %q not in the report; have %+v", name, rep.BTrees)
-	return btreeReport{}
+	db := filepath.Join(dir, "copy.db")
+	copyFile(t, live, db)
+	copyFile(t, live+"-wal", db+"-wal")
+	return db
+}
+
+// btreeByName finds a b-tree in a report.
+func btreeByName(t *testing.T, rep *inspect.Report, name string) inspect.BTreeReport {
+	t.Helper()
+	b, ok := rep.BTree(name)
+	if !ok {
+		t.Fatalf("b-tree %q not in the report; have %+v", name, rep.BTrees)
+	}
+	return b
 }

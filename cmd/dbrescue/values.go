@@ -1,89 +1,26 @@
 package main
 
 import (
-	"encoding/hex"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dbrescue/dbrescue/inspect"
 )
 
-// Limits on how much of one value a page dump shows. A page can hold a
-// 60 KB text or blob; the first bytes are enough to recognise it, and the
-// byte count says how much there is.
-const (
-	maxTextBytes = 200
-	maxBlobBytes = 48
-)
-
-// Value types as named in JSON output.
-const (
-	valueNull    = "null"
-	valueInteger = "integer"
-	valueReal    = "real"
-	valueText    = "text"
-	valueBlob    = "blob"
-)
-
-// valueReport is one decoded record value. Value holds an integer, a real
-// (a string "NaN", "+Inf" or "-Inf" for values JSON cannot carry), text,
-// a blob as lower-case hex, or null. Bytes is the full length of a text or
-// blob, Truncated says Value holds only its beginning.
-type valueReport struct {
-	Type      string `json:"type"`
-	Value     any    `json:"value"`
-	Bytes     int    `json:"bytes,omitempty"`
-	Truncated bool   `json:"truncated,omitempty"`
-}
-
-// newValueReport renders a value returned by btree.DecodeRecord.
-func newValueReport(v any) valueReport {
-	switch v := v.(type) {
-	case nil:
-		return valueReport{Type: valueNull}
-	case int64:
-		return valueReport{Type: valueInteger, Value: v}
-	case float64:
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return valueReport{Type: valueReal, Value: strconv.FormatFloat(v, 'g', -1, 64)}
-		}
-		return valueReport{Type: valueReal, Value: v}
-	case string:
-		s, cut := truncateText(v, maxTextBytes)
-		return valueReport{Type: valueText, Value: s, Bytes: len(v), Truncated: cut}
-	case []byte:
-		n := min(len(v), maxBlobBytes)
-		return valueReport{Type: valueBlob, Value: hex.EncodeToString(v[:n]), Bytes: len(v), Truncated: n < len(v)}
-	}
-	return valueReport{Type: fmt.Sprintf("%T", v), Value: fmt.Sprint(v)}
-}
-
-// truncateText cuts s to at most n bytes without splitting a UTF-8
-// sequence.
-func truncateText(s string, n int) (string, bool) {
-	if len(s) <= n {
-		return s, false
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut], true
-}
-
-// String renders the value the way the sqlite3 shell would quote it: NULL,
-// numbers bare, text in single quotes, blobs as X'..'.
-func (v valueReport) String() string {
+// valueText renders a decoded value the way the sqlite3 shell would quote
+// it: NULL, numbers bare, text in single quotes, blobs as X'..'.
+func valueText(v inspect.Value) string {
 	var s string
 	switch v.Type {
-	case valueNull:
+	case inspect.ValueNull:
 		return "NULL"
-	case valueText:
+	case inspect.ValueText:
 		// %q would turn every non-ASCII letter into an escape; quote SQL
 		// style and escape only what would garble a terminal.
 		s = "'" + strings.ReplaceAll(escapeControl(fmt.Sprint(v.Value)), "'", "''") + "'"
-	case valueBlob:
+	case inspect.ValueBlob:
 		s = "X'" + fmt.Sprint(v.Value) + "'"
 	default:
 		return fmt.Sprint(v.Value)

@@ -4,6 +4,8 @@
 package fsutil
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -34,12 +36,24 @@ func SyncDir(dir string) error {
 // of a killed writer can be found by name and removed.
 const TempInfix = ".tmp-"
 
+// CreateTemp creates a temporary file beside path (path.tmp-123456),
+// to be renamed over path once written. Its error names path, the file
+// a person asked for, not the temporary name they never gave.
+func CreateTemp(path string) (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+TempInfix+"*")
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return nil, fmt.Errorf("cannot write %s: %w", path, pe.Err)
+	}
+	return f, err
+}
+
 // WriteAtomic writes data to path so that path holds either its old
 // content or all of data, never a mix: a temporary file in the same
 // directory, synced, renamed over path, then the directory synced.
 func WriteAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+TempInfix+"*")
+	tmp, err := CreateTemp(path)
 	if err != nil {
 		return err
 	}

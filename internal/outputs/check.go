@@ -41,7 +41,8 @@ func (e *ConflictError) Error() string {
 	return msg + " (whatever --force says)"
 }
 
-// Check fails with a *ConflictError when any path of writes names the same
+// Check fails with a *DirError when an output's directory does not exist
+// or is not a directory, and with a *ConflictError when any path of writes names the same
 // file as any path of reads: the same path, the same real path once
 // symbolic links are resolved (a link that does not lead anywhere yet
 // included), or, for files that exist, the same inode. It reads no file,
@@ -67,7 +68,7 @@ func Check(reads, writes *Files) error {
 			}
 		}
 	}
-	return nil
+	return checkDirs(outs)
 }
 
 // resolved is an entry with the three forms Check compares.

@@ -39,8 +39,8 @@ func (f *Files) Database(path string) *Files {
 	}
 	f.add(path, "database", "", "")
 	f.databaseCompanions(path, path)
-	if real := realPath(path); real != clean(path) {
-		f.databaseCompanions(real, path)
+	if resolved := realPath(path); resolved != clean(path) {
+		f.databaseCompanions(resolved, path)
 	}
 	return f
 }

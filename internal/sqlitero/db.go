@@ -12,6 +12,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 	"modernc.org/sqlite/vfs"
 
+	"github.com/dbrescue/dbrescue/internal/sniff"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	// Pragmas are set on every connection, as "busy_timeout(5000)"
 	// (modernc.org/sqlite's _pragma DSN parameter).
 	Pragmas []string
+	// AsIs hands SQLite a file that does not look like a database too,
+	// for a caller that wants SQLite's own answer (the demo shows it).
+	AsIs bool
 	// Cipher, for a SQLCipher database, makes SQLite read it through the
 	// view (How is View), decrypted: SQLite cannot read the file itself.
 	Cipher *pagefile.Cipher
@@ -62,7 +66,17 @@ type DB struct {
 // Open opens the database at path for reading, choosing How as the package
 // doc says. The first connection is opened before Open returns, so that an
 // unreadable file is reported here.
+//
+// A file SQLite cannot read at all (a directory, an empty file, one that
+// does not start with SQLite's header) fails with a *sniff.NotDatabaseError
+// saying what it is, before SQLite sees it (unless opts.AsIs, or an
+// opts.Cipher to read it with).
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if !opts.AsIs && opts.Cipher == nil {
+		if err := sniff.RequireSQLite(path); err != nil {
+			return nil, err
+		}
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -99,8 +113,7 @@ func open(ctx context.Context, path, abs string, p plan, opts Options) (*DB, err
 		query.Add("_pragma", pr)
 	}
 	if d.DB, err = sql.Open("sqlite", uri(abs, query)); err != nil {
-		d.release()
-		return nil, err
+		return nil, errors.Join(err, d.release())
 	}
 	if err := d.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlitero: open %s (%s): %w", path, d.How, err), d.Close())

@@ -29,10 +29,10 @@ const (
 	suffixJournal = "-journal"
 )
 
-// ErrHotJournal: a hot rollback journal lies beside the database (a
-// transaction was interrupted) and cannot be rolled back in the view: it is
-// damaged, so the committed state cannot be read whole.
-var ErrHotJournal = errors.New("a hot rollback journal lies beside the database (a transaction was interrupted) and it is damaged, " +
+// ErrHotJournal reports a hot rollback journal beside the database (a
+// transaction was interrupted) that cannot be rolled back in the view: it
+// is damaged, so the committed state cannot be read whole.
+var ErrHotJournal = errors.New("sqlitero: a hot rollback journal lies beside the database (a transaction was interrupted) and it is damaged, " +
 	"so the committed state cannot be read whole; repair the database (dbrescue repair) instead")
 
 // journalMagic starts every rollback journal SQLite writes; a journal that

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"testing"
 )
 
 // WriteSeed writes one fuzz corpus file, dir/name, in the format go test
@@ -28,4 +30,24 @@ func WriteSeed(dir, name string, args ...any) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
+}
+
+// ReadSeed returns the bytes of a fuzz corpus file of one []byte
+// argument, as WriteSeed writes it, so that one package's seeds can seed
+// another's fuzz target.
+func ReadSeed(t testing.TB, path string) []byte {
+	t.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(text), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "[]byte(") {
+		t.Fatalf("%s is not a fuzz seed of one []byte", path)
+	}
+	b, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return []byte(b)
 }
