@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbrescue/dbrescue/corpus"
 	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -34,7 +35,10 @@ func BenchmarkReadEverythingEncrypted(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		enc := encryptCopy(b, plain, ci)
+		enc := filepath.Join(b.TempDir(), "enc.db")
+		if err := corpus.EncryptDatabase(plain, enc, ci); err != nil {
+			b.Fatal(err)
+		}
 		for _, run := range []struct {
 			name string
 			path string
@@ -55,24 +59,4 @@ func BenchmarkReadEverythingEncrypted(b *testing.B) {
 			})
 		}
 	}
-}
-
-// encryptCopy writes the database at path encrypted page by page with c.
-func encryptCopy(b *testing.B, path string, c *pagefile.Cipher) string {
-	plain, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ps := c.Params.PageSize
-	enc := make([]byte, len(plain))
-	for off := 0; off+ps <= len(plain); off += ps {
-		if err := c.EncryptPage(uint32(off/ps)+1, plain[off:off+ps], enc[off:off+ps]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	out := filepath.Join(b.TempDir(), "enc.db")
-	if err := os.WriteFile(out, enc, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return out
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,16 +24,8 @@ func encryptedCorpusDB(t *testing.T) (plainPath, encPath string, c *pagefile.Cip
 	if c, err = pagefile.NewCipher(key, p, bytes.Repeat([]byte{0x5c}, 16)); err != nil {
 		t.Fatal(err)
 	}
-	plain := readFile(t, db.Path)
-	enc := make([]byte, len(plain))
-	ps := p.PageSize
-	for off := 0; off < len(plain); off += ps {
-		if err := c.EncryptPage(uint32(off/ps)+1, plain[off:off+ps], enc[off:off+ps]); err != nil {
-			t.Fatal(err)
-		}
-	}
 	encPath = filepath.Join(t.TempDir(), "enc.db")
-	if err := os.WriteFile(encPath, enc, 0o644); err != nil {
+	if err := EncryptDatabase(db.Path, encPath, c); err != nil {
 		t.Fatal(err)
 	}
 	return db.Path, encPath, c

@@ -84,27 +84,6 @@ func openEncrypted(t *testing.T, path string, tc cipherCase) (*pagefile.Cipher, 
 	return c, f
 }
 
-// decryptToPlain writes every page of f, decrypted, to a new file that
-// SQLite can read as an ordinary database (header bytes 18 and 19 set to
-// rollback mode: the WAL is overlaid already).
-func decryptToPlain(t *testing.T, f *pagefile.File) string {
-	t.Helper()
-	var all []byte
-	for pgno := uint32(1); pgno <= f.PageCount(); pgno++ {
-		p, err := f.Page(pgno)
-		if err != nil {
-			t.Fatalf("page %d: %v", pgno, err)
-		}
-		all = append(all, p...)
-	}
-	all[18], all[19] = 1, 1
-	path := filepath.Join(t.TempDir(), "plain.db")
-	if err := os.WriteFile(path, all, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // TestCipherReadsSQLCipherFiles decrypts files made by SQLCipher 3 and 4
 // (default, WCDB 1 and raw-key settings): every page verifies, and SQLite
 // reading the decrypted pages sees exactly the rows SQLCipher sees.
@@ -128,7 +107,7 @@ func TestCipherReadsSQLCipherFiles(t *testing.T) {
 			if !f.Header.Valid() || f.Geometry != mustPreset(t, tc.preset).Geometry() {
 				t.Fatalf("header %v problems %v geometry %+v", f.Header, f.Header.Problems, f.Geometry)
 			}
-			plain := decryptToPlain(t, f)
+			plain := ciphertest.DecryptedCopy(t, f)
 			if fails := pagefile.Decryption(f).Failures(); len(fails) != 0 {
 				t.Fatalf("HMAC failures on an intact file: %v", fails)
 			}
@@ -166,7 +145,7 @@ func TestCipherPlaintextHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	plain := decryptToPlain(t, f)
+	plain := ciphertest.DecryptedCopy(t, f)
 	if diff := cmp.Diff(want["messages"], ciphertest.PlainRows(t, plain, "messages")); diff != "" {
 		t.Errorf("messages (-sqlcipher +decrypted):\n%s", diff)
 	}
@@ -313,7 +292,7 @@ func TestCipherWAL(t *testing.T) {
 	if f.WAL == nil || f.WAL.Committed == 0 {
 		t.Fatalf("WAL not overlaid: %v", f.WALError())
 	}
-	plain := decryptToPlain(t, f)
+	plain := ciphertest.DecryptedCopy(t, f)
 	// SQLCipher reads a copy: it would checkpoint the original's WAL.
 	cp := filepath.Join(t.TempDir(), "copy.db")
 	for _, sfx := range []string{"", "-wal"} {

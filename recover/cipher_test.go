@@ -144,7 +144,12 @@ func TestRepairEncryptedLikePlain(t *testing.T) {
 	tool, in, want := sqlcipherDB(t, 4, 1200)
 	c := openCipher(t, in, tool.Preset)
 	ps := c.Params.PageSize
-	plain := decryptedCopy(t, in, c)
+	f, err := pagefile.Open(in, pagefile.Options{Cipher: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	plain := ciphertest.DecryptedCopy(t, f)
 	encBytes, plainBytes := mustRead(t, in), mustRead(t, plain)
 	for _, d := range damages {
 		t.Run(d.name, func(t *testing.T) {
@@ -196,30 +201,6 @@ func splitRows(want, got [][]any) (exact []string, altered []any) {
 		}
 	}
 	return exact, altered
-}
-
-// decryptedCopy writes the decrypted pages of the encrypted file at path
-// to a new plain file: the same pages, the same reserve.
-func decryptedCopy(t *testing.T, path string, c *pagefile.Cipher) string {
-	t.Helper()
-	f, err := pagefile.Open(path, pagefile.Options{Cipher: c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var all []byte
-	for pgno := uint32(1); pgno <= f.PageCount(); pgno++ {
-		p, err := f.Page(pgno)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, p...)
-	}
-	out := filepath.Join(t.TempDir(), "decrypted.db")
-	if err := os.WriteFile(out, all, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestRepairEncryptedWrongKey: a wrong key is not mistaken for damage.

@@ -3,7 +3,11 @@ package ciphertest
 import (
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/dbrescue/dbrescue/pagefile"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -49,4 +53,26 @@ func PlainRows(t testing.TB, path, table string) [][]any {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return out
+}
+
+// DecryptedCopy writes every page of f (an encrypted database opened
+// through its cipher), decrypted, to a new plain file SQLite can read (the
+// same pages, the same reserve; header bytes 18 and 19 set to rollback
+// mode, the WAL being overlaid already), and returns its path.
+func DecryptedCopy(t testing.TB, f *pagefile.File) string {
+	t.Helper()
+	var all []byte
+	for pgno := uint32(1); pgno <= f.PageCount(); pgno++ {
+		p, err := f.Page(pgno)
+		if err != nil {
+			t.Fatalf("page %d: %v", pgno, err)
+		}
+		all = append(all, p...)
+	}
+	all[18], all[19] = 1, 1
+	path := filepath.Join(t.TempDir(), "decrypted.db")
+	if err := os.WriteFile(path, all, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
