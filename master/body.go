@@ -76,7 +76,20 @@ func encodeBody(m *Meta) []byte {
 	for i := range m.Trees {
 		encodeTree(e, &m.Trees[i], m.Counts)
 	}
+	if len(m.CipherSalt) > 0 {
+		e.bytes(m.CipherSalt) // version 3 (see bodyVersion)
+	}
 	return e.b
+}
+
+// bodyVersion is the format version a backup is written in: 3 when it
+// carries a cipher salt, else 2, which readers that predate version 3
+// still read.
+func bodyVersion(m *Meta) uint16 {
+	if len(m.CipherSalt) > 0 {
+		return 3
+	}
+	return 2
 }
 
 // decodeBody parses a body of the given format version and checks that
@@ -145,6 +158,11 @@ func decodeBody(b []byte, version uint16) (*Meta, error) {
 	m.Trees = list[Tree](d.count(6))
 	for i := range m.Trees {
 		m.Trees[i] = decodeTree(d, h, m.Counts)
+	}
+	if version >= 3 {
+		if m.CipherSalt = d.bytes(); d.err == nil && len(m.CipherSalt) != 16 {
+			d.fail("cipher salt of %d bytes, not 16", len(m.CipherSalt))
+		}
 	}
 	if d.err == nil && d.off != len(b) {
 		d.fail("%d bytes after the last field", len(b)-d.off)

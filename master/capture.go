@@ -86,6 +86,9 @@ func Capture(ctx context.Context, dbPath string, opts Options) (_ *Meta, err err
 		return nil, err
 	}
 	m.Source, m.Fingerprint = abs, fp
+	if opts.Cipher != nil {
+		m.CipherSalt = opts.Cipher.Salt()
+	}
 	return m, nil
 }
 

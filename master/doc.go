@@ -23,7 +23,7 @@
 //
 //	offset  size  field
 //	0       8     magic "DBRMETA\x00"
-//	8       2     format version (2); a reader takes 1 and 2, refuses newer
+//	8       2     format version (2, or 3: see below); a reader takes 1 to 3, refuses newer
 //	10      2     flags: bit 0 = schema only, bit 1 = counts recorded
 //	12      4     F, length of the fingerprint section (at most 4096)
 //	16      F     fingerprint: database header (100 bytes), sizes and
@@ -59,6 +59,12 @@
 // both, so Unchanged reads either; it answers "changed" for a version-1
 // backup when page lists are wanted, so that the next capture records the
 // counts.
+//
+// Version 3 is version 2 with one more field at the end of the body: the
+// cipher salt of an encrypted database (a varint length, 16, and the
+// salt). Only a backup of an encrypted database is written as version 3;
+// every other is written as version 2, which readers that predate version
+// 3 read.
 //
 // Reading trusts nothing: each count is checked against the bytes left
 // before anything is allocated, decompression stops at the declared size,

@@ -33,6 +33,12 @@ type Meta struct {
 	// false for a backup read from a version-1 file, which recorded
 	// none of them: their zeros then mean "unknown", never "no rows".
 	Counts bool `json:"counts"`
+
+	// CipherSalt is the salt of an encrypted database (its first 16
+	// bytes, stored in clear: not secret), captured with Options.Cipher:
+	// with it, the key opens the database again after page 1, salt and
+	// all, is destroyed. Nil for a plain database.
+	CipherSalt []byte `json:"cipher_salt,omitempty"`
 }
 
 // Header holds the database header fields a repair needs.

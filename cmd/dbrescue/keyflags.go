@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -106,6 +107,12 @@ func cipherParams(cmd *cli.Command) (pagefile.CipherParams, error) {
 // key is zeroed once the cipher is derived; the derivation, the costly
 // step, happens once per run.
 func inputCipher(cmd *cli.Command, path string, saltFrom ...string) (*pagefile.Cipher, error) {
+	return inputCipherSalts(cmd, path, saltFrom, nil)
+}
+
+// inputCipherSalts is inputCipher with salts known from elsewhere too (a
+// metadata backup records the salt of an encrypted database).
+func inputCipherSalts(cmd *cli.Command, path string, saltFrom []string, salts [][]byte) (*pagefile.Cipher, error) {
 	p, err := cipherParams(cmd)
 	if err != nil {
 		return nil, err
@@ -130,6 +137,9 @@ func inputCipher(cmd *cli.Command, path string, saltFrom ...string) (*pagefile.C
 		if b, err := fsutil.ReadPrefix(s, 16); err == nil {
 			others = append(others, bytes.NewReader(b))
 		}
+	}
+	for _, s := range salts {
+		others = append(others, bytes.NewReader(s))
 	}
 	start := time.Now()
 	c, check, err := pagefile.OpenCipher(path, key, p, true, others...)
@@ -173,7 +183,7 @@ var saltFromWords = map[string]string{
 	pagefile.SaltFromFile:  "the file",
 	pagefile.SaltFromWAL:   "the WAL's copy of page 1",
 	pagefile.SaltFromKey:   "the key",
-	pagefile.SaltFromOther: "--cipher-salt-from or the backup",
+	pagefile.SaltFromOther: "another copy (--cipher-salt-from, the backup or a metadata backup)",
 	pagefile.SaltUnknown:   "nowhere: pages cannot be authenticated",
 }
 
@@ -192,4 +202,19 @@ func scoreCiphers(cmd *cli.Command, original, repaired string) (*pagefile.Cipher
 	}
 	rc, err := inputCipher(cmd, repaired)
 	return oc, rc, err
+}
+
+// metaSalts returns the cipher salts the metadata backups at paths (and
+// their previous generations) record; a backup that cannot be read gives
+// none here (the repair judges it).
+func metaSalts(paths []string) [][]byte {
+	var out [][]byte
+	for _, p := range paths {
+		for _, f := range []string{p, p + master.PrevSuffix} {
+			if m, err := master.ReadFile(f); err == nil && len(m.CipherSalt) == 16 {
+				out = append(out, m.CipherSalt)
+			}
+		}
+	}
+	return out
 }

@@ -93,7 +93,7 @@ func repairCommand() *cli.Command {
 			if err := outputs.Check(new(outputs.Files).Backup(cmd.String("backup")), new(outputs.Files).Database(out)); err != nil {
 				return err
 			}
-			if opts.Cipher, err = inputCipher(cmd, in, cmd.String("backup")); err != nil {
+			if opts.Cipher, err = inputCipherSalts(cmd, in, []string{cmd.String("backup")}, metaSalts(opts.MetaPaths)); err != nil {
 				return err
 			}
 			if opts.EncryptOutput = cmd.Bool("encrypt-output"); opts.EncryptOutput && opts.Cipher == nil {
