@@ -77,19 +77,9 @@ func encodeBody(m *Meta) []byte {
 		encodeTree(e, &m.Trees[i], m.Counts)
 	}
 	if len(m.CipherSalt) > 0 {
-		e.bytes(m.CipherSalt) // version 3 (see bodyVersion)
+		e.bytes(m.CipherSalt) // from version 3, for an encrypted database only
 	}
 	return e.b
-}
-
-// bodyVersion is the format version a backup is written in: 3 when it
-// carries a cipher salt, else 2, which readers that predate version 3
-// still read.
-func bodyVersion(m *Meta) uint16 {
-	if len(m.CipherSalt) > 0 {
-		return 3
-	}
-	return 2
 }
 
 // decodeBody parses a body of the given format version and checks that
@@ -159,7 +149,7 @@ func decodeBody(b []byte, version uint16) (*Meta, error) {
 	for i := range m.Trees {
 		m.Trees[i] = decodeTree(d, h, m.Counts)
 	}
-	if version >= 3 {
+	if version >= 3 && d.err == nil && d.off < len(b) {
 		if m.CipherSalt = d.bytes(); d.err == nil && len(m.CipherSalt) != 16 {
 			d.fail("cipher salt of %d bytes, not 16", len(m.CipherSalt))
 		}

@@ -14,10 +14,9 @@ import (
 	"github.com/dbrescue/dbrescue/master"
 )
 
-// TestCipherSaltVersion3: a backup with a cipher salt is written as
-// version 3 and reads back with it; one without stays version 2, as
-// readers that predate version 3 read it; a salt of another length is
-// refused.
+// TestCipherSaltVersion3: a backup is written as version 3 and reads back
+// with its cipher salt, or none for a plain database; a salt of another
+// length is refused.
 func TestCipherSaltVersion3(t *testing.T) {
 	js, err := os.ReadFile(filepath.Join("testdata", "v1", "ps512-utf8-av_none-res0.json"))
 	if err != nil {
@@ -33,12 +32,8 @@ func TestCipherSaltVersion3(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := uint16(2)
-		if salt != nil {
-			want = 3
-		}
-		if v := binary.BigEndian.Uint16(b[8:]); v != want {
-			t.Errorf("salt %x: format version %d, want %d", salt, v, want)
+		if v := binary.BigEndian.Uint16(b[8:]); v != 3 {
+			t.Errorf("salt %x: format version %d, want 3", salt, v)
 		}
 		got, err := master.Decode(b)
 		if err != nil {

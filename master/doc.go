@@ -17,13 +17,13 @@
 // the snapshot (fast) or on pages served by SQLite's sqlite_dbpage (always
 // exact).
 //
-// # File format (version 2)
+// # File format (version 3)
 //
 // All integers in the fixed parts are big-endian.
 //
 //	offset  size  field
 //	0       8     magic "DBRMETA\x00"
-//	8       2     format version (2, or 3: see below); a reader takes 1 to 3, refuses newer
+//	8       2     format version (3); a reader takes 1 to 3, refuses newer
 //	10      2     flags: bit 0 = schema only, bit 1 = counts recorded
 //	12      4     F, length of the fingerprint section (at most 4096)
 //	16      F     fingerprint: database header (100 bytes), sizes and
@@ -60,11 +60,10 @@
 // backup when page lists are wanted, so that the next capture records the
 // counts.
 //
-// Version 3 is version 2 with one more field at the end of the body: the
-// cipher salt of an encrypted database (a varint length, 16, and the
-// salt). Only a backup of an encrypted database is written as version 3;
-// every other is written as version 2, which readers that predate version
-// 3 read.
+// Version 3 is version 2 with, for an encrypted database only, one more
+// field at the end of the body: its cipher salt, as a byte string of 16
+// bytes. A plain database's body is version 2's; versions 1 and 2 decode
+// with no salt.
 //
 // Reading trusts nothing: each count is checked against the bytes left
 // before anything is allocated, decompression stops at the declared size,

@@ -23,7 +23,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // File layout constants; see doc.go.
 const (
 	magic          = "DBRMETA\x00"
-	FormatVersion  = 3 // the newest read; see bodyVersion for the one written
+	FormatVersion  = 3
 	flagSchemaOnly = 1
 	// flagCounts mirrors Meta.Counts, so that Unchanged, which reads only
 	// the prefix, can tell a backup that lacks them.
@@ -69,7 +69,7 @@ func Encode(m *Meta) ([]byte, error) {
 	}
 	out := make([]byte, 0, 40+len(fp)+zbuf.Len())
 	out = append(out, magic...)
-	out = binary.BigEndian.AppendUint16(out, bodyVersion(m))
+	out = binary.BigEndian.AppendUint16(out, FormatVersion)
 	out = binary.BigEndian.AppendUint16(out, flags)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(fp)))
 	out = append(out, fp...)
