@@ -24,6 +24,7 @@ func (in *Inspection) Report() *Report {
 		Schema:    newSchemaReport(c.Schema),
 		BTrees:    []BTreeReport{},
 	}
+	rep.Encryption = in.encryptionReport()
 	for i := range c.Pages {
 		rep.PageKinds[Kind(c, uint32(i+1))]++
 	}

@@ -25,6 +25,10 @@ type Report struct {
 	Schema    SchemaReport      `json:"schema"`
 	BTrees    []BTreeReport     `json:"btrees"`
 	Damage    DamageReport      `json:"damage"`
+
+	// Encryption is how an encrypted database was read; absent for a
+	// plain one.
+	Encryption *EncryptionReport `json:"encryption,omitempty"`
 }
 
 // GeometryReport is how pages are read: size, reserve, count, and whether

@@ -99,7 +99,6 @@ func runInspect(ctx context.Context, path string, opts inspectOptions, stdout, s
 	}
 	defer in.Close()
 	noteDetection(stderr, path, in.Geometry)
-	reportDecryption(stderr, path, in.File)
 	if opts.Page != 0 {
 		doc, err := in.Page(opts.Page)
 		if err != nil {

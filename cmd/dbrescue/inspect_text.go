@@ -37,6 +37,7 @@ func writeReportText(w io.Writer, rep *inspect.Report) error {
 	if g.MissingPages > 0 {
 		p.printf("  TRUNCATED: %s missing beyond the end of the file: %s\n", plural(int(g.MissingPages), "page"), g.MissingWhy)
 	}
+	printEncryptionReport(p, rep.Encryption)
 
 	printHeader(p, &rep.Header)
 	printPageKinds(p, rep.PageKinds, g)

@@ -157,27 +157,6 @@ func inputCipherSalts(cmd *cli.Command, path string, saltFrom []string, salts []
 	return c, nil
 }
 
-// reportDecryption says on stderr which pages of f failed their HMAC.
-func reportDecryption(w io.Writer, path string, f *pagefile.File) {
-	d := pagefile.Decryption(f)
-	if d == nil {
-		return
-	}
-	fails := d.Failures()
-	if len(fails) == 0 {
-		return
-	}
-	var pages []string
-	for i, e := range fails {
-		if i == 20 {
-			pages = append(pages, fmt.Sprintf("and %d more", len(fails)-i))
-			break
-		}
-		pages = append(pages, fmt.Sprint(e.Pgno))
-	}
-	fmt.Fprintf(w, "%s: %d pages fail their HMAC (damaged after SQLCipher wrote them; decrypted all the same): %s\n", path, len(fails), strings.Join(pages, ", "))
-}
-
 // saltFromWords says where the salt came from (pagefile.SaltFrom...).
 var saltFromWords = map[string]string{
 	pagefile.SaltFromFile:  "the file",

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/dbrescue/dbrescue/inspect"
 	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/recover"
 )
@@ -49,15 +50,7 @@ func printEncryption(p *textPrinter, r *recover.Report) {
 	case !e.Authenticated:
 		p.printf("; pages not authenticated")
 	case len(e.HMACFailedPages) > 0:
-		var pages []string
-		for i, pg := range e.HMACFailedPages {
-			if i == 10 {
-				pages = append(pages, "...")
-				break
-			}
-			pages = append(pages, fmt.Sprint(pg))
-		}
-		p.printf("; %d pages fail their HMAC: %s", len(e.HMACFailedPages), strings.Join(pages, ", "))
+		p.printf("; %d pages fail their HMAC: %s", len(e.HMACFailedPages), pageNumbers(e.HMACFailedPages, 10))
 	default:
 		p.printf("; every page read verified its HMAC")
 	}
@@ -66,4 +59,34 @@ func printEncryption(p *textPrinter, r *recover.Report) {
 	} else {
 		p.printf("; OUTPUT IS PLAINTEXT\n")
 	}
+}
+
+// printEncryptionReport says how inspect read an encrypted database.
+func printEncryptionReport(p *textPrinter, e *inspect.EncryptionReport) {
+	if e == nil {
+		return
+	}
+	p.printf("  encrypted with %s", e.Cipher)
+	switch {
+	case !e.Authenticated:
+		p.printf("; pages not authenticated\n")
+	case len(e.HMACFailedPages) > 0:
+		p.printf("; %d pages fail their HMAC (damaged after SQLCipher wrote them; decrypted all the same): %s\n",
+			len(e.HMACFailedPages), pageNumbers(e.HMACFailedPages, 20))
+	default:
+		p.printf("; every page verified its HMAC\n")
+	}
+}
+
+// pageNumbers lists up to max page numbers, then how many more.
+func pageNumbers(pages []uint32, max int) string {
+	var out []string
+	for i, pg := range pages {
+		if i == max {
+			out = append(out, fmt.Sprintf("and %d more", len(pages)-i))
+			break
+		}
+		out = append(out, fmt.Sprint(pg))
+	}
+	return strings.Join(out, ", ")
 }
