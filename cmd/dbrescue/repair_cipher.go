@@ -78,11 +78,11 @@ func printEncryptionReport(p *textPrinter, e *inspect.EncryptionReport) {
 	}
 }
 
-// pageNumbers lists up to max page numbers, then how many more.
-func pageNumbers(pages []uint32, max int) string {
+// pageNumbers lists up to limit page numbers, then how many more.
+func pageNumbers(pages []uint32, limit int) string {
 	var out []string
 	for i, pg := range pages {
-		if i == max {
+		if i == limit {
 			out = append(out, fmt.Sprintf("and %d more", len(pages)-i))
 			break
 		}
