@@ -71,6 +71,7 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 			backupCommand(),
 			restoreCommand(),
 			verifyCommand(),
+			backupsCommand(),
 			demoCommand(),
 			corruptCommand(),
 			scoreCommand(),

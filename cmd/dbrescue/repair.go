@@ -11,6 +11,7 @@ import (
 	"github.com/dbrescue/dbrescue/backup"
 	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/recover"
+	"github.com/dbrescue/dbrescue/remote"
 )
 
 func repairCommand() *cli.Command {
@@ -25,7 +26,9 @@ func repairCommand() *cli.Command {
 			"work without page 1 or interior pages; give --meta more than once to try several\n" +
 			"(each one's .prev generation is tried too). With --backup, rows on pages DB lost\n" +
 			"are read from a page-level backup's copy (dbrescue backup); rows DB still holds win\n" +
-			"over the backup's. DB, its WAL and its journal are never written.\n" +
+			"over the backup's; --backup may also name a store (s3://… or file://…, see backup),\n" +
+			"whose newest version's pages are fetched one ranged read each, as the repair needs\n" +
+			"them. DB, its WAL and its journal are never written.\n" +
 			"Exit 0: nothing lost was detected; 3: rows were recovered but some were lost or\n" +
 			"are incomplete; 1: nothing could be recovered.\n" +
 			"Flags may come before or after DB.\n\n" +
@@ -36,7 +39,8 @@ func repairCommand() *cli.Command {
 			"   dbrescue repair --force -o fixed.db broken.db",
 		Flags: append(append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
-			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup)"},
+			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup), or from the newest version in the store URL"},
+			keyFlag(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the new database to `FILE` (default DB.recovered.db)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
@@ -65,7 +69,13 @@ func repairCommand() *cli.Command {
 			if err := outputs.Check(new(outputs.Files).Backup(cmd.String("backup")), new(outputs.Files).Database(out)); err != nil {
 				return err
 			}
-			if path := cmd.String("backup"); path != "" {
+			if path := cmd.String("backup"); remote.IsURL(path) {
+				sv, err := openStoreBackup(ctx, cmd, path)
+				if err != nil {
+					return err
+				}
+				opts.Backup = &recover.BackupPages{Source: sv.Source, Meta: sv.Meta, Verify: sv.VerifyPage}
+			} else if path != "" {
 				bf, err := backup.Open(path)
 				if err != nil {
 					return fmt.Errorf("backup %s: %w", path, err)
