@@ -237,19 +237,20 @@ func (r *versionReader) section(b []byte, i int) ([]byte, error) {
 	}
 	data := b[start:end]
 	tag := []byte{tagSummary, tagSegments, tagBody}[i]
+	name := []string{"summary", "segment table", "body"}[i]
 	if r.k != nil {
 		plain, err := r.k.open(nil, data, sectionAAD(r.hdr, tag, r.key))
 		if err != nil {
-			return nil, objectErr(r.key, int64(start), err, "section %c: %v", tag, err)
+			return nil, objectErr(r.key, int64(start), err, "%s: %v", name, err)
 		}
 		return plain, nil
 	}
 	if len(data) < 4 {
-		return nil, objectErr(r.key, int64(start), ErrTruncated, "section %c of %d bytes", tag, len(data))
+		return nil, objectErr(r.key, int64(start), ErrTruncated, "%s of %d bytes", name, len(data))
 	}
 	plain := data[:len(data)-4]
 	if got, want := crc32.Checksum(plain, castagnoli), binary.BigEndian.Uint32(data[len(plain):]); got != want {
-		return nil, objectErr(r.key, int64(end-4), ErrChecksum, "section %c CRC32C %08x, computed %08x", tag, want, got)
+		return nil, objectErr(r.key, int64(end-4), ErrChecksum, "%s CRC32C %08x, computed %08x", name, want, got)
 	}
 	return plain, nil
 }
