@@ -2,18 +2,11 @@ package backup
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 
 	"github.com/dbrescue/dbrescue/pagefile"
 )
-
-// hashPages returns the CRC32C of every page of src: a pass with no
-// sink, at full speed, reporting progress.
-func hashPages(src pagefile.Source, o *Options) ([]uint32, error) {
-	return scan(context.Background(), src, nil, "", o, &Result{}, PhaseHash)
-}
 
 // sealCopy makes the backup API's copy in tmp byte-identical to the
 // snapshot and durable: the backup API stamps its own values into the

@@ -62,7 +62,8 @@ type segmentWriter struct {
 // reset starts a new segment named key in buf's storage.
 func (w *segmentWriter) reset(key string, buf []byte, ps int, k *Key) {
 	w.key, w.ps, w.k, w.pages = key, ps, k, 0
-	w.buf = append(buf[:0], segmentMagic...)
+	buf = append(buf[:0], segmentMagic...)
+	w.buf = buf
 	w.buf = binary.BigEndian.AppendUint16(w.buf, FormatVersion)
 	var flags uint16
 	if k != nil {
@@ -77,7 +78,8 @@ func (w *segmentWriter) reset(key string, buf []byte, ps int, k *Key) {
 // add appends page as a frame and returns where it went.
 func (w *segmentWriter) add(page []byte) pageLoc {
 	off := len(w.buf)
-	plain := append(w.scratch[:0], frameZstd)
+	plain := w.scratch[:0]
+	plain = append(plain, frameZstd)
 	plain = zstdEncoder().EncodeAll(page, plain)
 	if len(plain) > len(page) {
 		plain = append(plain[:0], frameStored)

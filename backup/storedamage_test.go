@@ -65,11 +65,8 @@ func TestStoreDamageIsAClearError(t *testing.T) {
 				flip(t, p, int(st.Size())-10)
 			}, nil},
 			{"missing segment", func(t *testing.T, dir string) {
-				for _, p := range objectFiles(t, dir, "segments") {
-					if err := os.Remove(p); err != nil {
-						t.Fatal(err)
-					}
-					break
+				if err := os.Remove(objectFiles(t, dir, "segments")[0]); err != nil {
+					t.Fatal(err)
 				}
 			}, ErrMissingObject},
 			{"truncated segment", func(t *testing.T, dir string) {

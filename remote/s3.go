@@ -130,11 +130,19 @@ func (s *S3) ReadRange(ctx context.Context, key string, off, n int64) ([]byte, e
 		return nil, s.fail("read", key, err)
 	}
 	defer out.Body.Close()
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, io.LimitReader(out.Body, n)); err != nil {
+	// One allocation of the size the server announces (never more than
+	// asked for), so that reading a segment does not grow a buffer by
+	// doubling, which left several times its size to the collector.
+	size := n
+	if cl := out.ContentLength; cl != nil && *cl >= 0 && *cl < size {
+		size = *cl
+	}
+	buf := make([]byte, size)
+	m, err := io.ReadFull(out.Body, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, s.fail("read", key, err)
 	}
-	return buf.Bytes(), nil
+	return buf[:m], nil
 }
 
 // Create is a PUT with If-None-Match: *, which the server refuses with

@@ -83,12 +83,16 @@ func CheckKey(key string) error {
 			elem = i + 1
 			continue
 		}
-		c := key[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !keyChar(key[i]) {
 			return ErrBadKey
 		}
 	}
 	return nil
+}
+
+// keyChar reports whether c may appear in a key element.
+func keyChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 }
 
 // checkPrefix is CheckKey for a listing prefix, which may end in "/" or

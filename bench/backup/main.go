@@ -15,6 +15,7 @@
 //
 //	go run ./bench/backup                    # 1 GB database under /tmp
 //	go run ./bench/backup -mb 600 -runs 1 -skip-speed
+//	eval "$(bash .ci/s3-test-server start)"; go run ./bench/backup -remote   # to versitygw; see remote.go
 //
 // The database is kept in -dir between runs (building 1 GB takes a while).
 package main
@@ -48,7 +49,18 @@ func main() {
 	loadBackups := flag.Int("load-backups", 10, "load: full backups taken one after the other while the writer runs")
 	loadAPI := flag.Bool("load-backup-api", false, "load: take the backups with SQLite's backup API")
 	apiBackup := flag.String("api-backup", "", "internal: back the database up to this file with the backup API and print the result")
+	remoteRun := flag.Bool("remote", false, "measure backups to the S3 test server (.ci/s3-test-server) instead")
+	versions := flag.Int("versions", 20, "remote: consecutive versions under the writer")
+	storeBackup := flag.String("store-backup", "", "internal: back the database up to this store URL and print the result")
+	storeRestore := flag.String("store-restore", "", "internal: restore the newest version of this store URL to -restore-out")
+	restoreOut := flag.String("restore-out", "", "internal: where -store-restore writes")
 	flag.Parse()
+	if *storeBackup != "" || *storeRestore != "" {
+		if err := storeChild(context.Background(), *storeBackup, *storeRestore, *restoreOut, flag.Args()); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *fullSpeed {
 		*pause = backup.NoPause
 	}
@@ -81,6 +93,12 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("| database | %.0f MB (%d bytes), 4096-byte pages, WAL mode |\n", float64(st.Size())/1e6, st.Size())
+	if *remoteRun {
+		if err := remoteBench(ctx, db, *rate, *versions, *baseline); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if !*skipSpeed {
 		if err := speed(ctx, db, *runs, *step, *pause); err != nil {
 			log.Fatal(err)

@@ -83,7 +83,7 @@ func (r *backupVerifyReport) printText(w io.Writer) error {
 		p.printf("%s: valid\n", r.Path)
 		p.printf("  %d pages of %d bytes, every page matches its manifest CRC\n", r.PageCount, r.PageSize)
 		p.printf("  integrity_check: ok\n")
-		if v := r.Report.Version; v != nil {
+		if v := r.Version; v != nil {
 			p.printf("  version %s: every frame and segment CRC, and the SHA-256 of the whole database (%x…), match\n", v.ID, v.Digest[:8])
 		}
 		printSnapshot(p, r.Snapshot)
