@@ -196,3 +196,28 @@ var testStores = map[string]func(t *testing.T) Store{
 	},
 	"s3": openTestS3,
 }
+
+// TestEndpointFromEnvironment: with AWS_ENDPOINT_URL_S3 the URL need not
+// name the endpoint.
+func TestEndpointFromEnvironment(t *testing.T) {
+	base := os.Getenv("DBRESCUE_TEST_S3_URL")
+	if base == "" {
+		t.Skip("no S3 test server: run eval \"$(bash .ci/s3-test-server start)\" first")
+	}
+	u, err := parseURL(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_S3", u.Query().Get("endpoint"))
+	ctx := context.Background()
+	st, err := Open(ctx, TestURL("s3://"+u.Host+"?path-style=true", t.Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(ctx, "x", []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.ReadRange(ctx, "x", 0, 1); err != nil || string(got) != "y" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+}
