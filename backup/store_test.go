@@ -85,6 +85,17 @@ func TestStoreVersions(t *testing.T) {
 				if r1.Mode != ModeFull || r1.PagesWritten != len(want1) || r1.Base != "" {
 					t.Fatalf("first version: %+v", r1)
 				}
+				objs, err := st.List(context.Background(), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var stored int64
+				for _, o := range objs {
+					stored += o.Size
+				}
+				if stored != r1.BytesWritten {
+					t.Errorf("the store holds %d bytes, the first run says it uploaded %d", stored, r1.BytesWritten)
+				}
 				if _, err := db.Exec(`UPDATE msg SET body = 'changed' WHERE id % 100 = 0`); err != nil {
 					t.Fatal(err)
 				}

@@ -47,7 +47,7 @@ func FuzzDecodeVersion(f *testing.F) {
 		if uint64(v.PageCount)*3 > uint64(len(b)) {
 			t.Fatalf("accepted %d pages from %d bytes", v.PageCount, len(b))
 		}
-		again, err := decodeVersion(key, encodeVersion(v, key, k), k)
+		again, err := decodeVersion(key, encodeVersion(v, key, k, false), k)
 		if err != nil {
 			t.Fatalf("re-encoded manifest: %v", err)
 		}

@@ -217,13 +217,8 @@ func (t *storeTarget) commit(ctx context.Context, next *Manifest, _ pagefile.Sou
 	if t.k != nil {
 		v.KeyID = t.k.ID()
 	}
-	segBytes := t.up.bytes.Load()
-	// The manifest counts itself in the bytes uploaded: encode once to
-	// learn its size (the count's width does not change it).
-	v.BytesUploaded = segBytes
-	size := int64(len(encodeVersion(v, versionKey(v.ID), t.k)))
-	v.BytesUploaded = segBytes + size
-	b := encodeVersion(v, versionKey(v.ID), t.k)
+	v.BytesUploaded = t.up.bytes.Load()
+	b := encodeVersion(v, versionKey(v.ID), t.k, true)
 	v.Size = int64(len(b))
 	if err := t.up.limit.wait(ctx, len(b)); err != nil {
 		return err

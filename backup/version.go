@@ -74,9 +74,11 @@ type version struct {
 }
 
 // encodeVersion serialises v for the object key, sealing each section
-// with k when there is one.
-func encodeVersion(v *version, key string, k *Key) []byte {
-	summary := encodeSummary(&v.Version)
+// with k when there is one. With countSelf, the manifest's own size is
+// added to v.BytesUploaded first (the summary's size does not depend on
+// the numbers in it), so that a run counts everything it sent without
+// encoding a manifest twice: for a 10 GB database it is tens of MB.
+func encodeVersion(v *version, key string, k *Key, countSelf bool) []byte {
 	var segs []byte
 	segs = binary.BigEndian.AppendUint32(segs, uint32(len(v.segs)))
 	for _, s := range v.segs {
@@ -89,6 +91,17 @@ func encodeVersion(v *version, key string, k *Key) []byte {
 	body = binary.BigEndian.AppendUint32(body, uint32(len(mb)))
 	body = append(body, mb...)
 	body = appendLocs(body, v.locs)
+	secLen := func(n int) int {
+		if k != nil {
+			return n + sealOverhead
+		}
+		return n + 4
+	}
+	summary := encodeSummary(&v.Version)
+	if countSelf {
+		v.BytesUploaded += int64(versionHeader + secLen(len(summary)) + secLen(len(segs)) + secLen(len(body)))
+		summary = encodeSummary(&v.Version)
+	}
 
 	hdr := make([]byte, 0, versionHeader)
 	hdr = append(hdr, versionMagic...)
@@ -100,12 +113,6 @@ func encodeVersion(v *version, key string, k *Key) []byte {
 	hdr = binary.BigEndian.AppendUint16(hdr, flags)
 	id := keyID(k)
 	hdr = append(hdr, id[:]...)
-	secLen := func(n int) int {
-		if k != nil {
-			return n + sealOverhead
-		}
-		return n + 4
-	}
 	hdr = binary.BigEndian.AppendUint32(hdr, uint32(secLen(len(summary))))
 	hdr = binary.BigEndian.AppendUint32(hdr, uint32(secLen(len(segs))))
 	hdr = binary.BigEndian.AppendUint64(hdr, uint64(secLen(len(body))))
