@@ -84,7 +84,7 @@ func TestSegmentSizeFollowsTheRate(t *testing.T) {
 	for _, tc := range []struct {
 		rate int64
 		want int
-	}{{0, 8 << 20}, {100 << 20, 8 << 20}, {1 << 20, 2 << 20}, {1 << 10, 256 << 10}} {
+	}{{0, 4 << 20}, {100 << 20, 4 << 20}, {1 << 20, 2 << 20}, {1 << 10, 256 << 10}} {
 		if got := (StoreOptions{MaxRate: tc.rate}).withDefaults().SegmentSize; got != tc.want {
 			t.Errorf("MaxRate %d: segments of %d, want %d", tc.rate, got, tc.want)
 		}

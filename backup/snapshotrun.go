@@ -70,7 +70,7 @@ func fromSnapshot(ctx context.Context, s *source, fp master.Fingerprint, t targe
 	walPath := s.path + "-wal"
 	var snap *snapshot
 	var crcs []uint32
-	capErr := alongside(how != master.ReadFromDBPage,
+	capErr := alongside(how != master.ReadFromDBPage && !p.captureFirst,
 		func() (err error) { snap, err = s.capture(ctx, fp); return err },
 		func() { crcs, err = scan(ctx, fast, sink, walPath, o, res, passPhase(sink)) })
 	if capErr != nil {

@@ -15,8 +15,9 @@ type StoreOptions struct {
 	Uploads int
 	// MaxRate caps the upload rate in bytes a second (0: no cap).
 	MaxRate int64
-	// SegmentSize is the size segments are packed to (default 8 MiB;
-	// with MaxRate, at most two seconds' worth, at least 256 KiB).
+	// SegmentSize is the size segments are packed to (default 4 MiB;
+	// with MaxRate, at most two seconds' worth, at least 256 KiB). Memory
+	// holds Uploads+1 of them.
 	SegmentSize int
 	// Keep and KeepWithin prune old versions after a successful run: a
 	// version stays when it is one of the Keep newest, or was taken
@@ -32,7 +33,7 @@ type StoreOptions struct {
 
 const (
 	defaultUploads     = 4
-	defaultSegmentSize = 8 << 20
+	defaultSegmentSize = 4 << 20
 	minSegmentSize     = 256 << 10
 )
 

@@ -43,6 +43,10 @@ type plan struct {
 	// pagesInCommit: commit reads the snapshot's pages, so the read
 	// transaction stays open until it returns.
 	pagesInCommit bool
+	// captureFirst: the metadata capture runs before the pass rather than
+	// alongside it, so that peak memory is the larger of the two, not
+	// their sum (the capture surveys every page; see storeTarget).
+	captureFirst bool
 }
 
 // fileTarget is a backup file (Run): a first backup or a full copy goes
