@@ -51,16 +51,7 @@ func main() {
 	apiBackup := flag.String("api-backup", "", "internal: back the database up to this file with the backup API and print the result")
 	remoteRun := flag.Bool("remote", false, "measure backups to the S3 test server (.ci/s3-test-server) instead")
 	versions := flag.Int("versions", 20, "remote: consecutive versions under the writer")
-	storeBackup := flag.String("store-backup", "", "internal: back the database up to this store URL and print the result")
-	storeRestore := flag.String("store-restore", "", "internal: restore the newest version of this store URL to -restore-out")
-	restoreOut := flag.String("restore-out", "", "internal: where -store-restore writes")
 	flag.Parse()
-	if *storeBackup != "" || *storeRestore != "" {
-		if err := storeChild(context.Background(), *storeBackup, *storeRestore, *restoreOut, flag.Args()); err != nil {
-			log.Fatal(err)
-		}
-		return
-	}
 	if *fullSpeed {
 		*pause = backup.NoPause
 	}
@@ -94,7 +85,7 @@ func main() {
 	}
 	fmt.Printf("| database | %.0f MB (%d bytes), 4096-byte pages, WAL mode |\n", float64(st.Size())/1e6, st.Size())
 	if *remoteRun {
-		if err := remoteBench(ctx, db, *rate, *versions, *baseline); err != nil {
+		if err := remoteBench(ctx, db, *rate, *versions, *baseline, *skipLoad); err != nil {
 			log.Fatal(err)
 		}
 		return

@@ -21,40 +21,21 @@ import (
 // The store benchmark (-remote) runs against the S3 test server that
 // .ci/s3-test-server starts (DBRESCUE_TEST_S3_URL, DBRESCUE_TEST_S3_DIR):
 //
-//  1. a full backup of the database to it, in a process of its own so
-//     that its peak RSS is its own, beside `cp` of the file into the
-//     server's directory (+ sync), in the same run; then a restore;
+//  1. a full backup of the database to it with the dbrescue command
+//     (built for the purpose: its time and peak RSS are a user's), beside
+//     `cp` of the file into the server's directory (+ sync), in the same
+//     run; then a restore;
 //  2. a version after 1% of the rows changed: bytes uploaded against the
 //     size of the pages that changed (counted by comparing the files);
 //  3. under a writer committing -rate transactions a second, -versions
 //     consecutive versions; each is then restored and its row digest
 //     compared with the source's as of the commit it holds.
 
-// storeChild runs one backup (-store-backup URL DB) or restore
-// (-store-restore URL -restore-out OUT) in this process and prints the
-// result as JSON: the parent measures its time and peak RSS.
-func storeChild(ctx context.Context, backupURL, restoreURL, out string, args []string) error {
-	url := backupURL + restoreURL
-	st, err := remote.Open(ctx, url)
-	if err != nil {
-		return err
-	}
-	var res any
-	if backupURL != "" {
-		res, err = backup.RunToStore(ctx, args[0], st, backup.StoreOptions{})
-	} else {
-		res, err = backup.RestoreFromStore(ctx, st, out, backup.StoreReadOptions{Force: true})
-	}
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(os.Stdout).Encode(res)
-}
-
-// child runs this program with args, decodes its JSON result into v and
-// returns its wall time and peak RSS in MB.
+// child runs the command line args (the dbrescue command with --json),
+// decodes its JSON result into v and returns its wall time and peak RSS
+// in MB.
 func child(v any, args ...string) (time.Duration, float64, error) {
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stderr = os.Stderr
 	var out bytes.Buffer
 	cmd.Stdout = &out
@@ -68,7 +49,25 @@ func child(v any, args ...string) (time.Duration, float64, error) {
 	return d, rss, json.Unmarshal(out.Bytes(), v)
 }
 
-func remoteBench(ctx context.Context, db string, rate, versions int, baseline time.Duration) error {
+// buildCLI builds the dbrescue command into dir: the measurements are of
+// what a user runs, memory settings included.
+func buildCLI(dir string) (string, error) {
+	bin := filepath.Join(dir, "dbrescue")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/dbrescue")
+	cmd.Stderr = os.Stderr
+	return bin, cmd.Run()
+}
+
+// cliResult is what the bench reads of the JSON of backup and restore.
+type cliResult struct {
+	Mode            string `json:"mode"`
+	Segments        int    `json:"segments_uploaded"`
+	PagesUploaded   int    `json:"pages_uploaded"`
+	BytesUploaded   int64  `json:"bytes_uploaded"`
+	BytesDownloaded int64  `json:"bytes_downloaded"`
+}
+
+func remoteBench(ctx context.Context, db string, rate, versions int, baseline time.Duration, skipLoad bool) error {
 	base, dir := os.Getenv("DBRESCUE_TEST_S3_URL"), os.Getenv("DBRESCUE_TEST_S3_DIR")
 	if base == "" || dir == "" {
 		return errors.New(`no S3 test server: run eval "$(bash .ci/s3-test-server start)" first`)
@@ -89,18 +88,22 @@ func remoteBench(ctx context.Context, db string, rate, versions int, baseline ti
 	}
 	_ = os.Remove(cpDst)
 	_ = exec.Command("sync").Run()
+	bin, err := buildCLI(filepath.Dir(db))
+	if err != nil {
+		return err
+	}
 	url := remote.TestURL(base, "bench-full")
-	var full backup.StoreResult
-	fullT, fullRSS, err := child(&full, "-store-backup", url, db)
+	var full cliResult
+	fullT, fullRSS, err := child(&full, bin, "backup", db, "-o", url, "--json")
 	if err != nil {
 		return err
 	}
 	fmt.Printf("| store: `cp` + `sync` of the %.0f MB database into the server's directory | %v |\n", float64(st0.Size())/1e6, r(cpT))
 	fmt.Printf("| store: full backup to versitygw on 127.0.0.1 (%s, %d segments, %.0f MB uploaded) | %v = %.2f× cp+sync; peak RSS %.0f MB |\n",
-		full.Mode, full.Segments, float64(full.BytesWritten)/1e6, r(fullT), fullT.Seconds()/cpT.Seconds(), fullRSS)
+		full.Mode, full.Segments, float64(full.BytesUploaded)/1e6, r(fullT), fullT.Seconds()/cpT.Seconds(), fullRSS)
 	out := db + ".restored"
-	var rres backup.RestoreResult
-	restT, restRSS, err := child(&rres, "-store-restore", url, "-restore-out", out)
+	var rres cliResult
+	restT, restRSS, err := child(&rres, bin, "restore", url, "-o", out, "--force", "--json")
 	if err != nil {
 		return err
 	}
@@ -124,14 +127,17 @@ func remoteBench(ctx context.Context, db string, rate, versions int, baseline ti
 		return err
 	}
 	_ = os.Remove(db + ".before")
-	var inc backup.StoreResult
-	incT, incRSS, err := child(&inc, "-store-backup", url, db)
+	var inc cliResult
+	incT, incRSS, err := child(&inc, bin, "backup", db, "-o", url, "--json")
 	if err != nil {
 		return err
 	}
 	size := int64(changed) * int64(pageSize)
 	fmt.Printf("| store: version after %d rows (1%%) changed | %v, peak RSS %.0f MB; %d pages uploaded, %d pages differ between the files; %.2f MB uploaded (segments and manifest) = %.2f× the %.2f MB of changed pages |\n",
-		changedRows, r(incT), incRSS, inc.PagesWritten, changed, float64(inc.BytesWritten)/1e6, float64(inc.BytesWritten)/float64(size), float64(size)/1e6)
+		changedRows, r(incT), incRSS, inc.PagesUploaded, changed, float64(inc.BytesUploaded)/1e6, float64(inc.BytesUploaded)/float64(size), float64(size)/1e6)
+	if skipLoad {
+		return nil
+	}
 	return remoteLoad(ctx, db, base, rate, versions, baseline)
 }
 
