@@ -190,12 +190,14 @@
 // the one the base version (the newest in the store) recorded keeps the
 // base's frame; every other page is compressed (zstd, per page, stored
 // as it is when that does not save space), sealed when there is a Key,
-// and appended to a segment of about 8 MiB, which is uploaded by one of
-// StoreOptions.Uploads goroutines once full. Memory is bounded by the
-// segments in flight (Uploads+1), two page-location tables (12 bytes a
-// page) and the page CRCs (4 bytes a page), whatever the database's
-// size: about 50 MB for a 10 GB database of 4 KiB pages. MaxRate spaces
-// the uploads; segments then hold at most two seconds' worth. When every
+// and appended to a segment of about 4 MiB, which is uploaded by one of
+// StoreOptions.Uploads goroutines once full. Memory holds the segments in
+// flight (Uploads+1), the page CRCs and locations (16 bytes a page, twice
+// that with a base version) and the metadata backup; the metadata
+// capture, which surveys every page (about 60 bytes a page while it
+// runs), runs before the pass rather than beside it, so that the two
+// peaks do not add up. MaxRate spaces the uploads; segments then hold at
+// most two seconds' worth. When every
 // segment is uploaded, the version manifest is created with a
 // create-only write (S3: If-None-Match: *): the commit point. A run
 // killed at any moment leaves the versions as they were, plus segments

@@ -6,7 +6,8 @@ import "time"
 type StoreOptions struct {
 	// Options say how the source is read: pace, step size, backup API,
 	// Force (back up even when the source looks unchanged; start over
-	// with a full upload when the newest version uses another key).
+	// with a full upload when the newest version uses another key), Full
+	// (upload every page: a version that needs no older segment).
 	Options
 	// Key encrypts every segment and manifest; nil uploads them in the
 	// clear (CRC-checked, not secret).
