@@ -96,6 +96,20 @@ func (k *Key) seal(dst, plain, aad []byte) []byte {
 	return k.aead.Seal(dst, nonce[:], plain, aad)
 }
 
+// sealTail seals, in place, the plaintext that follows nonceLen bytes
+// reserved at out[start:], and appends the tag: out must have room for
+// it (sealOverhead-nonceLen bytes of capacity), so that a large section
+// is not copied.
+func (k *Key) sealTail(out []byte, start int, aad []byte) []byte {
+	nonce := out[start : start+nonceLen]
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err)
+	}
+	plain := out[start+nonceLen:]
+	sealed := k.aead.Seal(plain[:0], nonce, plain, aad)
+	return out[:start+nonceLen+len(sealed)]
+}
+
 // open appends the plaintext of sealed (as seal made it) to dst; data
 // that was altered, or sealed with another key or other associated data,
 // fails.

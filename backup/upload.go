@@ -138,12 +138,16 @@ func (u *uploader) send(key string, data []byte) error {
 	}
 }
 
-// wait ends the uploads and returns the first error.
+// wait ends the uploads and returns the first error. The buffers are
+// let go, for the manifest that comes next.
 func (u *uploader) wait() error {
 	if u.jobs != nil {
 		close(u.jobs)
 		u.wg.Wait()
 		u.jobs = nil
+		for len(u.free) > 0 {
+			<-u.free
+		}
 	}
 	u.cancel()
 	return u.firstErr()

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"strings"
 	"time"
@@ -86,11 +87,11 @@ func encodeVersion(v *version, key string, k *Key, countSelf bool) []byte {
 		segs = binary.BigEndian.AppendUint64(segs, uint64(s.size))
 		segs = binary.BigEndian.AppendUint32(segs, s.crc)
 	}
-	mb := EncodeManifest(v.manifest)
-	body := make([]byte, 0, 4+len(mb)+4*len(v.locs))
-	body = binary.BigEndian.AppendUint32(body, uint32(len(mb)))
-	body = append(body, mb...)
-	body = appendLocs(body, v.locs)
+	// The body (page CRCs, metadata backup, locations: most of the
+	// manifest) is written once, straight into the output, and sealed
+	// there: for a 10 GB database it is tens of MB.
+	mlen := manifestLen(v.manifest)
+	bodyLen := 4 + mlen + locsLen(v.locs)
 	secLen := func(n int) int {
 		if k != nil {
 			return n + sealOverhead
@@ -98,30 +99,29 @@ func encodeVersion(v *version, key string, k *Key, countSelf bool) []byte {
 		return n + 4
 	}
 	summary := encodeSummary(&v.Version)
+	total := versionHeader + secLen(len(summary)) + secLen(len(segs)) + secLen(bodyLen)
 	if countSelf {
-		v.BytesUploaded += int64(versionHeader + secLen(len(summary)) + secLen(len(segs)) + secLen(len(body)))
+		v.BytesUploaded += int64(total)
 		summary = encodeSummary(&v.Version)
 	}
-
-	hdr := make([]byte, 0, versionHeader)
-	hdr = append(hdr, versionMagic...)
-	hdr = binary.BigEndian.AppendUint16(hdr, FormatVersion)
+	out := make([]byte, 0, total)
+	out = append(out, versionMagic...)
+	out = binary.BigEndian.AppendUint16(out, FormatVersion)
 	var flags uint16
 	if k != nil {
 		flags |= flagEncrypted
 	}
-	hdr = binary.BigEndian.AppendUint16(hdr, flags)
+	out = binary.BigEndian.AppendUint16(out, flags)
 	id := keyID(k)
-	hdr = append(hdr, id[:]...)
-	hdr = binary.BigEndian.AppendUint32(hdr, uint32(secLen(len(summary))))
-	hdr = binary.BigEndian.AppendUint32(hdr, uint32(secLen(len(segs))))
-	hdr = binary.BigEndian.AppendUint64(hdr, uint64(secLen(len(body))))
-	out := make([]byte, 0, versionHeader+secLen(len(summary))+secLen(len(segs))+secLen(len(body)))
-	out = append(out, hdr...)
+	out = append(out, id[:]...)
+	out = binary.BigEndian.AppendUint32(out, uint32(secLen(len(summary))))
+	out = binary.BigEndian.AppendUint32(out, uint32(secLen(len(segs))))
+	out = binary.BigEndian.AppendUint64(out, uint64(secLen(bodyLen)))
+	hdr := out[:versionHeader:versionHeader]
 	for _, s := range []struct {
 		tag  byte
 		data []byte
-	}{{tagSummary, summary}, {tagSegments, segs}, {tagBody, body}} {
+	}{{tagSummary, summary}, {tagSegments, segs}} {
 		if k != nil {
 			out = k.seal(out, s.data, sectionAAD(hdr, s.tag, key))
 		} else {
@@ -129,7 +129,21 @@ func encodeVersion(v *version, key string, k *Key, countSelf bool) []byte {
 			out = binary.BigEndian.AppendUint32(out, crc32.Checksum(s.data, castagnoli))
 		}
 	}
-	return out
+	start := len(out)
+	if k != nil {
+		out = out[:start+nonceLen] // the nonce, filled when sealing
+	}
+	plain := len(out)
+	out = binary.BigEndian.AppendUint32(out, uint32(mlen))
+	out = appendManifest(out, v.manifest)
+	out = appendLocs(out, v.locs)
+	if len(out)-plain != bodyLen {
+		panic(fmt.Sprintf("backup: version body of %d bytes, %d computed", len(out)-plain, bodyLen))
+	}
+	if k != nil {
+		return k.sealTail(out, start, sectionAAD(hdr, tagBody, key))
+	}
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out[plain:], castagnoli))
 }
 
 func sectionAAD(hdr []byte, tag byte, key string) []byte {
@@ -167,6 +181,34 @@ func appendLocs(b []byte, locs []pageLoc) []byte {
 		prev = l
 	}
 	return b
+}
+
+// locsLen is the length of appendLocs's encoding of locs.
+func locsLen(locs []pageLoc) int {
+	n := 0
+	var prev pageLoc
+	for i, l := range locs {
+		n += varintLen(int64(l.seg)-int64(prev.seg)) + varintLen(int64(l.off)-expectedOff(i, prev, l.seg)) + uvarintLen(uint64(l.n))
+		prev = l
+	}
+	return n
+}
+
+func varintLen(x int64) int {
+	ux := uint64(x) << 1
+	if x < 0 {
+		ux = ^ux
+	}
+	return uvarintLen(ux)
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
 }
 
 // expectedOff is where page i's frame is expected to start: right after
