@@ -54,7 +54,7 @@ func backupCommand() *cli.Command {
 			"   dbrescue backup --watch --interval 30s app.db -o 's3://b/app?endpoint=http://127.0.0.1:7070'\n" +
 			"   dbrescue backup app.db -o file:///mnt/nas/app --encrypt-key-file app.key",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup), or a version to the store `URL` (s3://BUCKET/PREFIX, file://DIR)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup), or a version to a store URL (s3://BUCKET/PREFIX, file://DIR)"},
 			&cli.IntFlag{Name: "step-pages", Value: 1024, Usage: "copy `N` pages per step"},
 			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms) instead of the automatic pace"},
 			&cli.BoolFlag{Name: "full-speed", Usage: "never pause, however busy the writers are"},
