@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -87,6 +88,33 @@ func TestSegmentSizeFollowsTheRate(t *testing.T) {
 	}{{0, 4 << 20}, {100 << 20, 4 << 20}, {1 << 20, 2 << 20}, {1 << 10, 256 << 10}} {
 		if got := (StoreOptions{MaxRate: tc.rate}).withDefaults().SegmentSize; got != tc.want {
 			t.Errorf("MaxRate %d: segments of %d, want %d", tc.rate, got, tc.want)
+		}
+	}
+}
+
+// TestHighEntropy: pages of random bytes skip zstd's entropy stage, pages
+// of text and of zeros do not; both kinds decode to the page.
+func TestHighEntropy(t *testing.T) {
+	random := make([]byte, 4096)
+	if _, err := rand.Read(random); err != nil {
+		t.Fatal(err)
+	}
+	text := []byte(strings.Repeat("the quick brown fox jumps over the lazy dog; ", 92))[:4096]
+	zeros := make([]byte, 4096)
+	for _, tc := range []struct {
+		name string
+		page []byte
+		high bool
+	}{{"random", random, true}, {"text", text, false}, {"zeros", zeros, false}} {
+		if got := highEntropy(tc.page); got != tc.high {
+			t.Errorf("%s: highEntropy %v", tc.name, got)
+		}
+		var w segmentWriter
+		w.reset("segments/x-000000.seg", nil, 4096, nil)
+		l := w.add(tc.page)
+		got := make([]byte, 4096)
+		if _, err := openFrame(w.key, int64(l.off), w.buf[l.off:l.off+l.n], nil, PageCRC(tc.page), got, nil); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"encoding/binary"
+	"math"
 	"hash/crc32"
 	"sync"
 
@@ -35,6 +36,17 @@ var (
 			zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
 		if err != nil {
 			panic(err) // only for invalid options
+		}
+		return e
+	})
+	// zstdLiterals skips zstd's entropy stage (Huffman codes for the
+	// literals), for pages whose bytes look random: there it costs most of
+	// the time and saves nothing (see highEntropy).
+	zstdLiterals = sync.OnceValue(func() *zstd.Encoder {
+		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(2),
+			zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false), zstd.WithNoEntropyCompression(true))
+		if err != nil {
+			panic(err)
 		}
 		return e
 	})
@@ -80,7 +92,11 @@ func (w *segmentWriter) add(page []byte) pageLoc {
 	off := len(w.buf)
 	plain := w.scratch[:0]
 	plain = append(plain, frameZstd)
-	plain = zstdEncoder().EncodeAll(page, plain)
+	enc := zstdEncoder()
+	if highEntropy(page) {
+		enc = zstdLiterals()
+	}
+	plain = enc.EncodeAll(page, plain)
 	if len(plain) > len(page) {
 		plain = append(plain[:0], frameStored)
 		plain = append(plain, page...)
@@ -97,6 +113,45 @@ func (w *segmentWriter) add(page []byte) pageLoc {
 
 // size is the segment's length so far.
 func (w *segmentWriter) size() int { return len(w.buf) }
+
+// entropyThreshold is the byte entropy (bits a byte, over every fourth
+// byte of a page) above which a page is compressed without zstd's entropy
+// stage. Measured on 4 KiB pages: the benchmark's pages (3,000 random
+// bytes in each row) sit near 6.7 bits and compress to the same 1.35x
+// either way, 3.5 times faster without it; pages of text sit near 4.5
+// bits and compress 1.40x with it, 1.06x without.
+const entropyThreshold = 6.0
+
+// entropyTerms[c] is c·log2(c), for highEntropy.
+var entropyTerms = sync.OnceValue(func() *[maxEntropySample + 1]float64 {
+	var t [maxEntropySample + 1]float64
+	for c := 1; c <= maxEntropySample; c++ {
+		t[c] = float64(c) * math.Log2(float64(c))
+	}
+	return &t
+})
+
+const maxEntropySample = 1 << 14 // every fourth byte of a 64 KiB page
+
+// highEntropy reports whether page's bytes look random: the Shannon
+// entropy of a sample of every fourth byte exceeds entropyThreshold.
+func highEntropy(page []byte) bool {
+	var h [256]uint16
+	n := 0
+	for i := 0; i < len(page); i += 4 {
+		h[page[i]]++
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	t := entropyTerms()
+	s := 0.0
+	for _, c := range h {
+		s += t[c]
+	}
+	return math.Log2(float64(n))-s/float64(n) > entropyThreshold
+}
 
 // frameAAD binds a sealed frame to its object and offset.
 func frameAAD(key string, off int64) []byte {
