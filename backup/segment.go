@@ -2,8 +2,8 @@ package backup
 
 import (
 	"encoding/binary"
-	"math"
 	"hash/crc32"
+	"math"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
