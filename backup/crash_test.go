@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -94,6 +93,7 @@ func TestBackupKillerChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	childReady()
 	for i := 0; ; i++ {
 		if _, err := db.Exec(`BEGIN; UPDATE msg SET att = randomblob(length(att)) WHERE id % ? = 0; INSERT INTO msg(body) VALUES('k'); UPDATE counter SET n = n + 1; COMMIT`, 2+rng.IntN(40)); err != nil {
 			t.Fatal(err)
@@ -120,12 +120,20 @@ func TestKilledBackupLeavesValidBackup(t *testing.T) {
 	rng := rand.New(rand.NewPCG(42, 42))
 	outcomes := map[string]int{}
 	for trial := 0; trial < 60; trial++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBackupKillerChild$")
-		cmd.Env = append(os.Environ(), "DBRESCUE_BACKUP_CHILD="+src)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		cmd := startChild(t, "TestBackupKillerChild", "DBRESCUE_BACKUP_CHILD="+src)
+		if trial%2 == 1 {
+			// An update's journal lives for a few milliseconds of a cycle
+			// of hundreds: every other kill waits for one to appear, so
+			// that kills land inside updates however fast the machine.
+			for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				if there, _ := exists(dst + JournalSuffix); there {
+					break
+				}
+			}
+			time.Sleep(time.Duration(rng.IntN(15000)) * time.Microsecond)
+		} else {
+			time.Sleep(time.Duration(20+rng.IntN(320)) * time.Millisecond)
 		}
-		time.Sleep(time.Duration(80+rng.IntN(320)) * time.Millisecond)
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,10 @@
 package backup
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -29,6 +31,7 @@ func TestStoreKillerChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
+	childReady()
 	for i := 0; ; i++ {
 		if _, err := db.Exec(`BEGIN; UPDATE msg SET att = randomblob(length(att)) WHERE id % ? = 0; INSERT INTO msg(body) VALUES('k'); UPDATE counter SET n = n + 1; COMMIT`, 20+rng.IntN(200)); err != nil {
 			t.Fatal(err)
@@ -68,12 +71,8 @@ func TestKilledStoreBackup(t *testing.T) {
 	ctx := context.Background()
 	seen := map[string]bool{}
 	for trial := 0; trial < 50; trial++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestStoreKillerChild$")
-		cmd.Env = append(os.Environ(), "DBRESCUE_STORE_CHILD_DB="+src, "DBRESCUE_STORE_CHILD_URL="+url)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(200+rng.IntN(900)) * time.Millisecond)
+		cmd := startChild(t, "TestStoreKillerChild", "DBRESCUE_STORE_CHILD_DB="+src, "DBRESCUE_STORE_CHILD_URL="+url)
+		time.Sleep(time.Duration(100+rng.IntN(900)) * time.Millisecond)
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -121,6 +120,43 @@ func TestKilledStoreBackup(t *testing.T) {
 	}
 	t.Logf("prune after the kills: %d versions and %d segments deleted (%d bytes)", len(pr.VersionsDeleted), pr.SegmentsDeleted, pr.BytesFreed)
 	mustVerifyStore(t, st)
+}
+
+// childReady tells the parent (startChild) that the child is about to
+// start its work: what it did before (start the test binary, open the
+// database) is not part of the window the parent kills it in.
+func childReady() { fmt.Println(childReadyLine) }
+
+const childReadyLine = "dbrescue-child-ready"
+
+// startChild runs the test named test of this binary in a child process
+// with env added, and returns once the child has called childReady, so
+// that a kill after a random delay lands in its work however long the
+// binary takes to start on a busy machine.
+func startChild(t *testing.T, test string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		if lines.Text() == childReadyLine {
+			go func() {
+				for lines.Scan() {
+				}
+			}()
+			return cmd
+		}
+	}
+	_ = cmd.Wait()
+	t.Fatalf("child %s ended before it was ready", test)
+	return nil
 }
 
 func mustVerifyStore(t *testing.T, st remote.Store) {
