@@ -284,7 +284,10 @@
 // version listed last, or to a run whose lock was still there when the
 // locks were listed, or to nobody. When something cannot be read (a
 // lock, a manifest), no segment is deleted. The segments of a run that
-// was killed are freed once its lock is stale.
+// was killed are freed once its lock is stale. Readers take no lock: a
+// restore or verify of a version that a prune deletes meanwhile (one the
+// retention no longer keeps) fails with ErrMissingObject or ErrNoVersion,
+// never with a wrong database.
 //
 // # For repair
 //
