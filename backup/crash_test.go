@@ -149,7 +149,19 @@ func TestKilledBackupLeavesValidBackup(t *testing.T) {
 	for trial := 0; trial < 150 && (trial < 60 || outcomes["clean"] == trial); trial++ {
 		window := update * time.Duration(1+trial/20)
 		child := testdb.StartChild(t, "TestBackupKillerChild", "DBRESCUE_BACKUP_CHILD="+src)
-		time.Sleep(time.Duration(rng.Int64N(int64(window))))
+		if trial%2 == 1 {
+			// An update's journal lives for a few milliseconds of a cycle
+			// of hundreds: every other kill waits for one to appear, so
+			// that kills land inside updates however fast the machine.
+			for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				if there, _ := exists(dst + JournalSuffix); there {
+					break
+				}
+			}
+			time.Sleep(time.Duration(rng.IntN(15000)) * time.Microsecond)
+		} else {
+			time.Sleep(time.Duration(rng.Int64N(int64(window))))
+		}
 		child.Kill(t)
 		journal, _ := exists(dst + JournalSuffix)
 		r := mustVerify(t, dst)

@@ -8,7 +8,12 @@
 // It sits beside package recover in the stack (cmd → recover, backup,
 // corpus → master → btree → pagefile) and uses SQLite (modernc.org/sqlite)
 // for what SQLite does best: read transactions, sqlite_dbpage, the online
-// backup API and PRAGMA integrity_check.
+// backup API and PRAGMA integrity_check. Backups kept away from the
+// machine go to a store of package remote (below backup), which only
+// moves bytes: the layout, formats, encryption and checks are here.
+//
+// What it does not know: what a row is, how to repair a page, or how a
+// store talks to its server.
 //
 // # Files
 //
@@ -172,11 +177,132 @@
 // and is discarded: a journal is durable before the backup is touched, so
 // one that is not whole belongs to an update that never began.
 //
+// # Stores
+//
+// RunToStore keeps the backups of a database as versions in a store
+// (package remote: s3://BUCKET/PREFIX, file://DIR), the way Litestream
+// ships pages to S3, but made of immutable objects only, never
+// rewritten, under the store's prefix:
+//
+//	versions/<id>.ver        a version manifest, created last by its run
+//	segments/<run>-<n>.seg   pages a run uploaded, packed
+//	locks/<run>.<n>.lock     a run under way (see Pruning)
+//
+// IDs are the UTC time to the nanosecond (so keys sort in time order)
+// and 8 random hex digits, e.g. 20261129T061153.123456789Z-3fa2b1c9; a
+// version's time is its snapshot's.
+//
+// A run reads the source exactly as Run does (the same source, read
+// transaction, pace, page CRCs and metadata check: the store is a target
+// of the same run, see target) in one pass. Each page whose CRC32C is
+// the one the base version (the newest in the store) recorded keeps the
+// base's frame; every other page is compressed (zstd, per page, stored
+// as it is when that does not save space), sealed when there is a Key,
+// and appended to a segment of about 4 MiB, which is uploaded by one of
+// StoreOptions.Uploads goroutines once full. Memory holds the segments in
+// flight (Uploads+1), the page CRCs and locations (16 bytes a page, twice
+// that with a base version) and the metadata backup; the metadata
+// capture, which surveys every page (about 60 bytes a page while it
+// runs), runs before the pass rather than beside it, so that the two
+// peaks do not add up. MaxRate spaces the uploads; segments then hold at
+// most two seconds' worth. When every
+// segment is uploaded, the version manifest is created with a
+// create-only write (S3: If-None-Match: *): the commit point. A run
+// killed at any moment leaves the versions as they were, plus segments
+// no version names (deleted by the run itself when it fails, else by the
+// next Prune). In rollback-journal mode (or with BackupAPI) SQLite's
+// backup API copies the database to a file in the system's temporary
+// directory first, as Run does beside its backup, and the pass reads the
+// copy: that mode needs the disk space of one copy, WAL mode none.
+//
+// Restore and verify download only the frames the chosen version uses,
+// a segment whole when the version uses at least half of it (then its
+// size and CRC32C are checked too), else in ranged reads of the frames
+// it uses; every frame is checked against its page CRC, the image
+// against the version's SHA-256 digest, and the result with PRAGMA
+// integrity_check, before a restore renames it into place.
+//
+// # Segment format (version 1)
+//
+//	0   8  magic "DBRSEGM\x00"
+//	8   2  format version (1)
+//	10  2  flags: 1 = encrypted
+//	12  4  page size
+//	16  8  key ID (zeros when not encrypted)
+//	24  …  frames, one a page, at the offsets the manifests record
+//
+// A frame is a method byte (0 stored, 1 zstd) and the page (stored or
+// compressed); encrypted, it is nonce (12) || AES-256-GCM(frame) || tag
+// (16) with the segment's key and the frame's offset as associated data.
+//
+// # Version manifest format (version 1)
+//
+//	0   8  magic "DBRVERS\x00"
+//	8   2  format version (1)
+//	10  2  flags: 1 = encrypted
+//	12  8  key ID (zeros when not encrypted)
+//	20  4  summary section length
+//	24  4  segment table section length
+//	28  8  body section length
+//	36  …  the three sections
+//
+// A section is its data followed by its CRC32C, or, encrypted, nonce ||
+// AES-256-GCM(data) || tag with the header, the section's tag and the
+// object key as associated data, so a section moved to another manifest
+// does not open. The summary (what `dbrescue backups` shows, read with
+// one small ranged read) holds the ID, the base's ID, the capture time,
+// page size and count, the pages, bytes and segments the run uploaded,
+// the SHA-256 of the whole image and the digest of the page CRCs. The
+// segment table lists each segment the version uses: key, size, CRC32C
+// (Prune reads only the header, summary and table). The body is a
+// Manifest (the local format above: page CRCs, snapshot, metadata
+// backup) and each page's frame: segment index, offset and length,
+// varint-coded as differences, 3-4 bytes a page. Decoding checks every
+// checksum, every length against the bytes present, every key against
+// "segments/….seg" and every frame against its segment's size before
+// anything is allocated or read.
+//
+// # Encryption
+//
+// With a Key (32 bytes, 64 hex characters in a key file) every frame and
+// every manifest section is sealed with AES-256-GCM and a random nonce;
+// the store sees sizes, times and key IDs, never a page, a CRC or a
+// schema. The key ID (a hash of the key) is stored in the clear beside
+// what it sealed, so a missing key (ErrKeyRequired) or a wrong one
+// (ErrWrongKey) is told apart from damage before anything is written.
+// A run refuses to add a version sealed with another key (or none) than
+// the newest version's, unless Force: then it uploads every page.
+//
+// # Pruning
+//
+// Prune deletes the versions a Retention does not keep and then the
+// segments that no remaining version names, and nothing else, while
+// other runs may be backing up to the same store. A run's lock object
+// names its base version and is renewed every LockRefresh (by creating
+// the next object and deleting the previous: objects are never
+// rewritten); a lock older than LockStale by the store's own clock (the
+// time of an object Prune creates for the purpose) belongs to a dead run.
+// A run creates its lock before it uploads anything, checks after that
+// its base still exists (else it starts over), and deletes its lock only
+// once its manifest exists. Prune keeps the bases of live runs; then,
+// after deleting manifests, it lists the segments, then the locks, then
+// the versions, and deletes a segment only if no version of that last
+// list names it, no live run is based on a version that names it, and
+// no live run uploaded it. A segment listed first either belongs to a
+// version listed last, or to a run whose lock was still there when the
+// locks were listed, or to nobody. When something cannot be read (a
+// lock, a manifest), no segment is deleted. The segments of a run that
+// was killed are freed once its lock is stale. Readers take no lock: a
+// restore or verify of a version that a prune deletes meanwhile (one the
+// retention no longer keeps) fails with ErrMissingObject or ErrNoVersion,
+// never with a wrong database.
+//
 // # For repair
 //
 // Open returns a File: the Manifest, the metadata backup (*master.Meta,
 // same snapshot) and a pagefile.Source over the backup file; VerifyPage
 // and ReadPage check a page against the manifest's CRC, so a repair can
 // take the backup's version of pages the broken file lost and know they
-// are the ones the backup recorded.
+// are the ones the backup recorded. OpenStoreVersion does the same for a
+// version in a store, each page fetched with one ranged read.
 package backup

@@ -8,7 +8,7 @@ import (
 
 // ErrNotBackup is the cause of a *FormatError for a file that does not
 // start with the backup manifest magic. Damage inside a manifest carries
-// the causes every layer shares (pagefile.ErrTruncated, ErrChecksum,
+// the causes every layer shares (pagefile.ErrTruncated, pagefile.ErrChecksum,
 // ErrBadValue), and a manifest from a newer dbrescue master.ErrVersion.
 var ErrNotBackup = errors.New("backup: not a dbrescue backup manifest")
 

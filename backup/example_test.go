@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/dbrescue/dbrescue/backup"
+	"github.com/dbrescue/dbrescue/internal/testdb"
+	"github.com/dbrescue/dbrescue/remote"
 )
 
 // ExampleRun backs a database up twice: a full copy first, then an
@@ -59,5 +61,60 @@ func example(dir string) error {
 		return err
 	}
 	fmt.Println("verified:", rep.OK)
+	return nil
+}
+
+// ExampleRunToStore keeps versions of a database in a store (here a
+// directory; an s3:// URL works the same), lists them and restores the
+// newest.
+func ExampleRunToStore() {
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := exampleStore(dir); err != nil {
+		log.Print(err)
+	}
+	os.RemoveAll(dir)
+	// Output:
+	// full true
+	// unchanged 0
+	// 1 version(s)
+	// restored, digest checked: true
+}
+
+func exampleStore(dir string) error {
+	ctx := context.Background()
+	db, err := testdb.Build(ctx, dir, testdb.Config{PageSize: 4096, Encoding: 1, AutoVacuum: "none", Rows: 100})
+	if err != nil {
+		return err
+	}
+	if err := os.Mkdir(filepath.Join(dir, "store"), 0o755); err != nil {
+		return err
+	}
+	st, err := remote.Open(ctx, "file://"+filepath.Join(dir, "store"))
+	if err != nil {
+		return err
+	}
+	res, err := backup.RunToStore(ctx, db, st, backup.StoreOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Println(res.Mode, res.PagesWritten == int(res.PageCount))
+	res, err = backup.RunToStore(ctx, db, st, backup.StoreOptions{Keep: 10})
+	if err != nil {
+		return err
+	}
+	fmt.Println(res.Mode, res.PagesWritten)
+	list, err := backup.ListVersions(ctx, st, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d version(s)\n", len(list))
+	r, err := backup.RestoreFromStore(ctx, st, filepath.Join(dir, "restored.db"), backup.StoreReadOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Println("restored, digest checked:", r.Version == list[0].ID)
 	return nil
 }

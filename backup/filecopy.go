@@ -4,73 +4,85 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 
-	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // copyPages writes every page of src, the open snapshot read from the
 // database file and WAL (master.SnapshotSource), into the empty file f,
 // StepPages pages per step with pauses between steps (see pacer; walPath
-// is the database's WAL), and returns the CRC32C of each page.
-//
-// Each step reads its run of pages with one read (SQLite's backup API
-// makes a system call per page) and hashes them, in a goroutine that
-// reads the next run while this one writes the last. Pages that the
-// snapshot takes unchanged from the database file are copied file to file
-// inside the kernel (copy_file_range, as cp does), which on the machine
-// this was measured on was several times faster than writing them from
-// memory; the others (pages from the WAL, pages past the file's end,
-// which read as zeros) are written from the buffer. Both reads of a file
-// page see the same bytes: while the read transaction is open, SQLite
-// changes no page of the main file that the snapshot reads from it (see
-// master.SnapshotSource). f is synced when copyPages returns.
+// is the database's WAL), and returns the CRC32C of each page: one pass
+// (scan) whose sink is a fileCopy. f is synced when copyPages returns.
 func copyPages(ctx context.Context, src pagefile.Source, f *os.File, walPath string, o *Options, res *Result) ([]uint32, error) {
-	ps, count := src.PageSize(), int(src.PageCount())
-	crcs := make([]uint32, count)
-	files := underlyingFile(src)
-	// Two buffers: one is read while the other's pages are written. (Two
-	// writers at once were slower: writes to one file take its lock.)
-	runs, stop := readRuns(src, runPages(o, ps), crcs, 2)
-	defer stop()
-	pace := newPacer(walPath, o.Pause)
-	behind := startSyncBehind(f, pace.fullSpeed())
-	defer behind.stop() //nolint:errcheck // on error paths; the success path checks stop
-	for r := range runs {
-		if r.err != nil {
-			return nil, r.err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := files.write(f, uint32(r.first+1), r.data, ps); err != nil {
-			return nil, fmt.Errorf("backup: writing the copy: %w", err)
-		}
-		res.Steps++
-		done := r.first + len(r.data)/ps
-		o.progress(PhaseCopy, done, count)
-		r.release()
-		pause := pace.after(len(r.data))
-		if !pace.fullSpeed() {
-			// Writers are busy: stop competing with them for the disk.
-			if err := behind.stop(); err != nil {
-				return nil, fmt.Errorf("backup: syncing the copy: %w", err)
-			}
-		}
-		if done < count {
-			sleep(ctx, pause)
-		}
+	sink := &fileCopy{f: f}
+	defer sink.stopBehind() //nolint:errcheck // on error paths; the success path checks end
+	crcs, err := scan(ctx, src, sink, walPath, o, res, PhaseCopy)
+	if err != nil {
+		return nil, err
 	}
-	res.WritersSeen = pace.busy
-	if err := behind.stop(); err != nil {
-		return nil, fmt.Errorf("backup: syncing the copy: %w", err)
+	return crcs, sink.sync()
+}
+
+// fileCopy is the sink of a pass that copies the snapshot into a file.
+// Each step reads its run of pages with one read (SQLite's backup API
+// makes a system call per page). Pages that the snapshot takes unchanged
+// from the database file are copied file to file inside the kernel
+// (copy_file_range, as cp does), which on the machine this was measured
+// on was several times faster than writing them from memory; the others
+// (pages from the WAL, pages past the file's end, which read as zeros)
+// are written from the buffer. Both reads of a file page see the same
+// bytes: while the read transaction is open, SQLite changes no page of
+// the main file that the snapshot reads from it (see
+// master.SnapshotSource).
+type fileCopy struct {
+	f      *os.File
+	files  *snapshotFiles
+	ps     int
+	behind *syncBehind
+}
+
+func (c *fileCopy) begin(src pagefile.Source, fullSpeed bool) error {
+	if c.behind != nil {
+		_ = c.behind.stop() // a pass that starts over: its copy is thrown away
 	}
-	if err := f.Sync(); err != nil {
-		return nil, fmt.Errorf("backup: syncing the copy: %w", err)
+	if err := rewind(c.f); err != nil {
+		return err
 	}
-	return crcs, nil
+	c.files, c.ps = underlyingFile(src), src.PageSize()
+	c.behind = startSyncBehind(c.f, fullSpeed)
+	return nil
+}
+
+func (c *fileCopy) put(_ context.Context, first int, data []byte, _ []uint32) error {
+	if err := c.files.write(c.f, uint32(first+1), data, c.ps); err != nil {
+		return fmt.Errorf("backup: writing the copy: %w", err)
+	}
+	return nil
+}
+
+// slow stops the fsyncs behind the copy: writers are busy, and the copy
+// stops competing with them for the disk.
+func (c *fileCopy) slow() error { return c.stopBehind() }
+
+func (c *fileCopy) end() error { return c.stopBehind() }
+
+func (c *fileCopy) stopBehind() error {
+	if c.behind == nil {
+		return nil
+	}
+	if err := c.behind.stop(); err != nil {
+		return fmt.Errorf("backup: syncing the copy: %w", err)
+	}
+	return nil
+}
+
+// sync makes the finished copy durable.
+func (c *fileCopy) sync() error {
+	if err := c.f.Sync(); err != nil {
+		return fmt.Errorf("backup: syncing the copy: %w", err)
+	}
+	return nil
 }
 
 // syncBehind fsyncs a file over and over from a goroutine of its own while
@@ -125,72 +137,6 @@ func (s *syncBehind) stop() error {
 	<-s.done
 	return s.err
 }
-
-// pageRun is a run of consecutive pages read and hashed by readRuns.
-type pageRun struct {
-	first   int    // index of the first page (page number - 1)
-	data    []byte // the pages
-	err     error
-	release func() // hands the buffer back for another run
-}
-
-// readRuns reads src in runs of step pages, in order, from a goroutine of
-// its own with the given number of buffers, storing each page's CRC in
-// crcs. The runs come out of the channel, which is closed after the last
-// (or after a run that carries an error). stop ends the goroutine and
-// waits for it: call it before src goes away.
-func readRuns(src pagefile.Source, step int, crcs []uint32, buffers int) (<-chan pageRun, func()) {
-	ps, count := src.PageSize(), len(crcs)
-	free := make(chan []byte, buffers)
-	for range buffers {
-		free <- make([]byte, step*ps)
-	}
-	out := make(chan pageRun, 1)
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer close(out)
-		for first := 0; first < count; first += step {
-			var buf []byte
-			select {
-			case buf = <-free:
-			case <-quit:
-				return
-			}
-			n := min(step, count-first)
-			r := pageRun{first: first, data: buf[:n*ps], release: func() { free <- buf }}
-			if err := pagefile.ReadPages(src, uint32(first+1), r.data); err != nil {
-				r.err = fmt.Errorf("backup: reading pages %d-%d of the snapshot: %w", first+1, first+n, err)
-			} else {
-				for i := range n {
-					crcs[first+i] = master.PageCRC(r.data[i*ps : (i+1)*ps])
-				}
-			}
-			select {
-			case out <- r:
-			case <-quit:
-				return
-			}
-			if r.err != nil {
-				return
-			}
-		}
-	}()
-	return out, func() {
-		close(quit)
-		wg.Wait()
-	}
-}
-
-// maxRunBytes bounds the buffer of one run of readRuns, whatever
-// StepPages asks for.
-const maxRunBytes = 16 << 20
-
-// runPages is how many pages of ps bytes one step reads: StepPages, within
-// maxRunBytes.
-func runPages(o *Options, ps int) int { return min(o.StepPages, max(1, maxRunBytes/ps)) }
 
 // snapshotFiles says which pages of a snapshot source are the database
 // file's bytes unchanged, so that they can be copied file to file.

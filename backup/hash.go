@@ -8,34 +8,26 @@ import (
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
-// hashPages returns the CRC32C of every page of src, reading it in runs
-// of StepPages pages (readRuns) and reporting progress.
-func hashPages(src pagefile.Source, o *Options) ([]uint32, error) {
-	crcs := make([]uint32, src.PageCount())
-	runs, stop := readRuns(src, runPages(o, src.PageSize()), crcs, 2)
-	defer stop()
-	for r := range runs {
-		if r.err != nil {
-			return nil, r.err
-		}
-		o.progress(PhaseHash, r.first+len(r.data)/src.PageSize(), len(crcs))
-		r.release()
-	}
-	return crcs, nil
-}
-
 // sealCopy makes the backup API's copy in tmp byte-identical to the
 // snapshot and durable: the backup API stamps its own values into the
 // copy's header (schema cookie, change counter, SQLite version), so page 1
 // is written back as the snapshot holds it, which keeps every page of a
 // backup comparable with the source by CRC. It checks the copy's size and
-// returns its page CRCs.
-func sealCopy(tmp string, snap *snapshot, o *Options) ([]uint32, error) {
+// returns the open copy and a Source over it.
+func sealCopy(tmp string, snap *snapshot) (*os.File, *pagefile.ReaderSource, error) {
 	f, err := os.OpenFile(tmp, os.O_RDWR, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
+	pages, err := seal(f, snap)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, pages, nil
+}
+
+func seal(f *os.File, snap *snapshot) (*pagefile.ReaderSource, error) {
 	ps, count := snap.meta.Header.PageSize, snap.meta.Header.PageCount
 	st, err := f.Stat()
 	if err != nil {
@@ -55,13 +47,8 @@ func sealCopy(tmp string, snap *snapshot, o *Options) ([]uint32, error) {
 	if _, err := f.WriteAt(snap.page1, 0); err != nil {
 		return nil, err
 	}
-	pages, err := pagefile.NewReaderSource(f, st.Size(), ps)
-	if err != nil {
+	if err := f.Sync(); err != nil {
 		return nil, err
 	}
-	crcs, err := hashPages(pages, o)
-	if err != nil {
-		return nil, err
-	}
-	return crcs, f.Sync()
+	return pagefile.NewReaderSource(f, st.Size(), ps)
 }

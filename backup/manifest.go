@@ -71,7 +71,18 @@ func digest(crcs []uint32) [32]byte {
 
 // EncodeManifest serialises m.
 func EncodeManifest(m *Manifest) []byte {
-	out := make([]byte, 0, manifestFixed+8+len(m.Snapshot.JournalMode)+len(m.Snapshot.Source)+4*len(m.CRCs)+len(m.Meta)+8)
+	return appendManifest(make([]byte, 0, manifestLen(m)), m)
+}
+
+// manifestLen is the length of m serialised.
+func manifestLen(m *Manifest) int {
+	return manifestFixed + 2 + len(m.Snapshot.JournalMode) + 2 + len(m.Snapshot.Source) + 4*len(m.CRCs) + 4 + len(m.Meta) + manifestTrailer
+}
+
+// appendManifest appends m serialised to out (a version manifest holds it
+// in its body, written in place).
+func appendManifest(out []byte, m *Manifest) []byte {
+	start := len(out)
 	out = append(out, manifestMagic...)
 	out = binary.BigEndian.AppendUint16(out, FormatVersion)
 	out = binary.BigEndian.AppendUint16(out, 0)
@@ -88,7 +99,7 @@ func EncodeManifest(m *Manifest) []byte {
 	}
 	out = binary.BigEndian.AppendUint32(out, uint32(len(m.Meta)))
 	out = append(out, m.Meta...)
-	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
+	return binary.BigEndian.AppendUint32(out, crc32.Checksum(out[start:], castagnoli))
 }
 
 func appendString(b []byte, s string) []byte {

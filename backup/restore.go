@@ -33,6 +33,9 @@ type RestoreResult struct {
 	Removed   []string `json:"removed"` // stale -wal, -shm, -journal files removed
 	Snapshot  Snapshot `json:"snapshot"`
 	Elapsed   float64  `json:"elapsed_ms"`
+	// For a version in a store: its ID and the bytes downloaded.
+	Version         string `json:"version,omitempty"`
+	BytesDownloaded int64  `json:"bytes_downloaded,omitempty"`
 }
 
 // sidecars are the files SQLite keeps beside a database. A WAL or a hot
@@ -81,32 +84,39 @@ func Restore(ctx context.Context, backupPath, dbPath string, opts RestoreOptions
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := integrityCheck(ctx, tmp.Name())
-	if err != nil {
-		return nil, fmt.Errorf("backup: integrity_check of the restored copy: %w", err)
-	}
-	if len(msgs) != 1 || msgs[0] != "ok" {
-		return nil, fmt.Errorf("backup: the restored copy fails integrity_check: %s", strings.Join(msgs, "; "))
-	}
 	m := bf.Manifest
 	res := &RestoreResult{Backup: backupPath, Database: dbPath, PageSize: m.PageSize, PageCount: m.PageCount,
 		Bytes: int64(m.PageSize) * int64(m.PageCount), Replaced: there, Removed: []string{}, Snapshot: m.Snapshot}
+	if err := installRestored(ctx, tmp.Name(), dbPath, res); err != nil {
+		return nil, err
+	}
+	res.Elapsed = msSince(start)
+	return res, nil
+}
+
+// installRestored puts a restored copy in place: the copy (complete and synced)
+// must pass PRAGMA integrity_check, the target's stale -wal, -shm and
+// -journal are removed (res.Removed), and the copy is renamed over dbPath.
+func installRestored(ctx context.Context, tmp, dbPath string, res *RestoreResult) error {
+	msgs, err := integrityCheck(ctx, tmp)
+	if err != nil {
+		return fmt.Errorf("backup: integrity_check of the restored copy: %w", err)
+	}
+	if len(msgs) != 1 || msgs[0] != "ok" {
+		return fmt.Errorf("backup: the restored copy fails integrity_check: %s", strings.Join(msgs, "; "))
+	}
 	for _, sfx := range sidecars {
 		err := os.Remove(dbPath + sfx)
 		if err == nil {
 			res.Removed = append(res.Removed, dbPath+sfx)
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("backup: removing the stale %s: %w", dbPath+sfx, err)
+			return fmt.Errorf("backup: removing the stale %s: %w", dbPath+sfx, err)
 		}
 	}
-	if err := os.Rename(tmp.Name(), dbPath); err != nil {
-		return nil, err
+	if err := os.Rename(tmp, dbPath); err != nil {
+		return err
 	}
-	if err := fsutil.SyncDir(filepath.Dir(dbPath)); err != nil {
-		return nil, err
-	}
-	res.Elapsed = msSince(start)
-	return res, nil
+	return fsutil.SyncDir(filepath.Dir(dbPath))
 }
 
 // copyVerified copies every page of bf into w, failing on the first page

@@ -61,32 +61,33 @@ func Run(ctx context.Context, src, dst string, opts Options) (*Result, error) {
 		res.Elapsed = msSince(start)
 		return res, nil
 	}
-	if err := run(ctx, s, dst, fp, old, oldBytes, &o, res); err != nil {
+	if err := run(ctx, s, fp, &fileTarget{dst: dst, old: old, oldBytes: oldBytes}, &o, res); err != nil {
 		return nil, err
 	}
 	res.Elapsed = msSince(start)
 	return res, nil
 }
 
-// run does the work of Run once the destination is locked and recovered.
-// In WAL mode it works inside one read transaction (see fromSnapshot); in
+// run does the work of a backup once its target is ready. In WAL mode it
+// works inside one read transaction (see fromSnapshot); in
 // rollback-journal mode SQLite's backup API copies the database.
-func run(ctx context.Context, s *source, dst string, fp master.Fingerprint, old *Manifest, oldBytes []byte, o *Options, res *Result) error {
+func run(ctx context.Context, s *source, fp master.Fingerprint, t target, o *Options, res *Result) error {
 	if !s.wal() {
-		return withAPI(ctx, s, dst, fp, old, oldBytes, o, res, nil)
+		return viaAPI(ctx, s, fp, t, o, res, nil)
 	}
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	return fromSnapshot(ctx, s, dst, fp, old, oldBytes, o, res)
+	return fromSnapshot(ctx, s, fp, t, o, res)
 }
 
-// withAPI takes a backup with SQLite's online backup API: the copy goes
-// to a temporary file, the metadata is captured from the snapshot the
-// copy ended on (unless snap already holds it), and the copy then becomes
-// the backup or is written into the existing one.
-func withAPI(ctx context.Context, s *source, dst string, fp master.Fingerprint, old *Manifest, oldBytes []byte, o *Options, res *Result, snap *snapshot) error {
-	tmp, err := createTemp(dst)
+// viaAPI takes a backup with SQLite's online backup API: the copy goes to
+// a temporary file, the metadata is captured from the snapshot the copy
+// ended on (unless snap already holds it), the read transaction ends, and
+// one pass over the copy hashes it (and feeds the target's sink) before
+// the target commits.
+func viaAPI(ctx context.Context, s *source, fp master.Fingerprint, t target, o *Options, res *Result, snap *snapshot) error {
+	tmp, err := t.tempFile()
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,17 @@ func withAPI(ctx context.Context, s *source, dst string, fp master.Fingerprint, 
 		}
 	}
 	s.end() // the copy and the metadata are taken: writers may go on
-	crcs, err := sealCopy(tmp.Name(), snap, o)
+	f, pages, err := sealCopy(tmp.Name(), snap)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := snap.meta.Header
+	p, err := t.plan(pagefile.Geometry{PageSize: h.PageSize, Reserved: int(snap.page1[20])}, master.ReadFromFile, o)
+	if err != nil {
+		return err
+	}
+	crcs, err := scan(ctx, pages, p.sink, "", o, res, PhaseHash)
 	if err != nil {
 		return err
 	}
@@ -110,7 +121,7 @@ func withAPI(ctx context.Context, s *source, dst string, fp master.Fingerprint, 
 	if err != nil {
 		return err
 	}
-	return install(tmp.Name(), dst, old, oldBytes, next, o, res)
+	return t.commit(ctx, next, pages, tmp.Name(), o, res)
 }
 
 // install puts a complete, synced copy of the snapshot (tmp) in place: as

@@ -13,17 +13,18 @@ import (
 // fromSnapshot takes a WAL-mode backup inside the read transaction s has
 // open. The snapshot's pages are read from the database file and WAL once
 // they are proven equal to what SQLite serves in that transaction
-// (master.SnapshotSource): a full backup copies them to a temporary file
-// in runs of pages and fsyncs it (copyPages), an update only hashes them
-// and writes the pages whose CRC changed, the way sqlite3_rsync does.
-// Meanwhile another goroutine captures the metadata backup through SQLite
-// from the same transaction; the two meet at checkCopy, which requires
-// every leaf CRC the capture recorded to be the CRC of the page copied.
+// (master.SnapshotSource) in one pass (scan) that hashes them and feeds
+// the target: a copy to a temporary file for a full backup, nothing for
+// an update (which then writes the pages whose CRC changed, the way
+// sqlite3_rsync does), the segments of a store's new version. Meanwhile
+// another goroutine captures the metadata backup through SQLite from the
+// same transaction; the two meet at checkCopy, which requires every leaf
+// CRC the capture recorded to be the CRC of the page read.
 //
-// When the files cannot be matched to the snapshot, pages are read through
-// sqlite_dbpage for an update, and a full copy is left to SQLite's backup
-// API, as it is when Options.BackupAPI asks for it.
-func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerprint, old *Manifest, oldBytes []byte, o *Options, res *Result) error {
+// When the files cannot be matched to the snapshot, pages are read
+// through sqlite_dbpage, except that a full copy to a file is left to
+// SQLite's backup API, as it is when Options.BackupAPI asks for it.
+func fromSnapshot(ctx context.Context, s *source, fp master.Fingerprint, t target, o *Options, res *Result) error {
 	sq, err := dbpage.New(ctx, s.conn)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -34,45 +35,44 @@ func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerpr
 		return fmt.Errorf("backup: %w", err)
 	}
 	g := pagefile.Geometry{PageSize: sq.PageSize(), Reserved: int(page1[20])}
-	update := old != nil && !o.Full && old.PageSize == g.PageSize
 	walBefore := walHeader(s.path)
 	fast, how, closer, err := s.snapshotPages(g, sq)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer closer.Close()
-	if !update && (o.BackupAPI || how == master.ReadFromDBPage) {
+	p, err := t.plan(g, how, o)
+	if err != nil {
+		return err
+	}
+	if p.viaAPI {
 		snap, err := s.capture(ctx, fp)
 		if err != nil {
 			return err
 		}
-		return withAPI(ctx, s, dst, fp, old, oldBytes, o, res, snap)
+		return viaAPI(ctx, s, fp, t, o, res, snap)
 	}
 
+	sink := p.sink
 	var tmp *os.File
-	if !update {
-		if tmp, err = createTemp(dst); err != nil {
+	if p.copyFile {
+		if tmp, err = t.tempFile(); err != nil {
 			return err
 		}
 		defer func() {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}()
+		c := &fileCopy{f: tmp}
+		defer c.stopBehind() //nolint:errcheck // on error paths; the success path checks end
+		sink = c
 	}
-	readAll := func(src pagefile.Source) ([]uint32, error) {
-		if update {
-			return hashPages(src, o)
-		}
-		if err := rewind(tmp); err != nil {
-			return nil, err
-		}
-		return copyPages(ctx, src, tmp, s.path+"-wal", o, res)
-	}
+	walPath := s.path + "-wal"
 	var snap *snapshot
 	var crcs []uint32
-	capErr := alongside(how != master.ReadFromDBPage,
+	capErr := alongside(how != master.ReadFromDBPage && !p.captureFirst,
 		func() (err error) { snap, err = s.capture(ctx, fp); return err },
-		func() { crcs, err = readAll(fast) })
+		func() { crcs, err = scan(ctx, fast, sink, walPath, o, res, passPhase(sink)) })
 	if capErr != nil {
 		return capErr
 	}
@@ -80,7 +80,7 @@ func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerpr
 		// The WAL was restarted while its frames were read (possible when
 		// the snapshot itself uses no frame): read through SQLite instead.
 		how = master.ReadFromDBPage
-		crcs, err = readAll(sq)
+		crcs, err = scan(ctx, sq, sink, walPath, o, res, passPhase(sink))
 	}
 	if err != nil {
 		return err
@@ -90,26 +90,46 @@ func fromSnapshot(ctx context.Context, s *source, dst string, fp master.Fingerpr
 		return err
 	}
 	res.PagesReadFrom = how
-	if update {
-		// The changed pages are read through SQLite, inside the
-		// transaction, and each is checked against its CRC; through the
-		// view, from the view itself, whose page 1 is the file's.
-		res.CopiedWith = CopiedFromSnapshot
-		var pages pagefile.Source = sq
-		if v := s.view(); v != nil {
-			pages = v
+	if tmp != nil {
+		res.CopiedWith = CopiedFromFiles
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("backup: syncing the copy: %w", err)
 		}
-		return updateInto(dst, oldBytes, old, pages, next, o, res)
+		closer.Close()
+		sq.Close()
+		s.end() // every page is copied: checkpoints may go on
+		// Closed before it is renamed, which Windows requires.
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		return t.commit(ctx, next, nil, tmp.Name(), o, res)
 	}
-	res.CopiedWith = CopiedFromFiles
-	closer.Close()
-	sq.Close()
-	s.end() // every page is copied: checkpoints may go on
-	// Closed before it is renamed, which Windows requires.
-	if err := tmp.Close(); err != nil {
-		return err
+	// The pages were compared by CRC with the target's, as sqlite3_rsync
+	// does; those that differ are written by commit (an update of a
+	// file, read through SQLite inside the transaction and checked
+	// against their CRC; through the view, from the view itself, whose
+	// page 1 is the file's) or are in the sink already (a store).
+	res.CopiedWith = CopiedFromSnapshot
+	if !p.pagesInCommit {
+		closer.Close()
+		sq.Close()
+		s.end()
+		return t.commit(ctx, next, nil, "", o, res)
 	}
-	return install(tmp.Name(), dst, old, oldBytes, next, o, res)
+	var pages pagefile.Source = sq
+	if v := s.view(); v != nil {
+		pages = v
+	}
+	return t.commit(ctx, next, pages, "", o, res)
+}
+
+// passPhase names the progress phase of a pass: a copy when it has a
+// sink, else a hash.
+func passPhase(sink pageSink) string {
+	if sink == nil {
+		return PhaseHash
+	}
+	return PhaseCopy
 }
 
 // alongside runs capture in a goroutine of its own while work runs in

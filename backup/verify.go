@@ -24,6 +24,8 @@ type Report struct {
 	// Problems says in words what failed, including a manifest or backup
 	// that could not be opened at all.
 	Problems []string `json:"problems"`
+	// Version is the version of a store that was verified (VerifyStore).
+	Version *Version `json:"version,omitempty"`
 }
 
 const maxListed = 100
@@ -67,6 +69,14 @@ func Verify(ctx context.Context, path string) (*Report, error) {
 	if h := f.Meta.Header; h.PageSize != m.PageSize || h.PageCount != m.PageCount {
 		r.Problems = append(r.Problems, fmt.Sprintf("metadata describes %d pages of %d bytes, the manifest %d of %d", h.PageCount, h.PageSize, m.PageCount, m.PageSize))
 	}
+	r.checkIntegrity(ctx, path)
+	return r, nil
+}
+
+// checkIntegrity runs PRAGMA integrity_check on the database at path,
+// records what it said, and settles OK.
+func (r *Report) checkIntegrity(ctx context.Context, path string) {
+	var err error
 	r.IntegrityCheck, err = integrityCheck(ctx, path)
 	if err != nil {
 		r.Problems = append(r.Problems, fmt.Sprintf("integrity_check: %v", err))
@@ -74,7 +84,6 @@ func Verify(ctx context.Context, path string) (*Report, error) {
 		r.Problems = append(r.Problems, "PRAGMA integrity_check found problems")
 	}
 	r.OK = len(r.Problems) == 0
-	return r, nil
 }
 
 // integrityCheck runs PRAGMA integrity_check on the database file at path,

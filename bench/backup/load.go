@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -23,20 +24,11 @@ func load(ctx context.Context, db string, rate int, baseline time.Duration, step
 	if err := checkpoint(ctx, db); err != nil {
 		return err
 	}
-	latFile := db + ".latencies"
-	cmd := exec.Command(os.Args[0], "-writer", db, "-rate", strconv.Itoa(rate), "-latencies", latFile)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	w, err := startWriter(db, rate, baseline)
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	time.Sleep(2 * time.Second)
-	a0 := time.Now()
-	time.Sleep(baseline)
-	a1 := time.Now()
+	a0, a1, latFile := w.a0, w.a1, w.latFile
 	dst := db + ".backup"
 	var res *backup.Result
 	var windows [][2]time.Time
@@ -47,10 +39,8 @@ func load(ctx context.Context, db string, rate int, baseline time.Duration, step
 		res, err = backup.Run(ctx, db, dst, backup.Options{StepPages: step, Pause: pause, BackupAPI: api})
 		windows = append(windows, [2]time.Time{b0, time.Now()})
 	}
-	time.Sleep(time.Second)
-	stdin.Close()
-	if werr := cmd.Wait(); werr != nil {
-		return fmt.Errorf("writer: %w", werr)
+	if werr := w.stop(); werr != nil {
+		return werr
 	}
 	if err != nil {
 		return fmt.Errorf("backup under load: %w", err)
@@ -78,6 +68,48 @@ func load(ctx context.Context, db string, rate int, baseline time.Duration, step
 		with.p99.Seconds()/without.p99.Seconds(), len(windows), first.p99.Seconds()/without.p99.Seconds())
 	fmt.Printf("| last backup under load | %s, %d pages, %d steps, %d restarts, WAL %0.f MB afterwards |\n", res.Mode, res.PageCount, res.Steps, res.Restarts, float64(walSize)/1e6)
 	return checkSnapshot(ctx, db, dst)
+}
+
+// writerProc is the writer process of a load test, started by
+// startWriter: it has run for baseline without a backup, between a0 and
+// a1, and saves its commit latencies to latFile when stopped.
+type writerProc struct {
+	cmd     *exec.Cmd
+	stdin   io.Closer
+	latFile string
+	a0, a1  time.Time
+}
+
+// startWriter starts the writer (this program with -writer) on db at rate
+// commits a second, lets it settle, then measures it for baseline with no
+// backup running.
+func startWriter(db string, rate int, baseline time.Duration) (*writerProc, error) {
+	w := &writerProc{latFile: db + ".latencies"}
+	w.cmd = exec.Command(os.Args[0], "-writer", db, "-rate", strconv.Itoa(rate), "-latencies", w.latFile)
+	w.cmd.Stderr = os.Stderr
+	stdin, err := w.cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	w.stdin = stdin
+	if err := w.cmd.Start(); err != nil {
+		return nil, err
+	}
+	time.Sleep(2 * time.Second)
+	w.a0 = time.Now()
+	time.Sleep(baseline)
+	w.a1 = time.Now()
+	return w, nil
+}
+
+// stop lets the writer run one more second, then ends it.
+func (w *writerProc) stop() error {
+	time.Sleep(time.Second)
+	w.stdin.Close()
+	if err := w.cmd.Wait(); err != nil {
+		return fmt.Errorf("writer: %w", err)
+	}
+	return nil
 }
 
 type stats struct {

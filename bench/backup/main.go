@@ -15,6 +15,7 @@
 //
 //	go run ./bench/backup                    # 1 GB database under /tmp
 //	go run ./bench/backup -mb 600 -runs 1 -skip-speed
+//	eval "$(bash .ci/s3-test-server start)"; go run ./bench/backup -remote   # to versitygw; see remote.go
 //
 // The database is kept in -dir between runs (building 1 GB takes a while).
 package main
@@ -48,6 +49,8 @@ func main() {
 	loadBackups := flag.Int("load-backups", 10, "load: full backups taken one after the other while the writer runs")
 	loadAPI := flag.Bool("load-backup-api", false, "load: take the backups with SQLite's backup API")
 	apiBackup := flag.String("api-backup", "", "internal: back the database up to this file with the backup API and print the result")
+	remoteRun := flag.Bool("remote", false, "measure backups to the S3 test server (.ci/s3-test-server) instead")
+	versions := flag.Int("versions", 20, "remote: consecutive versions under the writer")
 	flag.Parse()
 	if *fullSpeed {
 		*pause = backup.NoPause
@@ -81,6 +84,12 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("| database | %.0f MB (%d bytes), 4096-byte pages, WAL mode |\n", float64(st.Size())/1e6, st.Size())
+	if *remoteRun {
+		if err := remoteBench(ctx, db, *rate, *versions, *baseline, *skipLoad); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if !*skipSpeed {
 		if err := speed(ctx, db, *runs, *step, *pause); err != nil {
 			log.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/backup"
+	"github.com/dbrescue/dbrescue/remote"
 )
 
 func backupCommand() *cli.Command {
@@ -33,13 +34,27 @@ func backupCommand() *cli.Command {
 			"intact. When DB has not changed since FILE was written, nothing is copied and the\n" +
 			"answer is \"unchanged\". A progress bar is drawn on stderr when stderr is a\n" +
 			"terminal. Flags may come before or after DB.\n\n" +
+			"With -o s3://BUCKET/PREFIX[?endpoint=URL&path-style=true&region=R] or -o file://DIR,\n" +
+			"each run adds a version to that store: the pages whose CRC differs from the newest\n" +
+			"version's are packed into compressed segments and uploaded (all of them the first\n" +
+			"time), then the version's manifest is created, last, so a run killed at any moment\n" +
+			"leaves the previous version complete. Credentials and region come from the AWS\n" +
+			"environment and config chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,\n" +
+			"AWS_ENDPOINT_URL_S3, AWS_PROFILE), never from flags. --encrypt-key-file (or\n" +
+			"DBRESCUE_ENCRYPT_KEY_FILE) seals every object with AES-256-GCM; --max-rate caps the\n" +
+			"upload rate; --keep and --keep-within prune old versions and the segments only they\n" +
+			"used, safely while other backups run; --watch keeps going, a version after every\n" +
+			"change, until SIGINT or SIGTERM, which let the version under way finish.\n\n" +
 			"Examples:\n" +
 			"   dbrescue backup app.db\n" +
 			"   dbrescue backup app.db -o /backups/app.db.backup --json\n" +
 			"   dbrescue backup --step-pages 256 --pause 5ms app.db\n" +
-			"   dbrescue backup --full-speed app.db",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup)"},
+			"   dbrescue backup --full-speed app.db\n" +
+			"   dbrescue backup app.db -o s3://my-bucket/app --keep 48\n" +
+			"   dbrescue backup --watch --interval 30s app.db -o 's3://b/app?endpoint=http://127.0.0.1:7070'\n" +
+			"   dbrescue backup app.db -o file:///mnt/nas/app --encrypt-key-file app.key",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup), or a version to a store URL (s3://BUCKET/PREFIX, file://DIR)"},
 			&cli.IntFlag{Name: "step-pages", Value: 1024, Usage: "copy `N` pages per step"},
 			&cli.DurationFlag{Name: "pause", Usage: "sleep `D` between steps (e.g. 5ms) instead of the automatic pace"},
 			&cli.BoolFlag{Name: "full-speed", Usage: "never pause, however busy the writers are"},
@@ -47,7 +62,7 @@ func backupCommand() *cli.Command {
 			&cli.BoolFlag{Name: "backup-api", Usage: "copy with SQLite's online backup API even when the files can be read directly"},
 			&cli.BoolFlag{Name: "force", Usage: "back up even when DB looks unchanged; overwrite a FILE that is not a backup"},
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
-		},
+		}, storeBackupFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
@@ -69,11 +84,19 @@ func backupCommand() *cli.Command {
 			if out == "" {
 				out = args[0] + ".backup"
 			}
-			progress, done := progressOnTerminal(cmd.Root().ErrWriter)
-			res, err := backup.Run(ctx, args[0], out, backup.Options{
+			read := backup.Options{
 				StepPages: int(cmd.Int("step-pages")), Pause: pause,
-				Full: cmd.Bool("full"), Force: cmd.Bool("force"), BackupAPI: cmd.Bool("backup-api"), Progress: progress,
-			})
+				Full: cmd.Bool("full"), Force: cmd.Bool("force"), BackupAPI: cmd.Bool("backup-api"),
+			}
+			if remote.IsURL(out) {
+				return backupToStore(ctx, cmd, args[0], out, read)
+			}
+			if err := refuseStoreFlags(cmd, "backup file", storeOnly...); err != nil {
+				return err
+			}
+			progress, done := progressOnTerminal(cmd.Root().ErrWriter)
+			read.Progress = progress
+			res, err := backup.Run(ctx, args[0], out, read)
 			done()
 			if err != nil {
 				return err

@@ -83,6 +83,7 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 			backupCommand(),
 			restoreCommand(),
 			verifyCommand(),
+			backupsCommand(),
 			demoCommand(),
 			corruptCommand(),
 			scoreCommand(),

@@ -12,6 +12,7 @@ import (
 	"github.com/dbrescue/dbrescue/backup"
 	"github.com/dbrescue/dbrescue/internal/outputs"
 	"github.com/dbrescue/dbrescue/recover"
+	"github.com/dbrescue/dbrescue/remote"
 )
 
 func repairCommand() *cli.Command {
@@ -26,7 +27,9 @@ func repairCommand() *cli.Command {
 			"work without page 1 or interior pages; give --meta more than once to try several\n" +
 			"(each one's .prev generation is tried too). With --backup, rows on pages DB lost\n" +
 			"are read from a page-level backup's copy (dbrescue backup); rows DB still holds win\n" +
-			"over the backup's. DB, its WAL and its journal are never written. With --map\n" +
+			"over the backup's; --backup may also name a store (s3://… or file://…, see backup),\n" +
+			"whose newest version's pages are fetched one ranged read each, as the repair needs\n" +
+			"them. DB, its WAL and its journal are never written. With --map\n" +
 			"FILE.html the damaged DB is drawn page by page, each page marked recovered, kept in\n" +
 			"lost_and_found, restored from the backup or lost. With --export FORMAT the new\n" +
 			"database is also exported (dbrescue export) into OUT-FORMAT (OUT without .db).\n" +
@@ -51,7 +54,8 @@ func repairCommand() *cli.Command {
 			"   dbrescue repair --recursive tickets/ -o fixed/ --jobs 4 --export csv",
 		Flags: slices.Concat([]cli.Flag{
 			&cli.StringSliceFlag{Name: "meta", Usage: "use the metadata backup `FILE` (repeatable)"},
-			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup)"},
+			&cli.StringFlag{Name: "backup", Usage: "take rows of pages DB lost from the page-level backup `FILE` (dbrescue backup), or from the newest version in the store URL"},
+			keyFlag(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the new database to `FILE` (default DB.recovered.db); with several databases, the directory they go to"},
 			&cli.BoolFlag{Name: "force", Usage: "replace the output if it exists"},
 			&cli.BoolFlag{Name: "json", Usage: "write the report as one JSON document to stdout"},
@@ -93,7 +97,12 @@ func repairCommand() *cli.Command {
 			if err := outputs.Check(new(outputs.Files).Backup(cmd.String("backup")), new(outputs.Files).Database(out)); err != nil {
 				return err
 			}
-			if opts.Cipher, err = inputCipherSalts(cmd, in, []string{cmd.String("backup")}, metaSalts(opts.MetaPaths)); err != nil {
+			backupPath := cmd.String("backup")
+			saltFrom := []string{backupPath}
+			if remote.IsURL(backupPath) {
+				saltFrom = nil
+			}
+			if opts.Cipher, err = inputCipherSalts(cmd, in, saltFrom, metaSalts(opts.MetaPaths)); err != nil {
 				return err
 			}
 			if opts.EncryptOutput = cmd.Bool("encrypt-output"); opts.EncryptOutput && opts.Cipher == nil {
@@ -106,7 +115,18 @@ func repairCommand() *cli.Command {
 				}
 				opts.PageMap = func(m *recover.PageMap) { pageMap = m }
 			}
-			if path := cmd.String("backup"); path != "" {
+			if path := backupPath; remote.IsURL(path) {
+				sv, err := openStoreBackup(ctx, cmd, path)
+				if err != nil {
+					return err
+				}
+				opts.Backup = &recover.BackupPages{Source: sv.Source, Meta: sv.Meta, Verify: sv.VerifyPage}
+				if opts.Cipher != nil {
+					if err := decryptBackup(opts.Backup, opts.Cipher); err != nil {
+						return fmt.Errorf("backup %s: %w", path, err)
+					}
+				}
+			} else if path != "" {
 				bf, err := backup.Open(path)
 				if err != nil {
 					return fmt.Errorf("backup %s: %w", path, err)

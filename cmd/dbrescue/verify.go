@@ -9,28 +9,39 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/backup"
+	"github.com/dbrescue/dbrescue/remote"
 )
 
 func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check a page-level backup against its manifest and with integrity_check",
-		ArgsUsage: "FILE",
+		ArgsUsage: "FILE | URL",
 		Description: "Checks FILE.manifest (magic, version, checksum, digest, the metadata backup it\n" +
 			"holds), that FILE has the size the manifest says, the CRC32C of every page, and runs\n" +
 			"SQLite's PRAGMA integrity_check on FILE (read-only, creating no -wal or -shm). If a\n" +
 			"backup was interrupted, its journal is applied first, as SQLite does with a hot\n" +
 			"journal. Exits 0 when FILE is a valid backup, 1 when it is not.\n\n" +
+			"Given a store URL (see backup), it proves a version (the newest, or --version or\n" +
+			"--at) restorable: it downloads it into a temporary file (removed afterwards; no\n" +
+			"database is written anywhere else), checks every frame and segment CRC, the whole\n" +
+			"database's SHA-256 digest and integrity_check.\n\n" +
 			"Examples:\n" +
 			"   dbrescue verify app.db.backup\n" +
-			"   dbrescue verify --json app.db.backup",
-		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "write the verdict as one JSON document"}},
+			"   dbrescue verify --json app.db.backup\n" +
+			"   dbrescue verify s3://my-bucket/app --encrypt-key-file app.key",
+		Flags: append([]cli.Flag{&cli.BoolFlag{Name: "json", Usage: "write the verdict as one JSON document"}, keyFlag()}, selectorFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "FILE")
 			if err != nil {
 				return err
 			}
-			r, err := backup.Verify(ctx, args[0])
+			var r *backup.Report
+			if remote.IsURL(args[0]) {
+				r, err = verifyStore(ctx, cmd, args[0])
+			} else if err = refuseStoreFlags(cmd, "FILE", "version", "at", "encrypt-key-file"); err == nil {
+				r, err = backup.Verify(ctx, args[0])
+			}
 			if err != nil {
 				return err
 			}
@@ -72,6 +83,9 @@ func (r *backupVerifyReport) printText(w io.Writer) error {
 		p.printf("%s: valid\n", r.Path)
 		p.printf("  %d pages of %d bytes, every page matches its manifest CRC\n", r.PageCount, r.PageSize)
 		p.printf("  integrity_check: ok\n")
+		if v := r.Version; v != nil {
+			p.printf("  version %s: every frame and segment CRC, and the SHA-256 of the whole database (%x…), match\n", v.ID, v.Digest[:8])
+		}
 		printSnapshot(p, r.Snapshot)
 		return p.err
 	}

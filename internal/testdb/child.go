@@ -40,6 +40,12 @@ func StartChild(t testing.TB, test string, env ...string) *Child {
 	var seen []string
 	for lines.Scan() {
 		if lines.Text() == childReady {
+			// What the child prints after is read and dropped, so that a
+			// full pipe never stalls its work before the kill.
+			go func() {
+				for lines.Scan() {
+				}
+			}()
 			return &Child{cmd: cmd}
 		}
 		seen = append(seen, lines.Text())
