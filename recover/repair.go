@@ -53,6 +53,10 @@ type repairer struct {
 	// stale marks pages served as they were before a damaged WAL frame
 	// that was stepped over: their rows are flagged.
 	stale map[uint32]bool
+	// bulk keeps the rows of the tables whose b-trees are built directly
+	// (bulk.go); bulkSeq the AUTOINCREMENT counters their rows raise.
+	bulk    *bulkState
+	bulkSeq []bulkSeq
 }
 
 // Repair salvages the database at input into a new database at
@@ -129,7 +133,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if r.out, err = openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, av); err != nil {
 		return err
 	}
-	defer r.out.close()
+	defer func() { r.out.close() }() // finishBulk reopens it
 	for _, t := range r.plan.tables {
 		t.created = t.shadow
 		if t.shadow {
@@ -140,6 +144,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 			continue
 		}
 		t.created = true
+	}
+	if err := r.planBulk(ctx, av); err != nil {
+		return err
 	}
 	r.gatherEvidence()
 	if err := r.loadNamed(ctx); err != nil {
@@ -159,6 +166,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		return err
 	}
 	if err := r.out.commit(); err != nil {
+		return err
+	}
+	if err := r.finishBulk(ctx, tmp); err != nil {
 		return err
 	}
 	r.createLater(ctx)

@@ -20,6 +20,9 @@ type output struct {
 	stmts   map[string]*sql.Stmt
 	pending *batch
 	trusted atomic.Bool
+	// divert, when set, is offered every row first: the bulk builder
+	// keeps the rows of the tables it writes itself (see bulk.go).
+	divert func(ctx context.Context, table string, cols []string, vals []any, replace bool, reject func() error) (bool, error)
 
 	// SQLite executes the batches on a writer goroutine while the repair
 	// walks and decodes the next ones: the load runs on two cores, as
@@ -123,6 +126,11 @@ const maxBatchRows = 64
 // reject, if the row is later refused (a constraint), is called after the
 // batch is written, to put the row elsewhere.
 func (o *output) insert(ctx context.Context, table string, cols []string, vals []any, replace bool, reject func() error) error {
+	if o.divert != nil {
+		if kept, err := o.divert(ctx, table, cols, vals, replace, reject); kept || err != nil {
+			return err
+		}
+	}
 	verb := "INSERT"
 	if replace {
 		verb = "INSERT OR REPLACE"

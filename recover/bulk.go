@@ -1,0 +1,423 @@
+package recover
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"path/filepath"
+
+	"github.com/dbrescue/dbrescue/bulk"
+	"github.com/dbrescue/dbrescue/master"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+// The bulk path. SQLite creates the output and its tables as before, and
+// the repair decides every row as before; but the rows of each table the
+// builder can write are kept by it (sorted, spilled beyond a memory
+// budget) instead of being inserted, and once every row is decided the
+// table's b-tree and its indexes' are written directly into the file
+// (package bulk), over the empty roots SQLite made. SQLite then reopens
+// the file for what remains: indexes the builder cannot build, views,
+// triggers, counters and integrity_check.
+//
+// The path is chosen per table, and must end in the very rows the INSERT
+// path would have written:
+//
+//   - A row whose values SQLite would change on INSERT (a number in a
+//     TEXT column, an integral real in a numeric one, text that may read
+//     as a number), or refuse (NULL in a NOT NULL column), is an odd row:
+//     it goes through SQLite's INSERT at once, into the table SQLite holds,
+//     and the builder keeps a marker in its place. SQLite's verdict (the
+//     row refused: its reject runs, as on the INSERT path) is noted.
+//   - Copies of one key keep the INSERT path's outcome: the last copy
+//     written that SQLite accepted wins (the keyset only lets a copy of
+//     higher rank follow); an odd copy's outcome is whatever SQLite kept.
+//   - Tables whose outcome depends on the order of insertion (UNIQUE
+//     constraints beyond the key), whose values SQLite computes (generated
+//     columns) or checks by type (STRICT), shadow tables of virtual
+//     tables, and everything in an auto_vacuum output take the INSERT
+//     path from the start; a WITHOUT ROWID table switches to it at its
+//     first odd row (its key could change under affinity), rows kept so
+//     far being inserted first.
+
+// How a table's rows are written.
+const (
+	PathBulk   = "bulk"   // its b-tree built directly by package bulk
+	PathInsert = "insert" // through SQLite's INSERT
+)
+
+// bulkBudget is the memory the rows kept for the builder, and the index
+// entries it sorts, may take before sorted runs go to a temporary file.
+const bulkBudget = 64 << 20
+
+// bulkState is the bulk path of one repair.
+type bulkState struct {
+	dir    string // where sort files go: beside the output, never the input
+	budget *bulk.Budget
+	enc    uint32
+	tables map[string]*bulkTable // by name as the INSERT path names them
+	order  []*bulkTable
+	// created lists (lower case) the indexes SQLite created for the
+	// builder to fill: createLater leaves them alone.
+	created map[string]bool
+}
+
+// bulkTable is the bulk path of one table: a table of the plan or a
+// lost_and_found table.
+type bulkTable struct {
+	name string
+	t    *table     // nil for a lost_and_found table
+	lost *lostTable // set for a lost_and_found table
+	path string
+	why  string
+
+	withoutRowid bool
+	order        *bulk.Order // a WITHOUT ROWID table's key order
+	rules        []colRule   // by record field
+	shortOK      []bool      // shortOK[n]: a record of n fields may be stored as it is
+	sorter       *bulk.Sorter
+	seq          uint64
+	nextRowid    int64 // lost_and_found: the rowid SQLite would give the next row
+	markers      int   // odd rows SQLite holds
+	refused      []uint64
+	autoinc      bool
+
+	lastCols  []string
+	lastShape *rowShape
+	lastWidth int
+	rec       []any
+	item      []byte
+}
+
+// colRule is what a record field must be for SQLite to store it
+// unchanged.
+type colRule struct {
+	aff     master.Affinity
+	notNull bool // NOT NULL, or part of a WITHOUT ROWID key
+	alias   bool // the INTEGER PRIMARY KEY, stored as NULL
+}
+
+// Item layout. Rowid tables: the rowid biased so that bytes order as
+// integers, the complement of the sequence number so that later copies
+// come first, a kind, the record. WITHOUT ROWID tables: the complement of
+// the sequence number, the kind, the record (ordered by its key).
+const (
+	itemRow    = 0
+	itemMarker = 1
+	rowidHead  = 17
+	wrHead     = 9
+)
+
+// planBulk decides, once the tables exist in the output, which of them
+// the builder writes, and starts keeping their rows.
+func (r *repairer) planBulk(ctx context.Context, autoVacuum uint32) error {
+	off := ""
+	switch {
+	case r.opts.NoBulk:
+		off = "asked for (NoBulk)"
+	case autoVacuum != 0:
+		off = "the output is auto_vacuum: its pointer map is SQLite's to keep"
+	}
+	for _, t := range r.plan.tables {
+		t.rep.Path = PathInsert
+	}
+	if off != "" {
+		for _, t := range r.plan.tables {
+			t.rep.PathWhy = off
+		}
+		return nil
+	}
+	b := &bulkState{dir: filepath.Dir(r.opts.Output), budget: &bulk.Budget{Limit: bulkBudget}, enc: r.bulkEncoding(),
+		tables: map[string]*bulkTable{}, created: map[string]bool{}}
+	for _, t := range r.plan.tables {
+		if !t.created || t.Virtual {
+			continue
+		}
+		bt := &bulkTable{name: t.Name, t: t, path: PathBulk}
+		if why := r.bulkRefuses(ctx, t, bt); why != "" {
+			t.rep.PathWhy = why
+			continue
+		}
+		b.add(bt)
+		t.rep.Path = PathBulk
+	}
+	r.bulk = b
+	r.out.divert = r.bulkKeep
+	return nil
+}
+
+func (b *bulkState) add(bt *bulkTable) {
+	cmp := rowidItemCompare
+	if bt.withoutRowid {
+		cmp = bt.wrItemCompare
+	}
+	bt.sorter = bulk.NewSorter(cmp, b.dir, b.budget)
+	b.tables[bt.name] = bt
+	b.order = append(b.order, bt)
+}
+
+// bulkRefuses says why t takes the INSERT path, or "" when the builder
+// writes it; it fills in bt's rules.
+func (r *repairer) bulkRefuses(ctx context.Context, t *table, bt *bulkTable) string {
+	info := &t.info
+	switch {
+	case t.shadow:
+		return "a virtual table's shadow table: its module writes it"
+	case info.Strict:
+		return "STRICT: SQLite checks and converts types on INSERT"
+	}
+	for _, c := range info.Columns {
+		if c.Hidden != 0 {
+			return "generated columns: SQLite computes them"
+		}
+	}
+	idx, err := r.out.indexList(ctx, t.Name)
+	if err != nil {
+		return "its indexes could not be listed: " + err.Error()
+	}
+	for _, x := range idx {
+		switch {
+		case x.origin == "pk" && info.WithoutRowid:
+			order, why := keyOrder(x, r.bulkEncoding())
+			if why != "" {
+				return why
+			}
+			bt.withoutRowid, bt.order = true, order
+		case x.origin != "c":
+			return "a UNIQUE or PRIMARY KEY constraint: which of two rows SQLite refuses depends on the order of insertion"
+		}
+	}
+	if info.WithoutRowid && bt.order == nil {
+		return "its PRIMARY KEY could not be read"
+	}
+	bt.rules, bt.shortOK = recordRules(info, r.bulkEncoding())
+	if !info.WithoutRowid {
+		bt.autoinc = r.out.autoincrement(ctx, t.Name)
+	}
+	return ""
+}
+
+// bulkEncoding is the output's text encoding, as openOutput sets it.
+func (r *repairer) bulkEncoding() uint32 {
+	if r.geo.Encoding == pagefile.EncodingUTF16LE || r.geo.Encoding == pagefile.EncodingUTF16BE {
+		return r.geo.Encoding
+	}
+	return pagefile.EncodingUTF8
+}
+
+// keyOrder is the order of a WITHOUT ROWID table's b-tree, from its
+// PRIMARY KEY index. Only BINARY keys are written directly: under NOCASE
+// or RTRIM, keys the repair tells apart can be one key to SQLite, and
+// which row it then refuses depends on the order of insertion.
+func keyOrder(x indexInfo, enc uint32) (*bulk.Order, string) {
+	o := &bulk.Order{Encoding: enc}
+	for _, c := range x.cols {
+		if !c.key {
+			break
+		}
+		if coll, ok := bulk.ParseCollation(c.coll); !ok || coll != bulk.Binary {
+			return nil, fmt.Sprintf("its PRIMARY KEY has collation %s: keys that differ may be one key to SQLite", c.coll)
+		}
+		o.Fields = append(o.Fields, bulk.Field{Desc: c.desc})
+	}
+	o.Unique = len(o.Fields)
+	if len(o.Fields) == 0 {
+		return nil, "its PRIMARY KEY has no column"
+	}
+	return o, ""
+}
+
+// recordRules derives, for each record field of the table, what its value
+// must be for SQLite to store it unchanged, and for each record width
+// whether a record that short may be stored as it is: every column it
+// lacks must read as SQLite would have stored it (no DEFAULT, or a literal
+// one SQLite stores unchanged) and accept that value.
+func recordRules(info *master.Table, enc uint32) ([]colRule, []bool) {
+	rules := make([]colRule, len(info.RecordOrder))
+	missingOK := make([]bool, len(info.RecordOrder))
+	for i, ci := range info.RecordOrder {
+		c := info.Columns[ci]
+		rules[i] = colRule{aff: c.Affinity, notNull: c.NotNull || (info.WithoutRowid && c.PK > 0), alias: ci == info.RowidAlias}
+		if rules[i].alias {
+			missingOK[i] = true // read as the rowid
+			continue
+		}
+		v, ok := columnDefault(c, enc)
+		missingOK[i] = ok && rules[i].accepts(v, enc)
+	}
+	shortOK := make([]bool, len(info.RecordOrder)+1)
+	shortOK[len(info.RecordOrder)] = true
+	for n := len(info.RecordOrder) - 1; n >= 0; n-- {
+		shortOK[n] = shortOK[n+1] && missingOK[n]
+	}
+	return rules, shortOK
+}
+
+// bulkKeep is the output's divert: it keeps the row when the builder
+// writes its table. An odd row goes on to SQLite (kept false) with its
+// reject wrapped so that the builder learns SQLite's verdict.
+func (r *repairer) bulkKeep(ctx context.Context, table string, cols []string, vals []any, replace bool, reject func() error) (bool, error) {
+	bt := r.bulk.tables[table]
+	if bt == nil {
+		lt := r.lostByName(table)
+		if lt == nil {
+			return false, nil
+		}
+		var err error
+		if bt, err = r.bulkLost(ctx, lt); err != nil || bt == nil {
+			return false, err
+		}
+	}
+	if bt.path != PathBulk {
+		return false, nil
+	}
+	if bt.lost != nil {
+		return bt.keepLost(ctx, r, vals)
+	}
+	sh, width := bt.shapeOf(cols)
+	if sh == nil {
+		return false, r.bulkAbandon(ctx, bt, "a row came in a shape the builder does not know")
+	}
+	rowid, rec := bt.record(sh, width, vals)
+	bt.seq++
+	item, ok := bt.encode(rowid, rec, r.bulk.enc)
+	if ok {
+		bt.item = item
+		return true, bt.sorter.Add(item)
+	}
+	if bt.withoutRowid {
+		return false, r.bulkAbandon(ctx, bt, "a row SQLite would change or refuse: its key may change under affinity")
+	}
+	// An odd row: SQLite inserts it now, into the table it holds, and
+	// the builder keeps a marker that is told if SQLite refused it.
+	seq := bt.seq
+	bt.item = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(bt.item[:0], uint64(rowid)^1<<63), ^seq)
+	bt.item = append(bt.item, itemMarker)
+	bt.markers++
+	if err := bt.sorter.Add(bt.item); err != nil {
+		return false, err
+	}
+	wrapped := func() error {
+		bt.refuse(seq)
+		if reject != nil {
+			return reject()
+		}
+		return nil
+	}
+	return true, r.out.insertSQL(ctx, table, cols, vals, replace, wrapped)
+}
+
+// shapeOf finds the row shape (t.shapeFor's, by record width) whose
+// columns the INSERT path passed: place.go hands over the shape's own
+// column slice.
+func (bt *bulkTable) shapeOf(cols []string) (*rowShape, int) {
+	same := func(a, b []string) bool { return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0] }
+	if same(bt.lastCols, cols) {
+		return bt.lastShape, bt.lastWidth
+	}
+	for w, sh := range bt.t.shapes {
+		if sh.ok && same(sh.cols, cols) {
+			bt.lastCols, bt.lastShape, bt.lastWidth = cols, sh, w
+			return sh, w
+		}
+	}
+	return nil, 0
+}
+
+// record lays the INSERT path's values out as the record SQLite would
+// store: the INTEGER PRIMARY KEY slot NULL, the rowid apart.
+func (bt *bulkTable) record(sh *rowShape, width int, vals []any) (int64, []any) {
+	rec := bt.rec[:0]
+	for range width {
+		rec = append(rec, nil)
+	}
+	var rowid int64
+	for j, f := range sh.from {
+		if f < 0 {
+			rowid, _ = vals[j].(int64)
+		} else {
+			rec[f] = vals[j]
+		}
+	}
+	bt.rec = rec
+	return rowid, rec
+}
+
+// encode makes the item for a row when SQLite would store its values
+// unchanged; ok is false for an odd row.
+func (bt *bulkTable) encode(rowid int64, rec []any, enc uint32) ([]byte, bool) {
+	if len(rec) > len(bt.rules) || !bt.shortOK[len(rec)] {
+		return nil, false
+	}
+	for i, v := range rec {
+		if bt.rules[i].alias {
+			continue // NULL, as the record stores it
+		}
+		nv, ok := normalize(v)
+		if !ok || !bt.rules[i].accepts(nv, enc) {
+			return nil, false
+		}
+		rec[i] = nv
+	}
+	item := bt.item[:0]
+	if bt.withoutRowid {
+		item = binary.BigEndian.AppendUint64(item, ^bt.seq)
+	} else {
+		item = binary.BigEndian.AppendUint64(item, uint64(rowid)^1<<63)
+		item = binary.BigEndian.AppendUint64(item, ^bt.seq)
+	}
+	item = append(item, itemRow)
+	head := len(item)
+	item, err := appendRecord(item, rec, enc)
+	if err != nil || len(item)-head > maxSQLiteLength {
+		return nil, false
+	}
+	return item, true
+}
+
+// maxSQLiteLength is SQLite's default SQLITE_MAX_LENGTH: a longer value or
+// record makes its INSERT fail.
+const maxSQLiteLength = 1_000_000_000
+
+func (bt *bulkTable) refuse(seq uint64) {
+	for uint64(len(bt.refused))*64 <= seq {
+		bt.refused = append(bt.refused, 0)
+	}
+	bt.refused[seq/64] |= 1 << (seq % 64)
+}
+
+func (bt *bulkTable) refusedSeq(seq uint64) bool {
+	return seq/64 < uint64(len(bt.refused)) && bt.refused[seq/64]&(1<<(seq%64)) != 0
+}
+
+func rowidItemCompare(a, b []byte) int { return bytes.Compare(a[:16], b[:16]) }
+
+func (bt *bulkTable) wrItemCompare(a, b []byte) int {
+	if c := bt.order.Compare(a[wrHead:], b[wrHead:]); c != 0 {
+		return c
+	}
+	return bytes.Compare(a[:8], b[:8])
+}
+
+// lostByName finds a lost_and_found table by name.
+func (r *repairer) lostByName(name string) *lostTable {
+	for _, lt := range r.lostOrder {
+		if lt.name == name {
+			return lt
+		}
+	}
+	return nil
+}
+
+// describe names the path of every table in the report.
+func (b *bulkState) describe() {
+	for _, bt := range b.order {
+		switch {
+		case bt.t != nil:
+			bt.t.rep.Path, bt.t.rep.PathWhy = bt.path, bt.why
+		case bt.lost != nil:
+			bt.lost.rep.Path = bt.path
+		}
+	}
+}

@@ -1,0 +1,553 @@
+package recover
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/bulk"
+	"github.com/dbrescue/dbrescue/pagefile"
+)
+
+// bulkIndex is an index the builder fills: SQLite created it (over the
+// odd rows it holds, if any) and the builder replaces its b-tree.
+type bulkIndex struct {
+	name   string
+	recipe *bulk.Recipe
+	order  *bulk.Order
+	sorter *bulk.Sorter
+	root   uint32
+	// failed says why the index could not be built (a UNIQUE index over
+	// duplicate keys): SQLite's CREATE INDEX then runs as on the INSERT
+	// path, and fails as it would have.
+	failed string
+}
+
+// finishBulk builds the b-trees of every table kept for the builder, once
+// every row is decided: SQLite creates the indexes to fill and closes the
+// file, the builder writes the trees, SQLite reopens it.
+func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
+	b := r.bulk
+	if b == nil {
+		return nil
+	}
+	defer b.describe()
+	r.out.divert = nil
+	var todo []*bulkTable
+	for _, bt := range b.order {
+		if bt.path == PathBulk {
+			todo = append(todo, bt)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	indexes := map[*bulkTable][]*bulkIndex{}
+	for _, bt := range todo {
+		if bt.t != nil {
+			indexes[bt] = r.bulkIndexes(ctx, bt)
+		}
+	}
+	if err := r.out.commit(); err != nil {
+		return err
+	}
+	r.out.close()
+	err := r.buildFile(tmp, todo, indexes)
+	out, oerr := openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, 0)
+	if oerr != nil {
+		return errors.Join(err, oerr)
+	}
+	r.out = out
+	if err != nil {
+		return err
+	}
+	for _, s := range r.bulkSeq {
+		r.out.raiseSequence(ctx, s.table, s.seq)
+	}
+	for _, bt := range todo {
+		for _, ix := range indexes[bt] {
+			if ix.failed != "" {
+				_ = r.out.trustedExec(ctx, "DROP INDEX "+quoteIdent(ix.name))
+				delete(b.created, strings.ToLower(ix.name))
+			}
+		}
+	}
+	return nil
+}
+
+// bulkIndexes creates, on the table SQLite holds (empty, or with the odd
+// rows), every index of the plan the builder can fill: not partial, on
+// columns (not expressions), with built-in collations. Others are left to
+// createLater, after the rows, as on the INSERT path.
+func (r *repairer) bulkIndexes(ctx context.Context, bt *bulkTable) []*bulkIndex {
+	var names []string
+	for _, o := range r.plan.later {
+		if o.Type != "index" || !strings.EqualFold(o.TblName, bt.t.Name) || r.plan.partial[strings.ToLower(o.Name)] {
+			continue
+		}
+		if err := r.out.create(ctx, o.SQL); err != nil {
+			continue // createLater tries again and reports why
+		}
+		names = append(names, o.Name)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	infos, err := r.out.indexList(ctx, bt.t.Name)
+	byName := map[string]indexInfo{}
+	for _, x := range infos {
+		byName[strings.ToLower(x.name)] = x
+	}
+	var out []*bulkIndex
+	for _, name := range names {
+		x, ok := byName[strings.ToLower(name)]
+		var ix *bulkIndex
+		if ok && err == nil {
+			ix = bt.indexPlan(x, r.bulk)
+		}
+		if ix == nil {
+			_ = r.out.trustedExec(ctx, "DROP INDEX "+quoteIdent(name))
+			continue
+		}
+		r.bulk.created[strings.ToLower(name)] = true
+		out = append(out, ix)
+	}
+	return out
+}
+
+// indexPlan derives from PRAGMA index_xinfo how to make an index's entries
+// from the table's records, and their order; nil when the builder cannot.
+func (bt *bulkTable) indexPlan(x indexInfo, b *bulkState) *bulkIndex {
+	info := &bt.t.info
+	if x.partial {
+		return nil
+	}
+	ix := &bulkIndex{name: x.name, recipe: &bulk.Recipe{}, order: &bulk.Order{Encoding: b.enc}}
+	keys := 0
+	for _, c := range x.cols {
+		coll, ok := bulk.ParseCollation(c.coll)
+		if !ok || c.cid < -1 || c.cid >= len(info.Columns) {
+			return nil
+		}
+		ix.order.Fields = append(ix.order.Fields, bulk.Field{Coll: coll, Desc: c.desc})
+		if c.key {
+			keys++
+		}
+		if c.cid == -1 || c.cid == info.RowidAlias {
+			ix.recipe.Sources = append(ix.recipe.Sources, bulk.Source{Field: bulk.RowidField})
+			continue
+		}
+		pos := -1
+		for i, ci := range info.RecordOrder {
+			if ci == c.cid {
+				pos = i
+			}
+		}
+		if pos < 0 {
+			return nil
+		}
+		// A record too short for the column reads its DEFAULT; rows whose
+		// default the builder cannot encode are odd, never built here.
+		def := bulk.Value{}
+		if v, ok := columnDefault(info.Columns[c.cid], b.enc); ok {
+			if dv, err := bulk.EncodeValue(v, b.enc); err == nil {
+				def = dv
+			}
+		}
+		ix.recipe.Sources = append(ix.recipe.Sources, bulk.Source{Field: pos, Default: def})
+	}
+	if x.unique {
+		ix.order.Unique = keys
+	}
+	ix.sorter = bulk.NewSorter(ix.order.Compare, b.dir, b.budget)
+	return ix
+}
+
+// buildFile writes every kept table's b-tree, and its indexes', into the
+// file SQLite closed.
+func (r *repairer) buildFile(path string, todo []*bulkTable, indexes map[*bulkTable][]*bulkIndex) error {
+	held, err := r.readHeld(path, todo, indexes)
+	if err != nil {
+		return err
+	}
+	f, err := bulk.Open(path)
+	if err != nil {
+		return err
+	}
+	for i, bt := range todo {
+		r.phase(PhaseBuild, i, len(todo))
+		if err := r.buildTable(f, bt, indexes[bt], held[bt]); err != nil {
+			f.Close()
+			return fmt.Errorf("recover: building table %q: %w", bt.name, err)
+		}
+		if rows := held[bt].rows; rows != nil {
+			rows.Close()
+		}
+	}
+	r.phase(PhaseBuild, len(todo), len(todo))
+	for _, h := range held {
+		f.Free(h.pages...)
+	}
+	return f.Close()
+}
+
+// heldTrees is what SQLite holds of a kept table and of the indexes
+// created for it: their roots, the pages the new trees replace, and the
+// table's rows (the odd rows SQLite accepted).
+type heldTrees struct {
+	root  uint32
+	pages []uint32
+	rows  *bulk.Sorter
+}
+
+// readHeld reads, before anything is replaced, what SQLite wrote for the
+// kept tables and their indexes.
+func (r *repairer) readHeld(path string, todo []*bulkTable, indexes map[*bulkTable][]*bulkIndex) (map[*bulkTable]*heldTrees, error) {
+	pf, err := pagefile.Open(path, pagefile.Options{NoWAL: true, NoJournal: true})
+	if err != nil {
+		return nil, err
+	}
+	defer pf.Close()
+	rd := btree.ReaderFor(pf)
+	schema, _, err := rd.ReadSchema()
+	if err != nil {
+		return nil, err
+	}
+	roots := map[string]uint32{}
+	for _, row := range schema {
+		if row.RootPage > 0 {
+			roots[strings.ToLower(row.Name)] = uint32(row.RootPage)
+		}
+	}
+	out := map[*bulkTable]*heldTrees{}
+	for _, bt := range todo {
+		h := &heldTrees{root: roots[strings.ToLower(bt.name)]}
+		if h.root == 0 {
+			return nil, fmt.Errorf("recover: table %q has no root in the output", bt.name)
+		}
+		if !bt.withoutRowid {
+			h.rows = bulk.NewSorter(func(a, b []byte) int { return bytes.Compare(a[:8], b[:8]) }, r.bulk.dir, r.bulk.budget)
+		}
+		entries, err := h.read(rd, h.root, !bt.withoutRowid)
+		if err != nil {
+			return nil, err
+		}
+		if entries > 0 && bt.withoutRowid {
+			return nil, fmt.Errorf("recover: WITHOUT ROWID table %q has rows SQLite wrote", bt.name)
+		}
+		for _, ix := range indexes[bt] {
+			if ix.root = roots[strings.ToLower(ix.name)]; ix.root == 0 {
+				return nil, fmt.Errorf("recover: index %q has no root in the output", ix.name)
+			}
+			if _, err := h.read(rd, ix.root, false); err != nil {
+				return nil, err
+			}
+		}
+		out[bt] = h
+	}
+	return out, nil
+}
+
+// read walks a tree SQLite wrote, noting its pages but the root (the new
+// tree's top goes there) and, with table rows, keeping the rows.
+func (h *heldTrees) read(rd *btree.Reader, root uint32, rows bool) (int, error) {
+	var item []byte
+	res, err := rd.Walk(root, func(e *btree.Entry) error {
+		if e.PayloadErr != nil {
+			return e.PayloadErr
+		}
+		if rows && h.rows != nil {
+			item = binary.BigEndian.AppendUint64(item[:0], uint64(e.Rowid)^1<<63)
+			item = append(item, e.Payload...)
+			return h.rows.Add(item)
+		}
+		return nil
+	})
+	if err == nil && len(res.Errors) > 0 {
+		err = res.Errors[0]
+	}
+	if err != nil {
+		return 0, fmt.Errorf("recover: reading the tree at page %d of the output: %w", root, err)
+	}
+	for _, p := range res.Pages {
+		if p.Pgno != root {
+			h.pages = append(h.pages, p.Pgno)
+		}
+	}
+	h.pages = append(h.pages, res.Overflow...)
+	return res.Entries, nil
+}
+
+// buildTable writes one table's b-tree, then its indexes'.
+func (r *repairer) buildTable(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *heldTrees) error {
+	it, err := bt.sorter.Sort()
+	if err != nil {
+		return err
+	}
+	defer bt.sorter.Close()
+	var tree *bulk.Tree
+	if bt.withoutRowid {
+		tree = f.NewIndexTree(bt.order)
+	} else {
+		tree = f.NewTableTree()
+	}
+	var entry []byte
+	var fields []bulk.Value
+	var maxRowid int64
+	emit := func(rowid int64, rec []byte) error {
+		var err error
+		if bt.withoutRowid {
+			err = tree.AddEntry(rec)
+		} else {
+			err = tree.AddRow(rowid, rec)
+			maxRowid = max(maxRowid, rowid)
+		}
+		if err != nil {
+			return err
+		}
+		for _, ix := range ixs {
+			if entry, fields, err = ix.recipe.AppendEntry(entry[:0], rowid, rec, fields); err != nil {
+				return err
+			}
+			if err := ix.sorter.Add(entry); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if bt.withoutRowid {
+		err = bt.wrWinners(it, func(rec []byte) error { return emit(0, rec) })
+	} else {
+		var sqliteRows *bulk.Iter
+		if h.rows != nil {
+			if sqliteRows, err = h.rows.Sort(); err != nil {
+				return err
+			}
+		}
+		err = bt.winners(it, sqliteRows, func(rowid int64, rec []byte, _ bool) error { return emit(rowid, rec) })
+	}
+	if err != nil {
+		return err
+	}
+	if err := tree.Finish(h.root); err != nil {
+		return err
+	}
+	if bt.t != nil {
+		bt.t.rep.Path = PathBulk
+	}
+	if bt.autoinc && maxRowid > 0 {
+		r.bulkSeq = append(r.bulkSeq, bulkSeq{bt.name, maxRowid})
+	}
+	for _, ix := range ixs {
+		if err := buildIndex(f, ix); err != nil {
+			return fmt.Errorf("index %q: %w", ix.name, err)
+		}
+	}
+	return nil
+}
+
+// buildIndex writes one index from its sorted entries. A UNIQUE index over
+// duplicate keys is abandoned: SQLite's CREATE INDEX fails on it as it
+// does on the INSERT path.
+func buildIndex(f *bulk.File, ix *bulkIndex) error {
+	defer ix.sorter.Close()
+	it, err := ix.sorter.Sort()
+	if err != nil {
+		return err
+	}
+	tree := f.NewIndexTree(ix.order)
+	for it.Next() {
+		if err := tree.AddEntry(it.Item()); err != nil {
+			tree.Abandon()
+			if errors.Is(err, bulk.ErrNotUnique) {
+				ix.failed = err.Error()
+				return nil
+			}
+			return err
+		}
+	}
+	if it.Err() != nil {
+		tree.Abandon()
+		return it.Err()
+	}
+	return tree.Finish(ix.root)
+}
+
+// winners walks a rowid table's items, with the rows SQLite holds of it
+// (held: rowid and record; nil to leave them where they are), in rowid
+// order and calls emit with each row the INSERT path would have left: per
+// rowid, the newest copy SQLite accepted; fromSQLite when that is the odd
+// copy SQLite holds (its record nil when held is nil).
+func (bt *bulkTable) winners(it *bulk.Iter, held *bulk.Iter, emit func(rowid int64, rec []byte, fromSQLite bool) error) error {
+	h := heldCursor{it: held}
+	h.next()
+	var cur int64
+	in, decided := false, false
+	// finish ends the group of rowid cur: the row SQLite holds for it is
+	// the winner only if no newer copy was decided.
+	finish := func() error {
+		if in && h.ok && h.rowid == cur {
+			if !decided {
+				if err := emit(cur, h.rec, true); err != nil {
+					return err
+				}
+			}
+			h.next()
+		}
+		return h.err
+	}
+	// below emits the rows SQLite holds under rowids no item has.
+	below := func(rowid int64, all bool) error {
+		for h.ok && (all || h.rowid < rowid) {
+			if err := emit(h.rowid, h.rec, true); err != nil {
+				return err
+			}
+			h.next()
+		}
+		return h.err
+	}
+	for it.Next() {
+		item := it.Item()
+		rowid := int64(binary.BigEndian.Uint64(item) ^ 1<<63)
+		if !in || rowid != cur {
+			if err := finish(); err != nil {
+				return err
+			}
+			if err := below(rowid, false); err != nil {
+				return err
+			}
+			cur, in, decided = rowid, true, false
+		}
+		if decided {
+			continue
+		}
+		seq := ^binary.BigEndian.Uint64(item[8:])
+		switch {
+		case item[16] == itemRow:
+			decided = true
+			if err := emit(rowid, item[rowidHead:], false); err != nil {
+				return err
+			}
+		case !bt.refusedSeq(seq):
+			// SQLite accepted this odd copy: the row it holds is it.
+			decided = true
+			var err error
+			switch {
+			case held == nil:
+				err = emit(rowid, nil, true)
+			case h.ok && h.rowid == rowid:
+				err = emit(rowid, h.rec, true)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if it.Err() != nil {
+		return it.Err()
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	return below(0, true)
+}
+
+// heldCursor reads the rows SQLite holds of a table, in rowid order.
+type heldCursor struct {
+	it    *bulk.Iter
+	ok    bool
+	rowid int64
+	rec   []byte
+	err   error
+}
+
+func (h *heldCursor) next() {
+	h.ok = h.it != nil && h.it.Next()
+	if h.ok {
+		item := h.it.Item()
+		h.rowid, h.rec = int64(binary.BigEndian.Uint64(item)^1<<63), item[8:]
+	} else if h.it != nil {
+		h.err = h.it.Err()
+	}
+}
+
+// wrWinners walks a WITHOUT ROWID table's items, in key order with the
+// newest copy of each key first, and emits the newest.
+func (bt *bulkTable) wrWinners(it *bulk.Iter, emit func(rec []byte) error) error {
+	var prev []byte
+	for it.Next() {
+		rec := it.Item()[wrHead:]
+		if prev != nil && bt.order.Compare(prev, rec) == 0 {
+			continue
+		}
+		if err := emit(rec); err != nil {
+			return err
+		}
+		prev = append(prev[:0], rec...)
+	}
+	return it.Err()
+}
+
+// bulkSeq is an AUTOINCREMENT counter the builder's rows raise.
+type bulkSeq struct {
+	table string
+	seq   int64
+}
+
+// bulkAbandon moves a table to the INSERT path while rows are still coming:
+// the rows kept so far are inserted now (the newest accepted copy of each
+// key; SQLite holds the odd ones already), and the rest follow them.
+func (r *repairer) bulkAbandon(ctx context.Context, bt *bulkTable, why string) error {
+	bt.path, bt.why = PathInsert, why
+	it, err := bt.sorter.Sort()
+	if err != nil {
+		return err
+	}
+	defer bt.sorter.Close()
+	loud := func() error {
+		return fmt.Errorf("recover: SQLite refused a row of %q that needed no change", bt.name)
+	}
+	insert := func(rowid int64, rec []byte, replace bool) error {
+		vals, err := btree.DecodeRecord(bytes.Clone(rec), r.bulk.enc)
+		if err != nil {
+			return err
+		}
+		if bt.lost != nil {
+			cols := append([]string{"rowid"}, lostColumnNames(len(vals))...)
+			return r.out.insert(ctx, bt.name, cols, append([]any{rowid}, vals...), false, loud)
+		}
+		sh := bt.t.shapeFor(len(vals))
+		return r.out.insert(ctx, bt.name, sh.cols, sh.values(rowid, vals), replace, loud)
+	}
+	switch {
+	case bt.withoutRowid:
+		err = bt.wrWinners(it, func(rec []byte) error { return insert(0, rec, false) })
+	default:
+		err = bt.winners(it, nil, func(rowid int64, rec []byte, fromSQLite bool) error {
+			if fromSQLite {
+				return nil
+			}
+			return insert(rowid, rec, true)
+		})
+	}
+	return err
+}
+
+// lostColumnNames names the first n columns of a lost_and_found table.
+func lostColumnNames(n int) []string {
+	var out []string
+	for i, col := range strings.Split(lostColumns, ", ") {
+		if i < n {
+			name, _, _ := strings.Cut(col, " ")
+			out = append(out, name)
+		}
+	}
+	for i := len(out); i < n; i++ {
+		out = append(out, fmt.Sprintf("c%d", i-len(strings.Split(lostColumns, ", "))))
+	}
+	return out
+}
