@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -11,30 +12,34 @@ import (
 	"sync/atomic"
 )
 
-// Sorter sorts items (byte strings) by a comparison with bounded memory:
-// items are kept in memory until the sorter's share of its Budget is used,
-// then sorted and written as a run to a temporary file, on a goroutine of
-// its own while items keep coming; Sort merges the runs. Items that arrive
-// in order (a table walked from its root) are never sorted again, and runs
-// that follow each other are read one after the other, not merged.
+// Sorter sorts items (byte strings) by a comparison with bounded memory.
+// Items are gathered in chunks; each full chunk is sorted on a goroutine
+// of the sorter's own while items keep coming, and kept in memory as a
+// run. When the runs held by all the sorters sharing a Budget exceed its
+// limit, the largest holder writes its runs to a temporary file. Sort
+// merges the runs. Items that arrive in order (a table walked from its
+// root) are never sorted again, and runs that follow each other are read
+// one after the other, not merged.
 //
 // The temporary file is created in the directory the caller names and
 // unlinked at once, so nothing is left behind whatever happens to the
 // process; its space is returned when the sorter is closed.
 type Sorter struct {
 	cmp    func(a, b []byte) int
+	prefix func([]byte) (uint64, uint64)
 	dir    string
 	budget *Budget
+	chunk  int
 
-	mu      sync.Mutex
-	mem     memRun
-	memSize atomic.Int64 // len(mem.arena), read by the budget
-	runs    []*run
-	file    *os.File
-	end     int64 // bytes of the file reserved for runs
-	spills  sync.WaitGroup
-	err     error
-	sorted  bool // Sort was called
+	mu        sync.Mutex
+	mem       *memRun // the chunk being filled
+	runs      []*run  // sealed chunks, in order of arrival
+	spillable atomic.Int64
+	file      *os.File
+	end       int64 // bytes of the file reserved for runs
+	bg        serial
+	err       error
+	sorted    bool // Sort was called
 }
 
 // Budget is the memory that several sorters share. When the items held
@@ -54,13 +59,23 @@ const minRun = 256 << 10
 // NewSorter makes a sorter ordering items by cmp, spilling to a temporary
 // file in dir, sharing budget (which may be shared with other sorters).
 func NewSorter(cmp func(a, b []byte) int, dir string, budget *Budget) *Sorter {
-	s := &Sorter{cmp: cmp, dir: dir, budget: budget}
-	s.mem.inOrder = true
+	// Chunks small enough that several are sorted while items come, and
+	// that a run spilled frees a useful share of the budget.
+	chunk := int(min(max(budget.Limit/8, minRun), 16<<20))
+	s := &Sorter{cmp: cmp, dir: dir, budget: budget, chunk: chunk, mem: newMemRun()}
 	budget.mu.Lock()
 	budget.sorters = append(budget.sorters, s)
 	budget.mu.Unlock()
 	return s
 }
+
+func newMemRun() *memRun { return &memRun{inOrder: true} }
+
+// UsePrefix gives the sorter a prefix of each item's key, two words that
+// order items as cmp does wherever they differ (p(a) < p(b) only if
+// cmp(a, b) < 0): most comparisons are then settled without cmp. It must
+// be called before the first Add.
+func (s *Sorter) UsePrefix(p func(item []byte) (uint64, uint64)) { s.prefix = p }
 
 // Add copies item into the sorter.
 func (s *Sorter) Add(item []byte) error {
@@ -73,10 +88,13 @@ func (s *Sorter) Add(item []byte) error {
 		}
 		return err
 	}
-	before := len(s.mem.arena)
-	s.mem.add(item, s.cmp)
-	delta := int64(len(s.mem.arena) - before)
-	s.memSize.Add(delta)
+	before := s.mem.held()
+	s.mem.add(item, s.cmp, s.prefix)
+	delta := int64(s.mem.held() - before)
+	s.spillable.Add(delta)
+	if s.mem.held() >= s.chunk {
+		s.sealLocked()
+	}
 	s.mu.Unlock()
 	if s.budget.used.Add(delta) > s.budget.Limit {
 		return s.budget.relieve()
@@ -84,38 +102,54 @@ func (s *Sorter) Add(item []byte) error {
 	return nil
 }
 
-// relieve spills the sorter holding the most memory.
+// sealLocked ends the current chunk and sorts it in the background.
+func (s *Sorter) sealLocked() {
+	m := s.mem
+	if len(m.keys) == 0 {
+		return
+	}
+	s.mem = newMemRun()
+	r := &run{mem: m, n: len(m.keys), size: int64(m.size), held: int64(m.held())}
+	s.runs = append(s.runs, r)
+	s.bg.do(func() {
+		m.sort(s.cmp)
+		r.first, r.last = bytes.Clone(m.item(0)), bytes.Clone(m.item(len(m.keys)-1))
+	})
+}
+
+// relieve spills the sorter holding the most memory, and waits for it
+// when memory is far over the budget, so that a producer faster than the
+// disk cannot outrun it.
 func (b *Budget) relieve() error {
 	b.mu.Lock()
 	var largest *Sorter
 	for _, s := range b.sorters {
-		if largest == nil || s.memSize.Load() > largest.memSize.Load() {
+		if largest == nil || s.spillable.Load() > largest.spillable.Load() {
 			largest = s
 		}
 	}
 	b.mu.Unlock()
-	if largest == nil || largest.memSize.Load() < minRun {
+	if largest == nil || largest.spillable.Load() < minRun {
 		return nil
 	}
-	largest.mu.Lock()
-	defer largest.mu.Unlock()
-	return largest.spillLocked()
+	if err := largest.spill(); err != nil {
+		return err
+	}
+	if b.used.Load() > 2*b.Limit {
+		largest.bg.wait()
+	}
+	return largest.error()
 }
 
-// spillLocked hands the items in memory to a goroutine that sorts them
-// and writes them as a run; the next items start a new one. At most one
-// spill of a sorter runs at a time, which bounds its memory to two runs.
-func (s *Sorter) spillLocked() error {
+// spill seals the current chunk and has every run in memory written to
+// the temporary file, in the background, after its sort.
+func (s *Sorter) spill() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err != nil {
 		return s.err
 	}
-	if len(s.mem.starts) == 0 {
-		return nil
-	}
-	s.spills.Wait()
-	if s.err != nil {
-		return s.err
-	}
+	s.sealLocked()
 	if s.file == nil {
 		f, err := os.CreateTemp(s.dir, ".dbrescue-sort-*")
 		if err != nil {
@@ -127,29 +161,41 @@ func (s *Sorter) spillLocked() error {
 		_ = os.Remove(f.Name())
 		s.file = f
 	}
-	m := s.mem
-	s.mem = memRun{inOrder: true}
-	size := int64(len(m.arena))
-	// memSize is what a new spill could free; the budget keeps counting
-	// the run until it is written.
-	s.memSize.Add(-size)
-	r := &run{off: s.end, size: size, n: len(m.starts)}
-	s.end += size
-	s.runs = append(s.runs, r)
-	s.spills.Add(1)
-	go func() {
-		defer s.spills.Done()
-		err := m.writeTo(s.file, r, s.cmp)
-		s.budget.used.Add(-size)
-		if err != nil {
-			s.mu.Lock()
-			if s.err == nil {
-				s.err = err
-			}
-			s.mu.Unlock()
+	for _, r := range s.runs {
+		if r.mem == nil || r.spilling {
+			continue
 		}
-	}()
+		r.spilling = true
+		r.off = s.end
+		s.end += r.size
+		s.spillable.Add(-r.held)
+		s.bg.do(func() {
+			err := r.mem.writeTo(s.file, r.off)
+			s.mu.Lock()
+			r.mem.release()
+			r.mem = nil
+			s.mu.Unlock()
+			s.budget.used.Add(-r.held)
+			if err != nil {
+				s.fail(err)
+			}
+		})
+	}
 	return nil
+}
+
+func (s *Sorter) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+func (s *Sorter) error() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // Spilled is how many bytes of items went to the temporary file.
@@ -163,7 +209,13 @@ func (s *Sorter) Spilled() int64 {
 func (s *Sorter) Runs() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.runs)
+	n := 0
+	for _, r := range s.runs {
+		if r.spilling {
+			n++
+		}
+	}
+	return n
 }
 
 // Sort ends the input and returns the items in order. Items that compare
@@ -175,115 +227,229 @@ func (s *Sorter) Sort() (*Iter, error) {
 		return nil, ErrClosed
 	}
 	s.sorted = true
+	s.sealLocked()
 	s.mu.Unlock()
-	s.spills.Wait()
-	if s.err != nil {
-		return nil, s.err
+	s.bg.wait()
+	if err := s.error(); err != nil {
+		return nil, err
 	}
-	s.mem.sort(s.cmp)
-	var inputs []input
-	for _, r := range s.runs {
-		inputs = append(inputs, r)
-	}
-	if len(s.mem.starts) > 0 {
-		inputs = append(inputs, &s.mem)
+	inputs := make([]input, len(s.runs))
+	for i, r := range s.runs {
+		inputs[i] = r
 	}
 	return newIter(s, inputs)
 }
 
 // Close releases the memory and the temporary file.
 func (s *Sorter) Close() error {
-	s.spills.Wait()
+	s.bg.wait()
 	s.budget.mu.Lock()
 	s.budget.sorters = slices.DeleteFunc(s.budget.sorters, func(o *Sorter) bool { return o == s })
 	s.budget.mu.Unlock()
-	s.budget.used.Add(-s.memSize.Swap(0))
-	s.mem = memRun{}
+	s.mu.Lock()
+	held := int64(s.mem.held())
+	s.mem.release()
+	for _, r := range s.runs {
+		if r.mem != nil {
+			held += r.held
+			r.mem.release()
+			r.mem = nil
+		}
+	}
+	s.mu.Unlock()
+	s.spillable.Store(0)
+	s.budget.used.Add(-held)
 	if s.file != nil {
 		return s.file.Close()
 	}
 	return nil
 }
 
-// memRun is items in memory: each a uvarint length and its bytes.
-type memRun struct {
-	arena   []byte
-	starts  []int
-	inOrder bool // every item came after the one before it
-	next    int  // reading position, for iteration
+// serial runs functions one after the other, each on a goroutine that
+// waits for the one before.
+type serial struct {
+	mu   sync.Mutex
+	last chan struct{}
 }
 
-func (m *memRun) add(item []byte, cmp func(a, b []byte) int) {
-	if m.inOrder && len(m.starts) > 0 && cmp(m.item(len(m.starts)-1), item) > 0 {
+func (e *serial) do(f func()) {
+	e.mu.Lock()
+	prev := e.last
+	done := make(chan struct{})
+	e.last = done
+	e.mu.Unlock()
+	go func() {
+		if prev != nil {
+			<-prev
+		}
+		f()
+		close(done)
+	}()
+}
+
+func (e *serial) wait() {
+	e.mu.Lock()
+	last := e.last
+	e.mu.Unlock()
+	if last != nil {
+		<-last
+	}
+}
+
+// memRun is items in memory, each a uvarint length and its bytes, in
+// blocks: an arena that never moves what it holds as it grows.
+type memRun struct {
+	blocks  [][]byte
+	keys    []sortKey // in order of arrival until sorted
+	size    int       // bytes of items, length prefixes included
+	inOrder bool      // every item came after the one before it
+	next    int       // reading position, for iteration
+}
+
+// sortKey is an item's place in the arena (block<<32 | offset), which is
+// also its order of arrival, and the prefix of its key.
+type sortKey struct {
+	hi, lo uint64
+	ref    uint64
+}
+
+// sortKeySize is what a sortKey costs, counted against the budget.
+const sortKeySize = 24
+
+func (m *memRun) held() int { return m.size + sortKeySize*len(m.keys) }
+
+// blockSize is the size of an arena block; a larger item gets a block of
+// its own.
+const blockSize = 1 << 20
+
+var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
+
+func (m *memRun) add(item []byte, cmp func(a, b []byte) int, prefix func([]byte) (uint64, uint64)) {
+	k := sortKey{}
+	if prefix != nil {
+		k.hi, k.lo = prefix(item)
+	}
+	if m.inOrder && len(m.keys) > 0 && compareKeys(m, m.keys[len(m.keys)-1], k, item, cmp) > 0 {
 		m.inOrder = false
 	}
-	m.starts = append(m.starts, len(m.arena))
-	m.arena = binary.AppendUvarint(m.arena, uint64(len(item)))
-	m.arena = append(m.arena, item...)
+	need := binary.MaxVarintLen64 + len(item)
+	n := len(m.blocks)
+	if n == 0 || len(m.blocks[n-1])+need > cap(m.blocks[n-1]) {
+		var b []byte
+		if need <= blockSize {
+			b = (*blockPool.Get().(*[]byte))[:0]
+		} else {
+			b = make([]byte, 0, need)
+		}
+		m.blocks = append(m.blocks, b)
+		n++
+	}
+	blk := m.blocks[n-1]
+	k.ref = uint64(n-1)<<32 | uint64(len(blk))
+	m.keys = append(m.keys, k)
+	before := len(blk)
+	blk = binary.AppendUvarint(blk, uint64(len(item)))
+	blk = append(blk, item...)
+	m.blocks[n-1] = blk
+	m.size += len(blk) - before
 }
 
-func (m *memRun) item(i int) []byte {
-	b := m.arena[m.starts[i]:]
+// compareKeys orders an item already held (a) and a new one (b, whose
+// key's ref is not set yet) by prefix, then by cmp.
+func compareKeys(m *memRun, a, b sortKey, item []byte, cmp func(a, b []byte) int) int {
+	switch {
+	case a.hi != b.hi:
+		return cmpU64(a.hi, b.hi)
+	case a.lo != b.lo:
+		return cmpU64(a.lo, b.lo)
+	}
+	return cmp(m.itemAt(a.ref), item)
+}
+
+func cmpU64(a, b uint64) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// release gives the blocks back for reuse.
+func (m *memRun) release() {
+	for _, b := range m.blocks {
+		if cap(b) == blockSize {
+			b = b[:0]
+			blockPool.Put(&b)
+		}
+	}
+	m.blocks, m.keys = nil, nil
+}
+
+// raw is the item at ref with its length prefix, and where the item
+// itself starts in it.
+func (m *memRun) raw(ref uint64) ([]byte, int) {
+	b := m.blocks[ref>>32][uint32(ref):]
 	n, k := binary.Uvarint(b)
-	return b[k : k+int(n)]
+	return b[:k+int(n)], k
 }
 
-// sort orders the items, keeping equal ones in their order of arrival.
+func (m *memRun) itemAt(ref uint64) []byte {
+	b, k := m.raw(ref)
+	return b[k:]
+}
+
+func (m *memRun) item(i int) []byte { return m.itemAt(m.keys[i].ref) }
+
+// sort orders the items by prefix, then cmp, keeping equal ones in their
+// order of arrival (which is the order of their references).
 func (m *memRun) sort(cmp func(a, b []byte) int) {
 	if m.inOrder {
 		return
 	}
-	slices.SortStableFunc(m.starts, func(a, b int) int {
-		return cmp(m.itemAt(a), m.itemAt(b))
+	slices.SortFunc(m.keys, func(a, b sortKey) int {
+		switch {
+		case a.hi != b.hi:
+			return cmpU64(a.hi, b.hi)
+		case a.lo != b.lo:
+			return cmpU64(a.lo, b.lo)
+		}
+		if c := cmp(m.itemAt(a.ref), m.itemAt(b.ref)); c != 0 {
+			return c
+		}
+		return cmpU64(a.ref, b.ref)
 	})
 	m.inOrder = true
 }
 
-func (m *memRun) itemAt(start int) []byte {
-	b := m.arena[start:]
-	n, k := binary.Uvarint(b)
-	return b[k : k+int(n)]
-}
-
-// writeTo sorts the items and writes them at r's place in f, noting the
-// first and last items so that runs in sequence can be concatenated.
-func (m *memRun) writeTo(f *os.File, r *run, cmp func(a, b []byte) int) error {
-	m.sort(cmp)
-	w := bufio.NewWriterSize(io.NewOffsetWriter(f, r.off), 1<<20)
-	for i, start := range m.starts {
-		b := m.arena[start:]
-		n, k := binary.Uvarint(b)
-		if _, err := w.Write(b[:k+int(n)]); err != nil {
+// writeTo writes the items, in their order, at off in f.
+func (m *memRun) writeTo(f *os.File, off int64) error {
+	w := bufio.NewWriterSize(io.NewOffsetWriter(f, off), 1<<20)
+	for _, k := range m.keys {
+		b, _ := m.raw(k.ref)
+		if _, err := w.Write(b); err != nil {
 			return err
-		}
-		if i == 0 {
-			r.first = append([]byte(nil), b[k:k+int(n)]...)
-		}
-		if i == len(m.starts)-1 {
-			r.last = append([]byte(nil), b[k:k+int(n)]...)
 		}
 	}
 	return w.Flush()
 }
 
-func (m *memRun) bounds() (first, last []byte) { return m.item(0), m.item(len(m.starts) - 1) }
-
-func (m *memRun) open(*os.File, int) (reader, error) {
-	m.next = 0
-	return m, nil
-}
-
 func (m *memRun) read() ([]byte, error) {
-	if m.next >= len(m.starts) {
+	if m.next >= len(m.keys) {
 		return nil, io.EOF
 	}
-	b := m.itemAt(m.starts[m.next])
+	b := m.item(m.next)
 	m.next++
 	return b, nil
 }
 
-// run is a sorted run in the temporary file.
+// run is a sorted chunk: in memory, or in the temporary file once
+// spilled.
 type run struct {
+	mem         *memRun
+	spilling    bool  // written, or being written, to the file
+	held        int64 // memory the run holds while in memory
 	off, size   int64
 	n           int
 	first, last []byte
@@ -303,6 +469,10 @@ type reader interface {
 func (r *run) bounds() (first, last []byte) { return r.first, r.last }
 
 func (r *run) open(f *os.File, bufSize int) (reader, error) {
+	if r.mem != nil {
+		r.mem.next = 0
+		return r.mem, nil
+	}
 	return &runReader{br: bufio.NewReaderSize(io.NewSectionReader(f, r.off, r.size), bufSize), left: r.n}, nil
 }
 

@@ -53,8 +53,8 @@ func TestSorter(t *testing.T) {
 		runs      [2]int // at least, at most
 	}{
 		{"memory", 2000, 100, 64 << 20, false, [2]int{0, 0}},
-		{"runs", 20000, 300, 1 << 20, false, [2]int{2, 8}},
-		{"runs-in-order", 20000, 300, 1 << 20, true, [2]int{2, 8}},
+		{"runs", 20000, 300, 1 << 20, false, [2]int{2, 40}},
+		{"runs-in-order", 20000, 300, 1 << 20, true, [2]int{2, 40}},
 		{"merged-in-groups", 80000, 600, 256 << 10, false, [2]int{65, 200}},
 		{"empty", 0, 1, 1 << 20, false, [2]int{0, 0}},
 	} {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/dbrescue/dbrescue/bulk"
 	"github.com/dbrescue/dbrescue/master"
@@ -74,14 +75,21 @@ type bulkTable struct {
 
 	withoutRowid bool
 	order        *bulk.Order // a WITHOUT ROWID table's key order
-	rules        []colRule   // by record field
-	shortOK      []bool      // shortOK[n]: a record of n fields may be stored as it is
-	sorter       *bulk.Sorter
-	seq          uint64
-	nextRowid    int64 // lost_and_found: the rowid SQLite would give the next row
-	markers      int   // odd rows SQLite holds
-	refused      []uint64
-	autoinc      bool
+	indexes      []*bulkIndex
+	// early is set while index entries are made as rows come: as long
+	// as no copy of a row replaced another and SQLite holds no odd row,
+	// every row kept is a row of the table.
+	early     bool
+	entry     []byte
+	fields    []bulk.Value
+	rules     []colRule // by record field
+	shortOK   []bool    // shortOK[n]: a record of n fields may be stored as it is
+	sorter    *bulk.Sorter
+	seq       uint64
+	nextRowid int64 // lost_and_found: the rowid SQLite would give the next row
+	markers   int   // odd rows SQLite holds
+	refused   []uint64
+	autoinc   bool
 
 	lastCols  []string
 	lastShape *rowShape
@@ -110,14 +118,22 @@ const (
 )
 
 // planBulk decides, once the tables exist in the output, which of them
-// the builder writes, and starts keeping their rows.
-func (r *repairer) planBulk(ctx context.Context, autoVacuum uint32) error {
+// the builder writes, and starts keeping their rows. SQLite's description
+// of the tables and indexes comes from the sandbox, where every accepted
+// object exists.
+func (r *repairer) planBulk(ctx context.Context, sb *sandbox, autoVacuum uint32) error {
 	off := ""
+	var indexes []master.Index
 	switch {
 	case r.opts.NoBulk:
 		off = "asked for (NoBulk)"
 	case autoVacuum != 0:
 		off = "the output is auto_vacuum: its pointer map is SQLite's to keep"
+	default:
+		var err error
+		if _, indexes, err = sb.describeTables(ctx); err != nil {
+			off = "the schema could not be described: " + err.Error()
+		}
 	}
 	for _, t := range r.plan.tables {
 		t.rep.Path = PathInsert
@@ -130,36 +146,66 @@ func (r *repairer) planBulk(ctx context.Context, autoVacuum uint32) error {
 	}
 	b := &bulkState{dir: filepath.Dir(r.opts.Output), budget: &bulk.Budget{Limit: bulkBudget}, enc: r.bulkEncoding(),
 		tables: map[string]*bulkTable{}, created: map[string]bool{}}
+	r.bulk = b
+	byTable := map[string][]master.Index{}
+	for _, x := range indexes {
+		byTable[strings.ToLower(x.Table)] = append(byTable[strings.ToLower(x.Table)], x)
+	}
+	sqlOf := map[string]string{}
+	for _, o := range r.plan.later {
+		if o.Type == "index" {
+			sqlOf[strings.ToLower(o.Name)] = o.SQL
+		}
+	}
 	for _, t := range r.plan.tables {
 		if !t.created || t.Virtual {
 			continue
 		}
-		bt := &bulkTable{name: t.Name, t: t, path: PathBulk}
-		if why := r.bulkRefuses(ctx, t, bt); why != "" {
+		bt := &bulkTable{name: t.Name, t: t, path: PathBulk, early: true}
+		if why := r.bulkRefuses(ctx, t, bt, byTable[strings.ToLower(t.Name)]); why != "" {
 			t.rep.PathWhy = why
 			continue
+		}
+		for _, x := range byTable[strings.ToLower(t.Name)] {
+			text, ok := sqlOf[strings.ToLower(x.Name)]
+			if x.Origin != "c" || !ok {
+				continue
+			}
+			if ix := bt.indexPlan(x, b); ix != nil {
+				ix.sql = text
+				ix.sorter = b.indexSorter(ix)
+				bt.indexes = append(bt.indexes, ix)
+			}
 		}
 		b.add(bt)
 		t.rep.Path = PathBulk
 	}
-	r.bulk = b
 	r.out.divert = r.bulkKeep
 	return nil
 }
 
 func (b *bulkState) add(bt *bulkTable) {
-	cmp := rowidItemCompare
 	if bt.withoutRowid {
-		cmp = bt.wrItemCompare
+		bt.sorter = bulk.NewSorter(bt.wrItemCompare, b.dir, b.budget)
+		bt.sorter.UsePrefix(func(item []byte) (uint64, uint64) { return bt.order.Prefix(item[wrHead:]) })
+	} else {
+		bt.sorter = bulk.NewSorter(rowidItemCompare, b.dir, b.budget)
+		bt.sorter.UsePrefix(rowidItemPrefix)
 	}
-	bt.sorter = bulk.NewSorter(cmp, b.dir, b.budget)
 	b.tables[bt.name] = bt
 	b.order = append(b.order, bt)
 }
 
+// indexSorter sorts an index's entries in its order.
+func (b *bulkState) indexSorter(ix *bulkIndex) *bulk.Sorter {
+	s := bulk.NewSorter(ix.order.Compare, b.dir, b.budget)
+	s.UsePrefix(ix.order.Prefix)
+	return s
+}
+
 // bulkRefuses says why t takes the INSERT path, or "" when the builder
-// writes it; it fills in bt's rules.
-func (r *repairer) bulkRefuses(ctx context.Context, t *table, bt *bulkTable) string {
+// writes it; it fills in bt's rules and key order.
+func (r *repairer) bulkRefuses(ctx context.Context, t *table, bt *bulkTable, indexes []master.Index) string {
 	info := &t.info
 	switch {
 	case t.shadow:
@@ -172,19 +218,15 @@ func (r *repairer) bulkRefuses(ctx context.Context, t *table, bt *bulkTable) str
 			return "generated columns: SQLite computes them"
 		}
 	}
-	idx, err := r.out.indexList(ctx, t.Name)
-	if err != nil {
-		return "its indexes could not be listed: " + err.Error()
-	}
-	for _, x := range idx {
+	for _, x := range indexes {
 		switch {
-		case x.origin == "pk" && info.WithoutRowid:
+		case x.Origin == "pk" && info.WithoutRowid:
 			order, why := keyOrder(x, r.bulkEncoding())
 			if why != "" {
 				return why
 			}
 			bt.withoutRowid, bt.order = true, order
-		case x.origin != "c":
+		case x.Origin != "c":
 			return "a UNIQUE or PRIMARY KEY constraint: which of two rows SQLite refuses depends on the order of insertion"
 		}
 	}
@@ -210,16 +252,16 @@ func (r *repairer) bulkEncoding() uint32 {
 // PRIMARY KEY index. Only BINARY keys are written directly: under NOCASE
 // or RTRIM, keys the repair tells apart can be one key to SQLite, and
 // which row it then refuses depends on the order of insertion.
-func keyOrder(x indexInfo, enc uint32) (*bulk.Order, string) {
+func keyOrder(x master.Index, enc uint32) (*bulk.Order, string) {
 	o := &bulk.Order{Encoding: enc}
-	for _, c := range x.cols {
-		if !c.key {
+	for _, c := range x.Columns {
+		if !c.Key {
 			break
 		}
-		if coll, ok := bulk.ParseCollation(c.coll); !ok || coll != bulk.Binary {
-			return nil, fmt.Sprintf("its PRIMARY KEY has collation %s: keys that differ may be one key to SQLite", c.coll)
+		if coll, ok := bulk.ParseCollation(c.Coll); !ok || coll != bulk.Binary {
+			return nil, fmt.Sprintf("its PRIMARY KEY has collation %s: keys that differ may be one key to SQLite", c.Coll)
 		}
-		o.Fields = append(o.Fields, bulk.Field{Desc: c.desc})
+		o.Fields = append(o.Fields, bulk.Field{Desc: c.Desc})
 	}
 	o.Unique = len(o.Fields)
 	if len(o.Fields) == 0 {
@@ -279,13 +321,22 @@ func (r *repairer) bulkKeep(ctx context.Context, table string, cols []string, va
 	if sh == nil {
 		return false, r.bulkAbandon(ctx, bt, "a row came in a shape the builder does not know")
 	}
+	if replace {
+		// A copy replaces one kept before: its index entries are stale,
+		// so they are made from the rows that win, at the end.
+		bt.lateIndexes()
+	}
 	rowid, rec := bt.record(sh, width, vals)
 	bt.seq++
 	item, ok := bt.encode(rowid, rec, r.bulk.enc)
 	if ok {
 		bt.item = item
-		return true, bt.sorter.Add(item)
+		if err := bt.sorter.Add(item); err != nil {
+			return true, err
+		}
+		return true, bt.earlyEntries(rowid, item)
 	}
+	bt.lateIndexes()
 	if bt.withoutRowid {
 		return false, r.bulkAbandon(ctx, bt, "a row SQLite would change or refuse: its key may change under affinity")
 	}
@@ -393,6 +444,11 @@ func (bt *bulkTable) refusedSeq(seq uint64) bool {
 
 func rowidItemCompare(a, b []byte) int { return bytes.Compare(a[:16], b[:16]) }
 
+// rowidItemPrefix is the whole key of a rowid item: rowid, then sequence.
+func rowidItemPrefix(item []byte) (uint64, uint64) {
+	return binary.BigEndian.Uint64(item), binary.BigEndian.Uint64(item[8:])
+}
+
 func (bt *bulkTable) wrItemCompare(a, b []byte) int {
 	if c := bt.order.Compare(a[wrHead:], b[wrHead:]); c != 0 {
 		return c
@@ -419,5 +475,40 @@ func (b *bulkState) describe() {
 		case bt.lost != nil:
 			bt.lost.rep.Path = bt.path
 		}
+	}
+}
+
+// earlyEntries adds a kept row's index entries to their sorters, which
+// sort them while the walk goes on.
+func (bt *bulkTable) earlyEntries(rowid int64, item []byte) error {
+	if !bt.early {
+		return nil
+	}
+	head := rowidHead
+	if bt.withoutRowid {
+		head = wrHead
+	}
+	for _, ix := range bt.indexes {
+		var err error
+		if bt.entry, bt.fields, err = ix.recipe.AppendEntry(bt.entry[:0], rowid, item[head:], bt.fields); err != nil {
+			return err
+		}
+		if err := ix.sorter.Add(bt.entry); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lateIndexes drops the entries made so far: they will be made from the
+// rows that win.
+func (bt *bulkTable) lateIndexes() {
+	if !bt.early {
+		return
+	}
+	bt.early = false
+	for _, ix := range bt.indexes {
+		ix.sorter.Close()
+		ix.sorter = nil
 	}
 }

@@ -6,21 +6,24 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/bulk"
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
-// bulkIndex is an index the builder fills: SQLite created it (over the
-// odd rows it holds, if any) and the builder replaces its b-tree.
+// bulkIndex is an index the builder fills: SQLite creates it after the
+// rows (over the odd rows it holds, if any) and the builder replaces its
+// b-tree.
 type bulkIndex struct {
-	name   string
-	recipe *bulk.Recipe
-	order  *bulk.Order
-	sorter *bulk.Sorter
-	root   uint32
+	name, sql string
+	recipe    *bulk.Recipe
+	order     *bulk.Order
+	sorter    *bulk.Sorter
+	root      uint32
 	// failed says why the index could not be built (a UNIQUE index over
 	// duplicate keys): SQLite's CREATE INDEX then runs as on the INSERT
 	// path, and fails as it would have.
@@ -48,9 +51,7 @@ func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
 	}
 	indexes := map[*bulkTable][]*bulkIndex{}
 	for _, bt := range todo {
-		if bt.t != nil {
-			indexes[bt] = r.bulkIndexes(ctx, bt)
-		}
+		indexes[bt] = r.bulkIndexes(ctx, bt)
 	}
 	if err := r.out.commit(); err != nil {
 		return err
@@ -80,90 +81,65 @@ func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
 }
 
 // bulkIndexes creates, on the table SQLite holds (empty, or with the odd
-// rows), every index of the plan the builder can fill: not partial, on
-// columns (not expressions), with built-in collations. Others are left to
+// rows), the indexes the builder fills; the others are left to
 // createLater, after the rows, as on the INSERT path.
 func (r *repairer) bulkIndexes(ctx context.Context, bt *bulkTable) []*bulkIndex {
-	var names []string
-	for _, o := range r.plan.later {
-		if o.Type != "index" || !strings.EqualFold(o.TblName, bt.t.Name) || r.plan.partial[strings.ToLower(o.Name)] {
-			continue
-		}
-		if err := r.out.create(ctx, o.SQL); err != nil {
-			continue // createLater tries again and reports why
-		}
-		names = append(names, o.Name)
-	}
-	if len(names) == 0 {
-		return nil
-	}
-	infos, err := r.out.indexList(ctx, bt.t.Name)
-	byName := map[string]indexInfo{}
-	for _, x := range infos {
-		byName[strings.ToLower(x.name)] = x
-	}
 	var out []*bulkIndex
-	for _, name := range names {
-		x, ok := byName[strings.ToLower(name)]
-		var ix *bulkIndex
-		if ok && err == nil {
-			ix = bt.indexPlan(x, r.bulk)
-		}
-		if ix == nil {
-			_ = r.out.trustedExec(ctx, "DROP INDEX "+quoteIdent(name))
+	for _, ix := range bt.indexes {
+		if err := r.out.create(ctx, ix.sql); err != nil {
+			// createLater tries again and reports why.
+			if ix.sorter != nil {
+				ix.sorter.Close()
+			}
 			continue
 		}
-		r.bulk.created[strings.ToLower(name)] = true
+		r.bulk.created[strings.ToLower(ix.name)] = true
 		out = append(out, ix)
 	}
 	return out
 }
 
-// indexPlan derives from PRAGMA index_xinfo how to make an index's entries
-// from the table's records, and their order; nil when the builder cannot.
-func (bt *bulkTable) indexPlan(x indexInfo, b *bulkState) *bulkIndex {
+// indexPlan derives from SQLite's description of an index how to make its
+// entries from the table's records, and their order; nil when the
+// builder cannot: a partial index, an expression, a collation other than
+// BINARY, NOCASE and RTRIM.
+func (bt *bulkTable) indexPlan(x master.Index, b *bulkState) *bulkIndex {
 	info := &bt.t.info
-	if x.partial {
+	if x.Partial {
 		return nil
 	}
-	ix := &bulkIndex{name: x.name, recipe: &bulk.Recipe{}, order: &bulk.Order{Encoding: b.enc}}
+	ix := &bulkIndex{name: x.Name, recipe: &bulk.Recipe{}, order: &bulk.Order{Encoding: b.enc}}
 	keys := 0
-	for _, c := range x.cols {
-		coll, ok := bulk.ParseCollation(c.coll)
-		if !ok || c.cid < -1 || c.cid >= len(info.Columns) {
+	for _, c := range x.Columns {
+		coll, ok := bulk.ParseCollation(c.Coll)
+		if !ok || c.Cid < -1 || c.Cid >= len(info.Columns) {
 			return nil
 		}
-		ix.order.Fields = append(ix.order.Fields, bulk.Field{Coll: coll, Desc: c.desc})
-		if c.key {
+		ix.order.Fields = append(ix.order.Fields, bulk.Field{Coll: coll, Desc: c.Desc})
+		if c.Key {
 			keys++
 		}
-		if c.cid == -1 || c.cid == info.RowidAlias {
+		if c.Cid == -1 || c.Cid == info.RowidAlias {
 			ix.recipe.Sources = append(ix.recipe.Sources, bulk.Source{Field: bulk.RowidField})
 			continue
 		}
-		pos := -1
-		for i, ci := range info.RecordOrder {
-			if ci == c.cid {
-				pos = i
-			}
-		}
+		pos := slices.Index(info.RecordOrder, c.Cid)
 		if pos < 0 {
 			return nil
 		}
 		// A record too short for the column reads its DEFAULT; rows whose
 		// default the builder cannot encode are odd, never built here.
 		def := bulk.Value{}
-		if v, ok := columnDefault(info.Columns[c.cid], b.enc); ok {
+		if v, ok := columnDefault(info.Columns[c.Cid], b.enc); ok {
 			if dv, err := bulk.EncodeValue(v, b.enc); err == nil {
 				def = dv
 			}
 		}
 		ix.recipe.Sources = append(ix.recipe.Sources, bulk.Source{Field: pos, Default: def})
 	}
-	if x.unique {
+	if x.Unique {
 		ix.order.Unique = keys
 	}
-	ix.sorter = bulk.NewSorter(ix.order.Compare, b.dir, b.budget)
 	return ix
 }
 
@@ -231,6 +207,7 @@ func (r *repairer) readHeld(path string, todo []*bulkTable, indexes map[*bulkTab
 		}
 		if !bt.withoutRowid {
 			h.rows = bulk.NewSorter(func(a, b []byte) int { return bytes.Compare(a[:8], b[:8]) }, r.bulk.dir, r.bulk.budget)
+			h.rows.UsePrefix(func(item []byte) (uint64, uint64) { return binary.BigEndian.Uint64(item), 0 })
 		}
 		entries, err := h.read(rd, h.root, !bt.withoutRowid)
 		if err != nil {
@@ -309,6 +286,9 @@ func (r *repairer) buildTable(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *
 		if err != nil {
 			return err
 		}
+		if bt.early {
+			return nil // made as the rows came
+		}
 		for _, ix := range ixs {
 			if entry, fields, err = ix.recipe.AppendEntry(entry[:0], rowid, rec, fields); err != nil {
 				return err
@@ -318,6 +298,11 @@ func (r *repairer) buildTable(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *
 			}
 		}
 		return nil
+	}
+	if !bt.early {
+		for _, ix := range ixs {
+			ix.sorter = r.bulk.indexSorter(ix)
+		}
 	}
 	if bt.withoutRowid {
 		err = bt.wrWinners(it, func(rec []byte) error { return emit(0, rec) })
@@ -503,6 +488,7 @@ type bulkSeq struct {
 // key; SQLite holds the odd ones already), and the rest follow them.
 func (r *repairer) bulkAbandon(ctx context.Context, bt *bulkTable, why string) error {
 	bt.path, bt.why = PathInsert, why
+	bt.lateIndexes()
 	it, err := bt.sorter.Sort()
 	if err != nil {
 		return err

@@ -5,24 +5,6 @@ import (
 	"fmt"
 )
 
-// indexInfo is what PRAGMA index_list and index_xinfo say of an index of
-// the output.
-type indexInfo struct {
-	name    string
-	unique  bool
-	origin  string // "c" CREATE INDEX, "u" UNIQUE constraint, "pk" PRIMARY KEY
-	partial bool
-	cols    []indexCol
-}
-
-// indexCol is one row of PRAGMA index_xinfo.
-type indexCol struct {
-	cid  int // table column; -1 the rowid, -2 an expression
-	desc bool
-	coll string
-	key  bool
-}
-
 // query runs one of the repair's own queries on the output, once the
 // writer is idle, and returns every row.
 func (o *output) query(ctx context.Context, q string, args ...any) ([][]any, error) {
@@ -53,28 +35,6 @@ func (o *output) query(ctx context.Context, q string, args ...any) ([][]any, err
 		out = append(out, vals)
 	}
 	return out, rows.Err()
-}
-
-// indexList describes every index SQLite keeps for a table of the output,
-// automatic indexes of UNIQUE and PRIMARY KEY constraints included.
-func (o *output) indexList(ctx context.Context, table string) ([]indexInfo, error) {
-	list, err := o.query(ctx, `SELECT name, "unique", origin, partial FROM pragma_index_list(?)`, table)
-	if err != nil {
-		return nil, err
-	}
-	var out []indexInfo
-	for _, row := range list {
-		x := indexInfo{name: asString(row[0]), unique: asInt(row[1]) != 0, origin: asString(row[2]), partial: asInt(row[3]) != 0}
-		cols, err := o.query(ctx, `SELECT cid, "desc", coll, "key" FROM pragma_index_xinfo(?) ORDER BY seqno`, x.name)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cols {
-			x.cols = append(x.cols, indexCol{cid: int(asInt(c[0])), desc: asInt(c[1]) != 0, coll: asString(c[2]), key: asInt(c[3]) != 0})
-		}
-		out = append(out, x)
-	}
-	return out, nil
 }
 
 // autoincrement reports whether SQLite keeps an AUTOINCREMENT counter for
@@ -118,14 +78,4 @@ func asString(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
-}
-
-func asInt(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case float64:
-		return int64(v)
-	}
-	return 0
 }

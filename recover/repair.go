@@ -145,7 +145,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		}
 		t.created = true
 	}
-	if err := r.planBulk(ctx, av); err != nil {
+	if err := r.planBulk(ctx, sb, av); err != nil {
 		return err
 	}
 	r.gatherEvidence()
@@ -172,12 +172,18 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		return err
 	}
 	r.createLater(ctx)
-	if err := r.crossCheck(ctx, tmp); err != nil {
-		return err
-	}
 	r.restoreCounters(ctx)
 	r.phase(PhaseCheck, 0, 0)
+	// The cross-check reads the output's indexes with the project's own
+	// reader while SQLite checks the file: neither writes, and each has a
+	// core.
+	crossChecked := make(chan error, 1)
+	go func() { crossChecked <- r.crossCheck(ctx, tmp) }()
 	r.rep.Integrity = integrityCheck(ctx, r.out)
+	r.phase(PhaseCheck, 1, 1)
+	if err := <-crossChecked; err != nil {
+		return err
+	}
 	r.summarise()
 	return nil
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/dbrescue/dbrescue/recover"
+)
+
+// result is what the child reports.
+type result struct {
+	Seconds      float64 `json:"seconds"`
+	CheckSeconds float64 `json:"check_seconds"`
+	InputMB      float64 `json:"input_mb"`
+	Rows         int     `json:"rows"`
+	PeakRSSMB    float64 `json:"peak_rss_mb"`
+	Status       string  `json:"status"`
+	Integrity    string  `json:"integrity"`
+	Paths        string  `json:"paths"`
+}
+
+// repairChild repairs path into out and prints the result as JSON. The
+// integrity_check's share is timed from the progress callback: its phase
+// starts at (0, 0) and ends at (1, 1).
+func repairChild(path, out, cpu string, noBulk bool) error {
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	var checkStart, checkEnd time.Time
+	var phases []string
+	var phaseStart []time.Time
+	opts := recover.Options{Output: out, Force: true, NoBulk: noBulk, Progress: func(phase string, done, _ int) {
+		if len(phases) == 0 || phases[len(phases)-1] != phase {
+			phases, phaseStart = append(phases, phase), append(phaseStart, time.Now())
+		}
+		if phase == recover.PhaseCheck {
+			if done == 0 {
+				checkStart = time.Now()
+			} else {
+				checkEnd = time.Now()
+			}
+		}
+	}}
+	start := time.Now()
+	rep, err := recover.Repair(context.Background(), path, opts)
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	// Where the time went, on stderr: each phase from its first report
+	// to the next phase's.
+	phaseStart = append(phaseStart, time.Now())
+	var spans []string
+	for i, p := range phases {
+		spans = append(spans, fmt.Sprintf("%s %.2fs", p, phaseStart[i+1].Sub(phaseStart[i]).Seconds()))
+	}
+	if len(phaseStart) > 1 {
+		spans = append([]string{fmt.Sprintf("open %.2fs", phaseStart[0].Sub(start).Seconds())}, spans...)
+	}
+	fmt.Fprintln(os.Stderr, "phases:", strings.Join(spans, ", "))
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	n := 0
+	paths := map[string]int{}
+	for _, t := range rep.Tables {
+		n += t.RowsWritten
+		paths[t.Path]++
+	}
+	for _, l := range rep.LostAndFound {
+		n += l.Rows
+		paths[l.Path]++
+	}
+	var ps []string
+	for p, k := range paths {
+		ps = append(ps, fmt.Sprintf("%d %s", k, p))
+	}
+	sort.Strings(ps)
+	return json.NewEncoder(os.Stdout).Encode(result{
+		Seconds: secs, CheckSeconds: checkEnd.Sub(checkStart).Seconds(), InputMB: float64(st.Size()) / 1e6, Rows: n,
+		PeakRSSMB: float64(ru.Maxrss) / 1024, Status: rep.Status, Integrity: rep.Integrity,
+		Paths: "tables: " + strings.Join(ps, ", "),
+	})
+}
+
+// build writes the benchmark database with SQLite.
+func build(path string, rows int) error {
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`PRAGMA journal_mode = OFF`,
+		`PRAGMA synchronous = OFF`,
+		`CREATE TABLE events(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, score REAL, body TEXT)`,
+		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+			INSERT INTO events(ts, kind, score, body) SELECT 1700000000 + i * 7, 'kind-' || (i %% 37), i * 0.25,
+			printf('event %%d %%.*c', i, 120 + i %% 80, 'x') FROM n`, rows),
+		`CREATE INDEX events_kind_ts ON events(kind, ts)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			return fmt.Errorf("%.40s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// zeroPage1 writes a copy of src whose first page is all zeros.
+func zeroPage1(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	size := int(binary.BigEndian.Uint16(b[16:]))
+	if size == 1 {
+		size = 65536
+	}
+	clear(b[:min(size, len(b))])
+	return os.WriteFile(dst, b, 0o644)
+}
