@@ -123,30 +123,32 @@ const (
 // object exists.
 func (r *repairer) planBulk(ctx context.Context, sb *sandbox, autoVacuum uint32) error {
 	off := ""
-	var indexes []master.Index
 	switch {
 	case r.opts.NoBulk:
 		off = "asked for (NoBulk)"
 	case autoVacuum != 0:
 		off = "the output is auto_vacuum: its pointer map is SQLite's to keep"
-	default:
-		var err error
-		if _, indexes, err = sb.describeTables(ctx); err != nil {
-			off = "the schema could not be described: " + err.Error()
-		}
 	}
 	for _, t := range r.plan.tables {
-		t.rep.Path = PathInsert
+		t.rep.Path, t.rep.PathWhy = PathInsert, off
 	}
 	if off != "" {
-		for _, t := range r.plan.tables {
-			t.rep.PathWhy = off
-		}
 		return nil
 	}
 	b := &bulkState{dir: filepath.Dir(r.opts.Output), budget: &bulk.Budget{Limit: bulkBudget}, enc: r.bulkEncoding(),
 		tables: map[string]*bulkTable{}, created: map[string]bool{}}
 	r.bulk = b
+	r.out.divert = r.bulkKeep // lost_and_found tables, at least
+	var indexes []master.Index
+	if len(r.plan.tables) > 0 {
+		var err error
+		if _, indexes, err = sb.describeTables(ctx); err != nil {
+			for _, t := range r.plan.tables {
+				t.rep.PathWhy = "the schema could not be described: " + err.Error()
+			}
+			return nil
+		}
+	}
 	byTable := map[string][]master.Index{}
 	for _, x := range indexes {
 		byTable[strings.ToLower(x.Table)] = append(byTable[strings.ToLower(x.Table)], x)
@@ -180,7 +182,6 @@ func (r *repairer) planBulk(ctx context.Context, sb *sandbox, autoVacuum uint32)
 		b.add(bt)
 		t.rep.Path = PathBulk
 	}
-	r.out.divert = r.bulkKeep
 	return nil
 }
 
@@ -398,6 +399,10 @@ func (bt *bulkTable) record(sh *rowShape, width int, vals []any) (int64, []any) 
 // encode makes the item for a row when SQLite would store its values
 // unchanged; ok is false for an odd row.
 func (bt *bulkTable) encode(rowid int64, rec []any, enc uint32) ([]byte, bool) {
+	if len(bt.rules) != len(bt.t.info.RecordOrder) {
+		// Columns were added (extend): rules for the new width.
+		bt.rules, bt.shortOK = recordRules(&bt.t.info, enc)
+	}
 	if len(rec) > len(bt.rules) || !bt.shortOK[len(rec)] {
 		return nil, false
 	}

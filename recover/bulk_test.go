@@ -166,6 +166,13 @@ func TestBulkMatchesInsert(t *testing.T) {
 					bulkTables++
 				}
 			}
+			for _, l := range bulk.LostAndFound {
+				if l.Path == recover.PathBulk {
+					bulkTables++
+				} else if g.AutoVacuum == "" {
+					t.Errorf("%s took the %q path", l.Table, l.Path)
+				}
+			}
 		})
 	}
 	if bulkTables == 0 {
@@ -201,6 +208,7 @@ func TestBulkOddRows(t *testing.T) {
 		`CREATE TABLE t(id INTEGER PRIMARY KEY, a, b, c, d)`,
 		`CREATE INDEX t_b ON t(b, d)`,
 		`CREATE TABLE short(id INTEGER PRIMARY KEY AUTOINCREMENT, a)`,
+		`CREATE INDEX short_a ON short(a)`,
 		`CREATE TABLE strictish(x, y)`,
 		`CREATE TABLE w(k, v, PRIMARY KEY(k)) WITHOUT ROWID`,
 		`CREATE INDEX w_v ON w(v)`,
@@ -213,6 +221,7 @@ func TestBulkOddRows(t *testing.T) {
 		`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_master SET sql = 'CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT NOT NULL, b INTEGER, c REAL, d NUMERIC)' WHERE name = 't'`,
 		`UPDATE sqlite_master SET sql = 'CREATE TABLE short(id INTEGER PRIMARY KEY AUTOINCREMENT, a, e TEXT DEFAULT ''x''''y'', f NOT NULL DEFAULT -3, g BLOB DEFAULT X''0aFF'', h INTEGER DEFAULT TRUE)' WHERE name = 'short'`,
+		`UPDATE sqlite_master SET sql = 'CREATE INDEX short_a ON short(a, f, e)' WHERE name = 'short_a'`,
 		`UPDATE sqlite_master SET sql = 'CREATE TABLE strictish(x, y, z NOT NULL)' WHERE name = 'strictish'`,
 		`UPDATE sqlite_master SET sql = 'CREATE TABLE w(k TEXT, v, PRIMARY KEY(k)) WITHOUT ROWID' WHERE name = 'w'`,
 	)
@@ -248,12 +257,13 @@ func TestBulkPaths(t *testing.T) {
 		`CREATE TABLE gen(a INTEGER, b INTEGER GENERATED ALWAYS AS (a * 2) STORED)`,
 		`CREATE TABLE wr_nocase(k TEXT COLLATE NOCASE PRIMARY KEY, v) WITHOUT ROWID`,
 		`CREATE TABLE wr(k1, k2, v, PRIMARY KEY(k2 DESC, k1)) WITHOUT ROWID`,
+		`CREATE INDEX wr_v ON wr(v COLLATE NOCASE, k1)`,
 		`INSERT INTO plain(name, n) VALUES ('A', 1), ('b', 2), ('B', 3), ('c', 3)`,
 		`INSERT INTO uniq(email) VALUES ('a@x'), ('b@x')`,
 		`INSERT INTO strict_t(v) VALUES (1), (2)`,
 		`INSERT INTO gen(a) VALUES (1), (2)`,
 		`INSERT INTO wr_nocase VALUES ('a', 1), ('B', 2)`,
-		`INSERT INTO wr VALUES (1, 'x', 'v1'), (2, 'x', 'v2'), (1, 'y', 'v3')`,
+		`INSERT INTO wr VALUES (1, 'x', 'v1'), (2, 'x', 'V1'), (1, 'y', 'v3'), (3, 'y', NULL)`,
 		`PRAGMA writable_schema = ON`,
 		`UPDATE sqlite_master SET sql = 'CREATE UNIQUE INDEX plain_dup ON plain(n)' WHERE name = 'plain_dup'`,
 	)
@@ -266,5 +276,19 @@ func TestBulkPaths(t *testing.T) {
 	}
 	if diff := cmp.Diff(insert.NotCreated, bulk.NotCreated); diff != "" || len(bulk.NotCreated) != 1 {
 		t.Errorf("indexes not created (-insert +bulk):\n%s\nbulk: %v", diff, bulk.NotCreated)
+	}
+}
+
+// TestBulkWithStaleMeta repairs with a metadata backup older than an ADD
+// COLUMN, page 1 destroyed: the table grows columns while its rows come,
+// and both paths must agree.
+func TestBulkWithStaleMeta(t *testing.T) {
+	dir := t.TempDir()
+	db, oldMeta, _ := migrated(t, dir)
+	broken := zeroPages(t, db, filepath.Join(dir, "broken.db"), 1)
+	insert, bulk, io, bo := repairBoth(t, broken, recover.Options{MetaPaths: []string{oldMeta}})
+	sameOutputs(t, insert, bulk, io, bo)
+	if p := tableReport(t, bulk, "messages").Path; p != recover.PathBulk {
+		t.Errorf("messages took the %s path", p)
 	}
 }

@@ -58,11 +58,14 @@ func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
 	}
 	r.out.close()
 	err := r.buildFile(tmp, todo, indexes)
-	out, oerr := openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, 0)
-	if oerr != nil {
-		return errors.Join(err, oerr)
+	if err != nil {
+		err = &bulkError{err}
 	}
-	r.out = out
+	out, oerr := openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, 0)
+	r.out = out // nil when it failed: nothing to close
+	if oerr != nil {
+		return &bulkError{errors.Join(err, oerr)}
+	}
 	if err != nil {
 		return err
 	}
@@ -146,6 +149,11 @@ func (bt *bulkTable) indexPlan(x master.Index, b *bulkState) *bulkIndex {
 // buildFile writes every kept table's b-tree, and its indexes', into the
 // file SQLite closed.
 func (r *repairer) buildFile(path string, todo []*bulkTable, indexes map[*bulkTable][]*bulkIndex) error {
+	if buildHook != nil {
+		if err := buildHook(path); err != nil {
+			return err
+		}
+	}
 	held, err := r.readHeld(path, todo, indexes)
 	if err != nil {
 		return err
@@ -170,6 +178,10 @@ func (r *repairer) buildFile(path string, todo []*bulkTable, indexes map[*bulkTa
 	}
 	return f.Close()
 }
+
+// buildHook, set by tests, runs before the builder touches the file; an
+// error it returns is the builder failing.
+var buildHook func(path string) error
 
 // heldTrees is what SQLite holds of a kept table and of the indexes
 // created for it: their roots, the pages the new trees replace, and the
@@ -536,4 +548,27 @@ func lostColumnNames(n int) []string {
 		out = append(out, fmt.Sprintf("c%d", i-len(strings.Split(lostColumns, ", "))))
 	}
 	return out
+}
+
+// bulkError is the builder failing once SQLite has closed the output: the
+// file is then in no known state, and the repair is done again through
+// INSERT (repairAgain).
+type bulkError struct{ err error }
+
+func (e *bulkError) Error() string { return "recover: the bulk builder failed: " + e.err.Error() }
+
+func (e *bulkError) Unwrap() error { return e.err }
+
+// repairAgain redoes a repair whose bulk build failed, through INSERT, and
+// says so in the report.
+func repairAgain(ctx context.Context, input string, opts Options, failed *bulkError) (*Report, error) {
+	opts.NoBulk = true
+	rep, err := Repair(ctx, input, opts)
+	if rep != nil {
+		rep.Warnings = append(rep.Warnings, failed.Error()+"; the rows were written through INSERT instead")
+		for _, t := range rep.Tables {
+			t.PathWhy = "the bulk builder failed"
+		}
+	}
+	return rep, err
 }

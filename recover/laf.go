@@ -73,7 +73,7 @@ func (r *repairer) toLostAndFound(ctx context.Context, key lostKey, root uint32,
 			kind = "table"
 		}
 		lt = &lostTable{name: r.lostName(), pages: map[uint32]bool{}}
-		lt.rep = &LostAndFound{Table: lt.name, RootGuess: root, Kind: kind}
+		lt.rep = &LostAndFound{Table: lt.name, RootGuess: root, Kind: kind, Path: PathInsert}
 		if err := r.out.trustedExec(ctx, fmt.Sprintf("CREATE TABLE %s(%s)", lt.name, lostColumns)); err != nil {
 			return err
 		}

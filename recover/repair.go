@@ -85,6 +85,10 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	}
 	defer os.Remove(tmp)
 	if err := r.run(ctx, tmp); err != nil {
+		var bf *bulkError
+		if errors.As(err, &bf) && !opts.NoBulk && ctx.Err() == nil {
+			return repairAgain(ctx, input, opts, bf)
+		}
 		return nil, err
 	}
 	if err := fsutil.SyncFile(tmp); err != nil {
@@ -133,7 +137,11 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if r.out, err = openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, av); err != nil {
 		return err
 	}
-	defer func() { r.out.close() }() // finishBulk reopens it
+	defer func() { // finishBulk closes and reopens it
+		if r.out != nil {
+			r.out.close()
+		}
+	}()
 	for _, t := range r.plan.tables {
 		t.created = t.shadow
 		if t.shadow {

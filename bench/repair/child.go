@@ -25,6 +25,7 @@ type result struct {
 	InputMB      float64 `json:"input_mb"`
 	Rows         int     `json:"rows"`
 	PeakRSSMB    float64 `json:"peak_rss_mb"`
+	CPUSeconds   float64 `json:"cpu_seconds"`
 	Status       string  `json:"status"`
 	Integrity    string  `json:"integrity"`
 	Paths        string  `json:"paths"`
@@ -100,7 +101,7 @@ func repairChild(path, out, cpu string, noBulk bool) error {
 	sort.Strings(ps)
 	return json.NewEncoder(os.Stdout).Encode(result{
 		Seconds: secs, CheckSeconds: checkEnd.Sub(checkStart).Seconds(), InputMB: float64(st.Size()) / 1e6, Rows: n,
-		PeakRSSMB: float64(ru.Maxrss) / 1024, Status: rep.Status, Integrity: rep.Integrity,
+		PeakRSSMB: float64(ru.Maxrss) / 1024, CPUSeconds: tv(ru.Utime) + tv(ru.Stime), Status: rep.Status, Integrity: rep.Integrity,
 		Paths: "tables: " + strings.Join(ps, ", "),
 	})
 }
@@ -141,3 +142,5 @@ func zeroPage1(src, dst string) error {
 	clear(b[:min(size, len(b))])
 	return os.WriteFile(dst, b, 0o644)
 }
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }

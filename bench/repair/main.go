@@ -61,6 +61,7 @@ func main() {
 type method struct {
 	name    string
 	secs    []float64
+	cpu     []float64 // user + system seconds, children included
 	noCheck []float64 // dbrescue: the time without the integrity_check
 	rssMB   []float64
 	note    string
@@ -140,9 +141,7 @@ func run(rows int, db, dir string, runs int, insert, zero bool, cpu string) erro
 					return err
 				}
 			}
-			if err := measure(get("cp + sync"), target, func() error {
-				return exec.Command("sh", "-c", `cp "$1" "$2" && sync "$2"`, "sh", in, target).Run()
-			}); err != nil {
+			if err := measure(get("cp + sync"), target, exec.Command("sh", "-c", `cp "$1" "$2" && sync "$2"`, "sh", in, target)); err != nil {
 				return err
 			}
 		}
@@ -154,8 +153,8 @@ func run(rows int, db, dir string, runs int, insert, zero bool, cpu string) erro
 // report prints one input's table and ratios.
 func report(input string, mb float64, ms map[string]*method) {
 	fmt.Printf("\n%s\n", input)
-	fmt.Println("| method | median | runs | MB/s | peak RSS | note |")
-	fmt.Println("|---|---:|---|---:|---:|---|")
+	fmt.Println("| method | median | runs | MB/s | CPU (user+sys) | peak RSS | note |")
+	fmt.Println("|---|---:|---|---:|---:|---:|---|")
 	for _, name := range []string{"dbrescue repair", "dbrescue repair (INSERT path)", ".recover + replay", "cp + sync"} {
 		m := ms[name]
 		if m == nil {
@@ -165,15 +164,15 @@ func report(input string, mb float64, ms map[string]*method) {
 		if len(m.rssMB) > 0 {
 			rss = fmt.Sprintf("%.0f MB", slices.Max(m.rssMB))
 		}
-		fmt.Printf("| %s | %.2f s | %s | %.1f | %s | %s |\n", name, m.median(), secsList(m.secs), mb/m.median(), rss, m.note)
+		fmt.Printf("| %s | %.2f s | %s | %.1f | %.2f s | %s | %s |\n", name, m.median(), secsList(m.secs), mb/m.median(), median(m.cpu), rss, m.note)
 		if len(m.noCheck) > 0 {
-			fmt.Printf("| %s without integrity_check | %.2f s | %s | %.1f | | |\n", name, median(m.noCheck), secsList(m.noCheck), mb/median(m.noCheck))
+			fmt.Printf("| %s without integrity_check | %.2f s | %s | %.1f | | | |\n", name, median(m.noCheck), secsList(m.noCheck), mb/median(m.noCheck))
 		}
 	}
 	d, rec, cp := ms["dbrescue repair"], ms[".recover + replay"], ms["cp + sync"]
 	if rec != nil {
-		fmt.Printf("ratio .recover + replay / dbrescue repair: %.2fx (with integrity_check), %.2fx (without)\n",
-			rec.median()/d.median(), rec.median()/median(d.noCheck))
+		fmt.Printf("ratio .recover + replay / dbrescue repair: %.2fx (with integrity_check), %.2fx (without); CPU time %.2fx\n",
+			rec.median()/d.median(), rec.median()/median(d.noCheck), median(rec.cpu)/median(d.cpu))
 	}
 	if ins := ms["dbrescue repair (INSERT path)"]; ins != nil {
 		fmt.Printf("ratio INSERT path / bulk path: %.2fx\n", ins.median()/d.median())
@@ -190,15 +189,17 @@ func secsList(xs []float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// measure times f after removing target and syncing, so that each run
+// measure times cmd after removing target and syncing, so that each run
 // starts with no dirty pages of the one before.
-func measure(m *method, target string, f func() error) error {
+func measure(m *method, target string, cmd *exec.Cmd) error {
 	settle(target)
 	start := time.Now()
-	if err := f(); err != nil {
+	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s: %w", m.name, err)
 	}
 	m.secs = append(m.secs, time.Since(start).Seconds())
+	// The shell's usage includes the children it waited for.
+	m.cpu = append(m.cpu, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
 	return nil
 }
 
@@ -229,6 +230,7 @@ func measureRepair(m *method, in, target, cpu string, noBulk bool) error {
 		return err
 	}
 	m.secs = append(m.secs, r.Seconds)
+	m.cpu = append(m.cpu, r.CPUSeconds)
 	m.noCheck = append(m.noCheck, r.Seconds-r.CheckSeconds)
 	m.rssMB = append(m.rssMB, r.PeakRSSMB)
 	m.note = fmt.Sprintf("%s, integrity %s, %d rows, %s", r.Status, r.Integrity, r.Rows, r.Paths)
@@ -236,11 +238,7 @@ func measureRepair(m *method, in, target, cpu string, noBulk bool) error {
 }
 
 func measureShell(m *method, shell, in, target string) error {
-	return measure(m, target, func() error {
-		cmd := exec.Command("sh", "-c", `"$1" "$2" .recover | "$1" "$3"`, "sh", shell, in, target)
-		cmd.Stderr = nil
-		return cmd.Run()
-	})
+	return measure(m, target, exec.Command("sh", "-c", `"$1" "$2" .recover | "$1" "$3"`, "sh", shell, in, target))
 }
 
 // recoverShell finds a sqlite3 that has .recover (Debian's lacks the
