@@ -3,6 +3,7 @@ package recover_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -291,4 +292,27 @@ func TestBulkWithStaleMeta(t *testing.T) {
 	if p := tableReport(t, bulk, "messages").Path; p != recover.PathBulk {
 		t.Errorf("messages took the %s path", p)
 	}
+}
+
+// TestBulkOutputPathWithURICharacters repairs into a directory whose name
+// holds what a file: URI treats specially: SQLite and the builder must
+// write the same file.
+func TestBulkOutputPathWithURICharacters(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "odd #1 ?x=2 %41")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	orig := newDB(t, base, "in.db", `CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)`, `CREATE INDEX t_v ON t(v)`,
+		`INSERT INTO t(v) VALUES ('a'), ('b'), ('c')`)
+	in := copyFile(t, orig, filepath.Join(dir, "in.db"))
+	rep, err := recover.Repair(context.Background(), in, recover.Options{Output: filepath.Join(dir, "out.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Integrity != "ok" || tableReport(t, rep, "t").Path != recover.PathBulk {
+		t.Errorf("integrity %s, path %s", rep.Integrity, tableReport(t, rep, "t").Path)
+	}
+	out := copyFile(t, filepath.Join(dir, "out.db"), filepath.Join(base, "out.db"))
+	sameQuery(t, orig, out, `SELECT * FROM t ORDER BY id`)
 }

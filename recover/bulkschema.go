@@ -3,6 +3,7 @@ package recover
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // query runs one of the repair's own queries on the output, once the
@@ -78,4 +79,11 @@ func asString(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// uriPath escapes what would end the path of a file: URI (? and #) and
+// the escape character itself, so that SQLite opens the very file the
+// builder and the reader open.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }

@@ -53,7 +53,7 @@ const batchRows = 50000
 // the load itself runs without syncs.
 func openOutput(ctx context.Context, path string, pageSize int, encoding, autoVacuum uint32) (*output, error) {
 	o := &output{stmts: map[string]*sql.Stmt{}, jobs: make(chan job, 4), stopped: make(chan struct{})}
-	db, conn, err := openGuarded(ctx, "file:"+path, &o.trusted)
+	db, conn, err := openGuarded(ctx, "file:"+uriPath(path), &o.trusted)
 	if err != nil {
 		return nil, err
 	}
