@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -80,53 +78,80 @@ func ValueSerialType(v any, encoding uint32) (uint64, error) {
 	return 0, fmt.Errorf("%w: %T", ErrUnencodable, v)
 }
 
-// TextSize is the number of bytes s takes in the given text encoding.
+// TextSize is the number of bytes s takes in the given text encoding, as
+// AppendText writes it.
 func TextSize(s string, encoding uint32) int {
 	if encoding != pagefile.EncodingUTF16LE && encoding != pagefile.EncodingUTF16BE {
 		return len(s)
 	}
 	n := 0
-	for _, r := range s {
-		n += 2 * utf16.RuneLen(r)
+	for i := 0; i < len(s); {
+		var c uint32
+		c, i = readUTF8(s, i)
+		n += 2
+		if c > 0xffff {
+			n += 2
+		}
 	}
 	return n
 }
 
-// AppendText appends s in the given text encoding. UTF-8 is copied as is;
-// for UTF-16 each invalid byte becomes U+FFFD (see ValidText).
+// AppendText appends s in the given text encoding exactly as SQLite
+// converts text bound to a statement: UTF-8 is stored as given, valid or
+// not; for UTF-16 each character is read with SQLite's READ_UTF8 rules
+// (a stray byte stands for itself, an overlong form or a surrogate becomes
+// U+FFFD; U+FFFE and U+FFFF stay) and written with its WRITE_UTF16 rules, so a string whose UTF-8
+// is invalid is stored as SQLite would store it.
 func AppendText(dst []byte, s string, encoding uint32) []byte {
 	if encoding != pagefile.EncodingUTF16LE && encoding != pagefile.EncodingUTF16BE {
 		return append(dst, s...)
 	}
-	var pair [2]uint16
-	for _, r := range s {
-		units := pair[:1]
-		if utf16.RuneLen(r) == 2 {
-			r1, r2 := utf16.EncodeRune(r)
-			pair[0], pair[1] = uint16(r1), uint16(r2)
-			units = pair[:2]
+	le := encoding == pagefile.EncodingUTF16LE
+	put := func(hi, lo byte) {
+		if le {
+			dst = append(dst, lo, hi)
 		} else {
-			pair[0] = uint16(r)
+			dst = append(dst, hi, lo)
 		}
-		for _, u := range units {
-			if encoding == pagefile.EncodingUTF16LE {
-				dst = binary.LittleEndian.AppendUint16(dst, u)
-			} else {
-				dst = binary.BigEndian.AppendUint16(dst, u)
-			}
+	}
+	for i := 0; i < len(s); {
+		var c uint32
+		c, i = readUTF8(s, i)
+		if c <= 0xffff {
+			put(byte(c>>8), byte(c))
+			continue
 		}
+		put(byte(0xd8+((c-0x10000)>>18)&0x03), byte(((c>>10)&0x3f)+(((c-0x10000)>>10)&0xc0)))
+		put(byte(0xdc+(c>>8)&0x03), byte(c))
 	}
 	return dst
 }
 
-// ValidText reports whether s converts to the encoding as SQLite converts
-// it: always for UTF-8 (stored as given), only for valid UTF-8 otherwise
-// (SQLite's converter treats invalid bytes differently from Go's).
-func ValidText(s string, encoding uint32) bool {
-	if encoding != pagefile.EncodingUTF16LE && encoding != pagefile.EncodingUTF16BE {
-		return true
+// utf8Trans1 is SQLite's sqlite3Utf8Trans1: the payload bits of a UTF-8
+// lead byte from 0xc0 up.
+var utf8Trans1 = [64]byte{
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x00, 0x01, 0x02, 0x03, 0x00, 0x01, 0x00, 0x00,
+}
+
+// readUTF8 is SQLite's READ_UTF8: the character at s[i] and where the
+// next one starts.
+func readUTF8(s string, i int) (uint32, int) {
+	c := uint32(s[i])
+	i++
+	if c >= 0xc0 {
+		c = uint32(utf8Trans1[c-0xc0])
+		for i < len(s) && s[i]&0xc0 == 0x80 {
+			c = c<<6 + uint32(s[i]&0x3f)
+			i++
+		}
+		if c < 0x80 || c&0xfffff800 == 0xd800 {
+			c = 0xfffd
+		}
 	}
-	return utf8.ValidString(s)
+	return c, i
 }
 
 // AppendValueBody appends the body of v, whose serial type is t.

@@ -25,7 +25,7 @@ func FuzzBuild(f *testing.F) {
 		g := geometries[int(sel)%len(geometries)]
 		ic := indexCases[int(sel/8)%len(indexCases)]
 		rng := rand.New(rand.NewPCG(seed, uint64(len(data))))
-		rows := fuzzRows(rng, int(n%400), data, g.pageSize)
+		rows := fuzzRows(rng, int(n%200), data, g.pageSize)
 		if ic.unique > 0 {
 			for i := range rows {
 				rows[i].vals[1] = int64(i) // unique, as the index demands
@@ -108,6 +108,10 @@ func fuzzRows(rng *rand.Rand, n int, data []byte, pageSize int) []row {
 			case 1:
 				vals[j] = append([]byte{}, cut()...)
 			case 2:
+				if rng.IntN(4) != 0 {
+					vals[j] = int64(rng.IntN(5))
+					continue
+				}
 				big := make([]byte, rng.IntN(3*pageSize))
 				copy(big, cut())
 				vals[j] = big

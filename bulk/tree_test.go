@@ -12,6 +12,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/bulk"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // row is a rowid and its values.
@@ -347,5 +348,29 @@ func fillIndex(t testing.TB, path, name string, order *bulk.Order, entries [][]b
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestInvalidUTF8InUTF16 stores strings whose UTF-8 is invalid in UTF-16
+// databases: the builder must convert them as SQLite does (a stray byte
+// for itself, overlong forms and surrogates as U+FFFD, code points past
+// U+10FFFF folded into a surrogate pair), byte for byte.
+func TestInvalidUTF8InUTF16(t *testing.T) {
+	texts := []string{"\xa8", "a\xc0\x80b", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xff\xfe",
+		"\xef\xbf\xbe", "\xef\xbf\xbf", "a\xe2\x82", "\xe2\x82\xac\x80\x80", "\xc3", "é\x00\xa0"}
+	for _, enc := range []uint32{pagefile.EncodingUTF16LE, pagefile.EncodingUTF16BE} {
+		g := geometry{4096, 0, enc}
+		var rows []row
+		for i, s := range texts {
+			rows = append(rows, row{int64(i + 1), []any{s, []byte(s)}})
+		}
+		dir := t.TempDir()
+		want := newDB(t, dir, g, createTable(2, ""))
+		insertAll(t, want, "t", 2, rows)
+		built := newDB(t, dir, g, createTable(2, ""))
+		fillTable(t, built, rows)
+		if diff := cmp.Diff(payloads(t, want, roots(t, want)["t"]), payloads(t, built, roots(t, built)["t"])); diff != "" {
+			t.Errorf("%s records (-SQLite +built):\n%s", pagefile.EncodingName(enc), diff)
+		}
 	}
 }

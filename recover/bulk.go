@@ -234,7 +234,7 @@ func (r *repairer) bulkRefuses(ctx context.Context, t *table, bt *bulkTable, ind
 	if info.WithoutRowid && bt.order == nil {
 		return "its PRIMARY KEY could not be read"
 	}
-	bt.rules, bt.shortOK = recordRules(info, r.bulkEncoding())
+	bt.rules, bt.shortOK = recordRules(info)
 	if !info.WithoutRowid {
 		bt.autoinc = r.out.autoincrement(ctx, t.Name)
 	}
@@ -276,7 +276,7 @@ func keyOrder(x master.Index, enc uint32) (*bulk.Order, string) {
 // whether a record that short may be stored as it is: every column it
 // lacks must read as SQLite would have stored it (no DEFAULT, or a literal
 // one SQLite stores unchanged) and accept that value.
-func recordRules(info *master.Table, enc uint32) ([]colRule, []bool) {
+func recordRules(info *master.Table) ([]colRule, []bool) {
 	rules := make([]colRule, len(info.RecordOrder))
 	missingOK := make([]bool, len(info.RecordOrder))
 	for i, ci := range info.RecordOrder {
@@ -286,8 +286,8 @@ func recordRules(info *master.Table, enc uint32) ([]colRule, []bool) {
 			missingOK[i] = true // read as the rowid
 			continue
 		}
-		v, ok := columnDefault(c, enc)
-		missingOK[i] = ok && rules[i].accepts(v, enc)
+		v, ok := columnDefault(c)
+		missingOK[i] = ok && rules[i].accepts(v)
 	}
 	shortOK := make([]bool, len(info.RecordOrder)+1)
 	shortOK[len(info.RecordOrder)] = true
@@ -401,7 +401,7 @@ func (bt *bulkTable) record(sh *rowShape, width int, vals []any) (int64, []any) 
 func (bt *bulkTable) encode(rowid int64, rec []any, enc uint32) ([]byte, bool) {
 	if len(bt.rules) != len(bt.t.info.RecordOrder) {
 		// Columns were added (extend): rules for the new width.
-		bt.rules, bt.shortOK = recordRules(&bt.t.info, enc)
+		bt.rules, bt.shortOK = recordRules(&bt.t.info)
 	}
 	if len(rec) > len(bt.rules) || !bt.shortOK[len(rec)] {
 		return nil, false
@@ -411,7 +411,7 @@ func (bt *bulkTable) encode(rowid int64, rec []any, enc uint32) ([]byte, bool) {
 			continue // NULL, as the record stores it
 		}
 		nv, ok := normalize(v)
-		if !ok || !bt.rules[i].accepts(nv, enc) {
+		if !ok || !bt.rules[i].accepts(nv) {
 			return nil, false
 		}
 		rec[i] = nv

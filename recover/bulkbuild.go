@@ -133,7 +133,7 @@ func (bt *bulkTable) indexPlan(x master.Index, b *bulkState) *bulkIndex {
 		// A record too short for the column reads its DEFAULT; rows whose
 		// default the builder cannot encode are odd, never built here.
 		def := bulk.Value{}
-		if v, ok := columnDefault(info.Columns[c.Cid], b.enc); ok {
+		if v, ok := columnDefault(info.Columns[c.Cid]); ok {
 			if dv, err := bulk.EncodeValue(v, b.enc); err == nil {
 				def = dv
 			}

@@ -17,7 +17,7 @@ import (
 
 // accepts reports whether an INSERT stores v in a column of this rule
 // unchanged: it neither converts it (column affinity) nor refuses it.
-func (c colRule) accepts(v any, enc uint32) bool {
+func (c colRule) accepts(v any) bool {
 	switch v := v.(type) {
 	case nil:
 		return !c.notNull
@@ -43,7 +43,7 @@ func (c colRule) accepts(v any, enc uint32) bool {
 		// A numeric affinity turns an integral real into an integer.
 		return v != math.Trunc(v) || math.Abs(v) >= 1<<63
 	case string:
-		if len(v) > maxSQLiteLength || !btree.ValidText(v, enc) {
+		if len(v) > maxSQLiteLength {
 			return false
 		}
 		if c.aff == master.AffinityText || c.aff == master.AffinityBlob {
@@ -66,7 +66,7 @@ func (c colRule) accepts(v any, enc uint32) bool {
 // NULL, TRUE, FALSE, an integer, a string or a blob literal. ok is false
 // for anything else (an expression, CURRENT_TIME, a real): a short record
 // of such a table is odd.
-func columnDefault(c master.Column, enc uint32) (v any, ok bool) {
+func columnDefault(c master.Column) (v any, ok bool) {
 	if !c.HasDefault {
 		return nil, true
 	}
@@ -85,7 +85,7 @@ func columnDefault(c master.Column, enc uint32) (v any, ok bool) {
 	if len(d) >= 2 && d[0] == '\'' && d[len(d)-1] == '\'' {
 		inner := d[1 : len(d)-1]
 		if strings.Count(inner, "'") == 2*strings.Count(inner, "''") {
-			return strings.ReplaceAll(inner, "''", "'"), btree.ValidText(inner, enc)
+			return strings.ReplaceAll(inner, "''", "'"), true
 		}
 	}
 	if len(d) >= 3 && (d[0] == 'x' || d[0] == 'X') && d[1] == '\'' && d[len(d)-1] == '\'' {
@@ -165,7 +165,7 @@ func (bt *bulkTable) keepLost(ctx context.Context, r *repairer, vals []any) (boo
 		if i < len(bt.rules) {
 			rule = bt.rules[i]
 		}
-		if !ok || !rule.accepts(nv, r.bulk.enc) {
+		if !ok || !rule.accepts(nv) {
 			return false, r.bulkAbandon(ctx, bt, "a value SQLite would change")
 		}
 		rec = append(rec, nv)
