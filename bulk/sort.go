@@ -36,6 +36,7 @@ type Sorter struct {
 	bg        serial
 	err       error
 	sorted    bool // Sort was called
+	closed    bool
 }
 
 // Budget is the memory that several sorters share. When the items held
@@ -234,9 +235,17 @@ func (s *Sorter) Sort() (*Iter, error) {
 	return newIter(s, inputs)
 }
 
-// Close releases the memory and the temporary file.
+// Close releases the memory and the temporary file. Closing again does
+// nothing.
 func (s *Sorter) Close() error {
 	s.bg.wait()
+	s.mu.Lock()
+	closed := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if closed {
+		return nil
+	}
 	s.budget.mu.Lock()
 	s.budget.sorters = slices.DeleteFunc(s.budget.sorters, func(o *Sorter) bool { return o == s })
 	s.budget.mu.Unlock()

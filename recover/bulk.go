@@ -48,7 +48,7 @@ const (
 
 // bulkBudget is the memory the rows kept for the builder, and the index
 // entries it sorts, may take before sorted runs go to a temporary file.
-const bulkBudget = 64 << 20
+const bulkBudget = 32 << 20
 
 // bulkState is the bulk path of one repair.
 type bulkState struct {
@@ -60,6 +60,7 @@ type bulkState struct {
 	// created lists (lower case) the indexes SQLite created for the
 	// builder to fill: createLater leaves them alone.
 	created map[string]bool
+	entries *entryWorker
 }
 
 // bulkTable is the bulk path of one table: a table of the plan or a
@@ -76,10 +77,10 @@ type bulkTable struct {
 	indexes      []*bulkIndex
 	// early is set while index entries are made as rows come: as long
 	// as no copy of a row replaced another and SQLite holds no odd row,
-	// every row kept is a row of the table.
+	// every row kept is a row of the table. batch holds rows not yet
+	// handed to the entry worker.
 	early     bool
-	entry     []byte
-	fields    []bulk.Value
+	batch     []byte
 	rules     []colRule // by record field
 	shortOK   []bool    // shortOK[n]: a record of n fields may be stored as it is
 	sorter    *bulk.Sorter
@@ -134,7 +135,7 @@ func (r *repairer) planBulk(ctx context.Context, sb *sandbox, autoVacuum uint32)
 		return nil
 	}
 	b := &bulkState{dir: filepath.Dir(r.opts.Output), budget: &bulk.Budget{Limit: bulkBudget}, enc: r.bulkEncoding(),
-		tables: map[string]*bulkTable{}, created: map[string]bool{}}
+		tables: map[string]*bulkTable{}, created: map[string]bool{}, entries: newEntryWorker()}
 	r.bulk = b
 	r.out.divert = r.bulkKeep // lost_and_found tables, at least
 	var indexes []master.Index
@@ -313,6 +314,23 @@ func (b *bulkState) describe() {
 			bt.t.rep.Path, bt.t.rep.PathWhy = bt.path, bt.why
 		case bt.lost != nil:
 			bt.lost.rep.Path = bt.path
+		}
+	}
+}
+
+// close stops the entry worker and releases every sorter, whether the
+// repair finished or failed; a nil state is a repair without a bulk path.
+func (b *bulkState) close() {
+	if b == nil {
+		return
+	}
+	_ = b.entries.stop()
+	for _, bt := range b.order {
+		bt.sorter.Close()
+		for _, ix := range bt.indexes {
+			if ix.sorter != nil {
+				ix.sorter.Close()
+			}
 		}
 	}
 }

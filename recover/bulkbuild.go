@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -40,6 +41,14 @@ func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
 	}
 	defer b.describe()
 	r.out.divert = nil
+	for _, bt := range b.order {
+		if err := bt.flushEntries(b.entries, false); err != nil {
+			return err
+		}
+	}
+	if err := b.entries.stop(); err != nil {
+		return err
+	}
 	var todo []*bulkTable
 	for _, bt := range b.order {
 		if bt.path == PathBulk {
@@ -61,6 +70,9 @@ func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
 	if err != nil {
 		err = &bulkError{err}
 	}
+	// The rows kept and the entries sorted are garbage now: give the
+	// memory back before SQLite checks the file beside the cross-check.
+	debug.FreeOSMemory()
 	out, oerr := openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, 0)
 	r.out = out // nil when it failed: nothing to close
 	if oerr != nil {

@@ -14,7 +14,9 @@ import (
 // key; SQLite holds the odd ones already), and the rest follow them.
 func (r *repairer) bulkAbandon(ctx context.Context, bt *bulkTable, why string) error {
 	bt.path, bt.why = PathInsert, why
-	bt.lateIndexes()
+	if err := bt.lateIndexes(r.bulk.entries); err != nil {
+		return err
+	}
 	it, err := bt.sorter.Sort()
 	if err != nil {
 		return err

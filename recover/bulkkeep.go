@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"sync"
+
+	"github.com/dbrescue/dbrescue/bulk"
 )
 
 // bulkKeep is the output's divert: it keeps the row when the builder
@@ -34,7 +37,9 @@ func (r *repairer) bulkKeep(ctx context.Context, table string, cols []string, va
 	if replace {
 		// A copy replaces one kept before: its index entries are stale,
 		// so they are made from the rows that win, at the end.
-		bt.lateIndexes()
+		if err := bt.lateIndexes(r.bulk.entries); err != nil {
+			return false, err
+		}
 	}
 	rowid, rec := bt.record(sh, width, vals)
 	bt.seq++
@@ -44,9 +49,11 @@ func (r *repairer) bulkKeep(ctx context.Context, table string, cols []string, va
 		if err := bt.sorter.Add(item); err != nil {
 			return true, err
 		}
-		return true, bt.earlyEntries(rowid, item)
+		return true, bt.earlyEntries(r.bulk.entries, rowid, item)
 	}
-	bt.lateIndexes()
+	if err := bt.lateIndexes(r.bulk.entries); err != nil {
+		return false, err
+	}
 	if bt.withoutRowid {
 		return false, r.bulkAbandon(ctx, bt, "a row SQLite would change or refuse: its key may change under affinity")
 	}
@@ -170,37 +177,127 @@ func (bt *bulkTable) wrItemCompare(a, b []byte) int {
 	return bytes.Compare(a[:8], b[:8])
 }
 
-// earlyEntries adds a kept row's index entries to their sorters, which
-// sort them while the walk goes on.
-func (bt *bulkTable) earlyEntries(rowid int64, item []byte) error {
-	if !bt.early {
+// earlyEntries queues a kept row for its index entries: they are made
+// and sorted by the entry worker, on the other core, while the walk goes
+// on. Rows go in batches, so that the hand-over costs little per row.
+func (bt *bulkTable) earlyEntries(w *entryWorker, rowid int64, item []byte) error {
+	if !bt.early || len(bt.indexes) == 0 {
 		return nil
 	}
-	head := rowidHead
-	if bt.withoutRowid {
-		head = wrHead
-	}
-	for _, ix := range bt.indexes {
-		var err error
-		if bt.entry, bt.fields, err = ix.recipe.AppendEntry(bt.entry[:0], rowid, item[head:], bt.fields); err != nil {
-			return err
-		}
-		if err := ix.sorter.Add(bt.entry); err != nil {
-			return err
-		}
+	bt.batch = binary.AppendUvarint(bt.batch, uint64(len(item)))
+	bt.batch = append(bt.batch, item...)
+	if len(bt.batch) >= entryBatch {
+		return bt.flushEntries(w, false)
 	}
 	return nil
 }
 
+// entryBatch is how many bytes of rows go to the entry worker at once.
+const entryBatch = 256 << 10
+
+// flushEntries hands the queued rows to the worker; with wait, it also
+// waits until the worker has made every entry queued so far.
+func (bt *bulkTable) flushEntries(w *entryWorker, wait bool) error {
+	if len(bt.batch) > 0 {
+		w.send(bt, bt.batch)
+		bt.batch = make([]byte, 0, entryBatch+entryBatch/8)
+	}
+	if wait {
+		return w.wait()
+	}
+	return w.error()
+}
+
 // lateIndexes drops the entries made so far: they will be made from the
 // rows that win.
-func (bt *bulkTable) lateIndexes() {
+func (bt *bulkTable) lateIndexes(w *entryWorker) error {
 	if !bt.early {
-		return
+		return nil
 	}
+	err := bt.flushEntries(w, true)
 	bt.early = false
 	for _, ix := range bt.indexes {
 		ix.sorter.Close()
 		ix.sorter = nil
+	}
+	return err
+}
+
+// entryWorker makes the index entries of kept rows on a goroutine of its
+// own.
+type entryWorker struct {
+	jobs    chan entryJob
+	once    sync.Once
+	pending sync.WaitGroup
+	mu      sync.Mutex
+	err     error
+}
+
+type entryJob struct {
+	bt    *bulkTable
+	items []byte // items, each a uvarint length and the item
+}
+
+func newEntryWorker() *entryWorker {
+	w := &entryWorker{jobs: make(chan entryJob, 4)}
+	go w.run()
+	return w
+}
+
+func (w *entryWorker) send(bt *bulkTable, items []byte) {
+	w.pending.Add(1)
+	w.jobs <- entryJob{bt: bt, items: items}
+}
+
+func (w *entryWorker) wait() error {
+	w.pending.Wait()
+	return w.error()
+}
+
+func (w *entryWorker) error() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// stop ends the goroutine once everything queued is done; it may be
+// called again.
+func (w *entryWorker) stop() error {
+	err := w.wait()
+	w.once.Do(func() { close(w.jobs) })
+	return err
+}
+
+func (w *entryWorker) run() {
+	var entry []byte
+	var fields []bulk.Value
+	for j := range w.jobs {
+		bt := j.bt
+		head := rowidHead
+		if bt.withoutRowid {
+			head = wrHead
+		}
+		for b := j.items; len(b) > 0 && w.error() == nil; {
+			n, k := binary.Uvarint(b)
+			item := b[k : k+int(n)]
+			b = b[k+int(n):]
+			var rowid int64
+			if !bt.withoutRowid {
+				rowid = int64(binary.BigEndian.Uint64(item) ^ 1<<63)
+			}
+			for _, ix := range bt.indexes {
+				var err error
+				if entry, fields, err = ix.recipe.AppendEntry(entry[:0], rowid, item[head:], fields); err == nil {
+					err = ix.sorter.Add(entry)
+				}
+				if err != nil {
+					w.mu.Lock()
+					w.err = err
+					w.mu.Unlock()
+					break
+				}
+			}
+		}
+		w.pending.Done()
 	}
 }

@@ -51,7 +51,7 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		if !ok {
 			continue // not created in the output
 		}
-		have, err := entryHashes(ord, root)
+		have, err := entryHashes(ord, root, x.ct.Walk.Entries)
 		if err != nil {
 			continue
 		}
@@ -119,8 +119,10 @@ func (r *repairer) indexTrees() []indexTree {
 
 // entryHashes returns the sorted hashes of every entry of the index b-tree
 // at root.
-func entryHashes(rd *btree.Reader, root uint32) ([]uint64, error) {
-	var out []uint64
+// The damaged file's count of the same index's entries sizes the list, so
+// that it is not copied as it grows.
+func entryHashes(rd *btree.Reader, root uint32, hint int) ([]uint64, error) {
+	out := make([]uint64, 0, hint+hint/16)
 	res, err := rd.Walk(root, func(e *btree.Entry) error {
 		if h, ok := recordHash(e.Payload, rd.Encoding()); ok {
 			out = append(out, h)

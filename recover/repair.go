@@ -156,6 +156,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if err := r.planBulk(ctx, sb, av); err != nil {
 		return err
 	}
+	defer func() { r.bulk.close() }()
 	r.gatherEvidence()
 	if err := r.loadNamed(ctx); err != nil {
 		return err

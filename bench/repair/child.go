@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,9 +54,32 @@ func repairChild(path, out, cpu string, noBulk bool) error {
 	var checkStart, checkEnd time.Time
 	var phases []string
 	var phaseStart []time.Time
+	// The peak resident size of each phase, sampled, on stderr: where
+	// the memory goes.
+	var mu sync.Mutex
+	phaseRSS := map[string]float64{}
+	current := "open"
+	stopSampling := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if rss := residentMB(); rss > 0 {
+				mu.Lock()
+				phaseRSS[current] = max(phaseRSS[current], rss)
+				mu.Unlock()
+			}
+		}
+	}()
 	opts := recover.Options{Output: out, Force: true, NoBulk: noBulk, Progress: func(phase string, done, _ int) {
 		if len(phases) == 0 || phases[len(phases)-1] != phase {
 			phases, phaseStart = append(phases, phase), append(phaseStart, time.Now())
+			mu.Lock()
+			current = phase
+			mu.Unlock()
 		}
 		if phase == recover.PhaseCheck {
 			if done == 0 {
@@ -75,11 +99,14 @@ func repairChild(path, out, cpu string, noBulk bool) error {
 	// to the next phase's.
 	phaseStart = append(phaseStart, time.Now())
 	var spans []string
+	close(stopSampling)
+	mu.Lock()
 	for i, p := range phases {
-		spans = append(spans, fmt.Sprintf("%s %.2fs", p, phaseStart[i+1].Sub(phaseStart[i]).Seconds()))
+		spans = append(spans, fmt.Sprintf("%s %.2fs (RSS %.0f MB)", p, phaseStart[i+1].Sub(phaseStart[i]).Seconds(), phaseRSS[p]))
 	}
+	mu.Unlock()
 	if len(phaseStart) > 1 {
-		spans = append([]string{fmt.Sprintf("open %.2fs", phaseStart[0].Sub(start).Seconds())}, spans...)
+		spans = append([]string{fmt.Sprintf("open %.2fs (RSS %.0f MB)", phaseStart[0].Sub(start).Seconds(), phaseRSS["open"])}, spans...)
 	}
 	fmt.Fprintln(os.Stderr, "phases:", strings.Join(spans, ", "))
 	var ru syscall.Rusage
@@ -144,3 +171,20 @@ func zeroPage1(src, dst string) error {
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+// residentMB reads the process's resident set size from /proc (Linux);
+// 0 elsewhere.
+func residentMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
