@@ -49,7 +49,7 @@ func (r *repairer) bulkKeep(ctx context.Context, table string, cols []string, va
 		if err := bt.sorter.Add(item); err != nil {
 			return true, err
 		}
-		return true, bt.earlyEntries(r.bulk.entries, rowid, item)
+		return true, bt.earlyEntries(r.bulk.entries, item)
 	}
 	if err := bt.lateIndexes(r.bulk.entries); err != nil {
 		return false, err
@@ -180,7 +180,7 @@ func (bt *bulkTable) wrItemCompare(a, b []byte) int {
 // earlyEntries queues a kept row for its index entries: they are made
 // and sorted by the entry worker, on the other core, while the walk goes
 // on. Rows go in batches, so that the hand-over costs little per row.
-func (bt *bulkTable) earlyEntries(w *entryWorker, rowid int64, item []byte) error {
+func (bt *bulkTable) earlyEntries(w *entryWorker, item []byte) error {
 	if !bt.early || len(bt.indexes) == 0 {
 		return nil
 	}
