@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -67,7 +68,7 @@ func repairChild(path, out, cpu string, noBulk bool) error {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			if rss := residentMB(); rss > 0 {
+			if rss := statusMB("VmRSS:"); rss > 0 {
 				mu.Lock()
 				phaseRSS[current] = max(phaseRSS[current], rss)
 				mu.Unlock()
@@ -111,6 +112,9 @@ func repairChild(path, out, cpu string, noBulk bool) error {
 	fmt.Fprintln(os.Stderr, "phases:", strings.Join(spans, ", "))
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	// ru_maxrss survives exec: a child forked from a large parent would
+	// report the parent's size. VmHWM is this program's own peak.
+	peak := statusMB("VmHWM:")
 	n := 0
 	paths := map[string]int{}
 	for _, t := range rep.Tables {
@@ -128,7 +132,7 @@ func repairChild(path, out, cpu string, noBulk bool) error {
 	sort.Strings(ps)
 	return json.NewEncoder(os.Stdout).Encode(result{
 		Seconds: secs, CheckSeconds: checkEnd.Sub(checkStart).Seconds(), InputMB: float64(st.Size()) / 1e6, Rows: n,
-		PeakRSSMB: float64(ru.Maxrss) / 1024, CPUSeconds: tv(ru.Utime) + tv(ru.Stime), Status: rep.Status, Integrity: rep.Integrity,
+		PeakRSSMB: peak, CPUSeconds: tv(ru.Utime) + tv(ru.Stime), Status: rep.Status, Integrity: rep.Integrity,
 		Paths: "tables: " + strings.Join(ps, ", "),
 	})
 }
@@ -156,31 +160,40 @@ func build(path string, rows int) error {
 	return nil
 }
 
-// zeroPage1 writes a copy of src whose first page is all zeros.
+// zeroPage1 writes a copy of src whose first page is all zeros, without
+// holding the file in memory (the repairs run as this process's children).
 func zeroPage1(src, dst string) error {
-	b, err := os.ReadFile(src)
+	if err := exec.Command("cp", src, dst).Run(); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dst, os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}
-	size := int(binary.BigEndian.Uint16(b[16:]))
+	defer f.Close()
+	var hdr [18]byte
+	if _, err := f.ReadAt(hdr[:], 0); err != nil {
+		return err
+	}
+	size := int(binary.BigEndian.Uint16(hdr[16:]))
 	if size == 1 {
 		size = 65536
 	}
-	clear(b[:min(size, len(b))])
-	return os.WriteFile(dst, b, 0o644)
+	_, err = f.WriteAt(make([]byte, size), 0)
+	return err
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 
-// residentMB reads the process's resident set size from /proc (Linux);
-// 0 elsewhere.
-func residentMB() float64 {
+// statusMB reads a size field of /proc/self/status (Linux) in MB; 0
+// elsewhere.
+func statusMB(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			var kb float64
 			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err != nil {
 				return 0
