@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // appendPayloadCell appends the payload-carrying part of a cell, as
@@ -50,6 +51,7 @@ func (t *Tree) writeOverflow(rest []byte) (uint32, error) {
 			if next, err = t.alloc(); err != nil {
 				return 0, err
 			}
+			t.f.setPtr(next, pagefile.PtrmapOverflow2, cur)
 		}
 		buf := t.f.getPage()
 		binary.BigEndian.PutUint32(buf, next)

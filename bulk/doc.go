@@ -23,6 +23,7 @@
 // already what SQLite would store, in the order they want; a tree checks
 // that order (and uniqueness where asked) and refuses what breaks it.
 //
-// It never uses SQLite. Files with a pointer map (auto_vacuum) or a schema
-// format below 4 are refused with ErrUnsupported.
+// In an auto_vacuum database it keeps the pointer map: every page it
+// writes or frees gets its entry. It never uses SQLite. Files with a
+// schema format below 4 or in WAL mode are refused with ErrUnsupported.
 package bulk

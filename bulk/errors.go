@@ -6,9 +6,8 @@ import (
 )
 
 var (
-	// ErrUnsupported is a database the builder cannot write: a pointer
-	// map (auto_vacuum), a schema format below 4, a header SQLite would
-	// not open.
+	// ErrUnsupported is a database the builder cannot write: a schema
+	// format below 4, WAL mode, a header SQLite would not open.
 	ErrUnsupported = errors.New("bulk: unsupported database")
 	// ErrOrder is an entry that does not come after the previous one in
 	// the tree's order.

@@ -28,11 +28,16 @@ type File struct {
 
 	w *writer
 
-	mu     sync.Mutex
-	count  uint32 // pages in the database, growing as pages are allocated
-	lock   uint32 // the lock-byte page, never allocated
-	freed  []uint32
-	closed bool
+	mu       sync.Mutex
+	count    uint32 // pages in the database, growing as pages are allocated
+	oldCount uint32 // pages SQLite wrote
+	lock     uint32 // the lock-byte page, never allocated
+	freed    []uint32
+	closed   bool
+	// ptrmap is set for an auto_vacuum database; ptrs holds the entries
+	// of the pages the builder wrote or freed (ptrmap.go).
+	ptrmap bool
+	ptrs   map[uint32]ptrEntry
 }
 
 // Open opens the database at path for filling. It must be a database SQLite
@@ -61,8 +66,6 @@ func newFile(f *os.File) (*File, error) {
 	switch {
 	case h.Magic != pagefile.Magic || h.PageSize == 0 || h.UsableSize() == 0:
 		return nil, fmt.Errorf("%w: not a database with a valid page size", ErrUnsupported)
-	case h.LargestRootPage != 0:
-		return nil, fmt.Errorf("%w: auto_vacuum databases keep a pointer map", ErrUnsupported)
 	case h.SchemaFormat != 4:
 		return nil, fmt.Errorf("%w: schema format %d, not 4", ErrUnsupported, h.SchemaFormat)
 	case h.TextEncoding < pagefile.EncodingUTF8 || h.TextEncoding > pagefile.EncodingUTF16BE:
@@ -78,8 +81,9 @@ func newFile(f *os.File) (*File, error) {
 	if !h.DatabaseSizeTrusted() || int64(h.DatabaseSize)*int64(h.PageSize) > st.Size() {
 		return nil, fmt.Errorf("%w: the header's page count (%d) is not trustworthy", ErrUnsupported, h.DatabaseSize)
 	}
-	bf.count = h.DatabaseSize
+	bf.count, bf.oldCount = h.DatabaseSize, h.DatabaseSize
 	bf.lock = pagefile.LockBytePage(h.PageSize)
+	bf.ptrmap, bf.ptrs = h.LargestRootPage != 0, map[uint32]ptrEntry{}
 	bf.w = newWriter(f, h.PageSize)
 	return bf, nil
 }
@@ -105,7 +109,8 @@ func (f *File) PageCount() uint32 {
 func (f *File) OS() *os.File { return f.f }
 
 // alloc appends a page and returns its number, skipping the lock-byte
-// page (page 1 GiB / page size + 1), which SQLite never uses.
+// page (page 1 GiB / page size + 1), which SQLite never uses, and the
+// pointer-map pages of an auto_vacuum database.
 func (f *File) alloc() (uint32, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -116,8 +121,10 @@ func (f *File) alloc() (uint32, error) {
 		return 0, fmt.Errorf("%w: the database would exceed %d pages", ErrTooLarge, uint32(maxPgno))
 	}
 	f.count++
-	if f.count == f.lock {
-		f.count++ // the lock-byte page is in the file but never used
+	// The lock-byte page is in the file but never used; pointer-map
+	// pages are written on Close.
+	for f.count == f.lock || f.isPtrmapPage(f.count) {
+		f.count++
 	}
 	return f.count, nil
 }
@@ -154,6 +161,9 @@ func (f *File) Close() error {
 	freed := slices.Clone(f.freed)
 	f.mu.Unlock()
 	err := f.writeFreelist(freed)
+	if err == nil {
+		err = f.writePtrmap(freed)
+	}
 	if werr := f.w.close(); err == nil {
 		err = werr
 	}

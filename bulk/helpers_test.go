@@ -21,19 +21,21 @@ import (
 type geometry struct {
 	pageSize, reserved int
 	encoding           uint32
+	autoVacuum         int // 0 none, 1 full, 2 incremental: a pointer map
 }
 
 func (g geometry) String() string {
-	return fmt.Sprintf("ps%d-r%d-%s", g.pageSize, g.reserved, pagefile.EncodingName(g.encoding))
+	return fmt.Sprintf("ps%d-r%d-%s-av%d", g.pageSize, g.reserved, pagefile.EncodingName(g.encoding), g.autoVacuum)
 }
 
 var geometries = []geometry{
-	{512, 0, pagefile.EncodingUTF8},
-	{1024, 0, pagefile.EncodingUTF16LE},
-	{4096, 0, pagefile.EncodingUTF8},
-	{4096, 32, pagefile.EncodingUTF16BE},
-	{8192, 12, pagefile.EncodingUTF8},
-	{65536, 0, pagefile.EncodingUTF8},
+	{512, 0, pagefile.EncodingUTF8, 0},
+	{1024, 0, pagefile.EncodingUTF16LE, 0},
+	{4096, 0, pagefile.EncodingUTF8, 0},
+	{4096, 32, pagefile.EncodingUTF16BE, 0},
+	{8192, 12, pagefile.EncodingUTF8, 1},
+	{65536, 0, pagefile.EncodingUTF8, 0},
+	{1024, 0, pagefile.EncodingUTF8, 2},
 }
 
 // newDB creates a database with the geometry and runs stmts on it with
@@ -56,6 +58,12 @@ func newDB(t testing.TB, dir string, g geometry, stmts ...string) string {
 	be.PutUint32(page[28:], 1)
 	be.PutUint32(page[44:], 4)
 	be.PutUint32(page[56:], g.encoding)
+	if g.autoVacuum != 0 {
+		be.PutUint32(page[52:], 1) // a pointer map: auto_vacuum
+	}
+	if g.autoVacuum == 2 {
+		be.PutUint32(page[64:], 1)
+	}
 	be.PutUint32(page[92:], 1)
 	page[pagefile.HeaderSize] = 0x0d
 	be.PutUint16(page[pagefile.HeaderSize+5:], uint16(g.pageSize-g.reserved))

@@ -20,7 +20,7 @@ import (
 // never uses and integrity_check counts as in use, and every row must read
 // back.
 func TestTreeAcrossLockBytePage(t *testing.T) {
-	g := geometry{65536, 0, pagefile.EncodingUTF8}
+	g := geometry{65536, 0, pagefile.EncodingUTF8, 1}
 	path := newDB(t, t.TempDir(), g, "CREATE TABLE t(c0, c1)", "CREATE INDEX ix ON t(c1)")
 	const rows, size = 1100, 1 << 20
 	blob := func(id int64) []byte {

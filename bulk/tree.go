@@ -332,6 +332,7 @@ func (l *level) finish(root, last uint32) error {
 func (l *level) write(pgno uint32, c *cells, right uint32) error {
 	buf := l.t.f.getPage()
 	c.render(buf, l.kind(), right, l.t.f.usable)
+	l.t.f.notePointers(pgno, l.kind(), c, right)
 	if err := l.t.f.writePage(pgno, buf); err != nil {
 		return l.t.fail(err)
 	}

@@ -115,6 +115,9 @@ func TestTableTree(t *testing.T) {
 				if got := integrity(t, built); got != "ok" {
 					t.Fatalf("integrity_check: %s", got)
 				}
+				if av := query(t, built, "PRAGMA auto_vacuum")[0][0]; av != fmt.Sprintf("int64:%d", g.autoVacuum) {
+					t.Errorf("auto_vacuum %s, want %d", av, g.autoVacuum)
+				}
 				q := "SELECT rowid, * FROM t ORDER BY rowid"
 				if diff := cmp.Diff(query(t, want, q), query(t, built, q)); diff != "" {
 					t.Errorf("rows (-SQLite +built):\n%s", diff)
@@ -359,7 +362,7 @@ func TestInvalidUTF8InUTF16(t *testing.T) {
 	texts := []string{"\xa8", "a\xc0\x80b", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xff\xfe",
 		"\xef\xbf\xbe", "\xef\xbf\xbf", "a\xe2\x82", "\xe2\x82\xac\x80\x80", "\xc3", "é\x00\xa0"}
 	for _, enc := range []uint32{pagefile.EncodingUTF16LE, pagefile.EncodingUTF16BE} {
-		g := geometry{4096, 0, enc}
+		g := geometry{4096, 0, enc, 0}
 		var rows []row
 		for i, s := range texts {
 			rows = append(rows, row{int64(i + 1), []any{s, []byte(s)}})

@@ -34,9 +34,8 @@ import (
 //     higher rank follow); an odd copy's outcome is whatever SQLite kept.
 //   - Tables whose outcome depends on the order of insertion (UNIQUE
 //     constraints beyond the key), whose values SQLite computes (generated
-//     columns) or checks by type (STRICT), shadow tables of virtual
-//     tables, and everything in an auto_vacuum output take the INSERT
-//     path from the start; a WITHOUT ROWID table switches to it at its
+//     columns) or checks by type (STRICT), and shadow tables of virtual
+//     tables take the INSERT path from the start; a WITHOUT ROWID table switches to it at its
 //     first odd row (its key could change under affinity), rows kept so
 //     far being inserted first.
 
@@ -61,6 +60,8 @@ type bulkState struct {
 	// builder to fill: createLater leaves them alone.
 	created map[string]bool
 	entries *entryWorker
+	// autoVacuum is the output's mode, for reopening it.
+	autoVacuum uint32
 }
 
 // bulkTable is the bulk path of one table: a table of the plan or a
@@ -122,11 +123,8 @@ const (
 // object exists.
 func (r *repairer) planBulk(ctx context.Context, sb *sandbox, autoVacuum uint32) error {
 	off := ""
-	switch {
-	case r.opts.NoBulk:
+	if r.opts.NoBulk {
 		off = "asked for (NoBulk)"
-	case autoVacuum != 0:
-		off = "the output is auto_vacuum: its pointer map is SQLite's to keep"
 	}
 	for _, t := range r.plan.tables {
 		t.rep.Path, t.rep.PathWhy = PathInsert, off
@@ -135,7 +133,7 @@ func (r *repairer) planBulk(ctx context.Context, sb *sandbox, autoVacuum uint32)
 		return nil
 	}
 	b := &bulkState{dir: filepath.Dir(r.opts.Output), budget: &bulk.Budget{Limit: bulkBudget}, enc: r.bulkEncoding(),
-		tables: map[string]*bulkTable{}, created: map[string]bool{}, entries: newEntryWorker()}
+		tables: map[string]*bulkTable{}, created: map[string]bool{}, entries: newEntryWorker(), autoVacuum: autoVacuum}
 	r.bulk = b
 	r.out.divert = r.bulkKeep // lost_and_found tables, at least
 	var indexes []master.Index

@@ -73,7 +73,7 @@ func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
 	// The rows kept and the entries sorted are garbage now: give the
 	// memory back before SQLite checks the file beside the cross-check.
 	debug.FreeOSMemory()
-	out, oerr := openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, 0)
+	out, oerr := openOutput(ctx, tmp, r.f.Geometry.PageSize, r.geo.Encoding, r.bulk.autoVacuum)
 	r.out = out // nil when it failed: nothing to close
 	if oerr != nil {
 		return &bulkError{errors.Join(err, oerr)}
