@@ -25,7 +25,7 @@ func TestTreeAcrossLockBytePage(t *testing.T) {
 	const rows, size = 1100, 1 << 20
 	blob := func(id int64) []byte {
 		b := make([]byte, size+int(id%7))
-		for i := 0; i < len(b); i += 8 {
+		for i := 0; i+8 <= len(b); i += 8 {
 			binary.BigEndian.PutUint64(b[i:], uint64(id)<<32|uint64(i))
 		}
 		return b
