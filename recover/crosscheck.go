@@ -40,7 +40,7 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		if !ok {
 			continue // not created in the output
 		}
-		have, err := entryHashes(ord, root)
+		have, err := entryHashes(ord, root, x.ct.Walk.Entries)
 		if err != nil {
 			continue
 		}
@@ -48,11 +48,15 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 			lost[x.t], changed[x.t] = map[int64]bool{}, map[int64]bool{}
 		}
 		_, _ = r.cen.Walk(x.ct.Index, btree.WalkOptions{OnEntry: func(e *btree.Entry) error {
-			vals, err := r.rd.Record(e.Payload)
-			if err != nil || e.PayloadErr != nil || len(vals) == 0 {
+			h, ok := recordHash(e.Payload, r.rd.Encoding())
+			if !ok || e.PayloadErr != nil {
 				return nil
 			}
-			if _, found := slices.BinarySearch(have, hashValues(vals)); found {
+			if _, found := slices.BinarySearch(have, h); found {
+				return nil
+			}
+			vals, err := r.rd.Record(e.Payload)
+			if err != nil || len(vals) == 0 {
 				return nil
 			}
 			rowid, ok := vals[len(vals)-1].(int64)
@@ -126,11 +130,13 @@ func (r *repairer) indexTrees() []indexTree {
 
 // entryHashes returns the sorted hashes of every entry of the index b-tree
 // at root.
-func entryHashes(rd *btree.Reader, root uint32) ([]uint64, error) {
-	var out []uint64
+// The damaged file's count of the same index's entries sizes the list, so
+// that it is not copied as it grows.
+func entryHashes(rd *btree.Reader, root uint32, hint int) ([]uint64, error) {
+	out := make([]uint64, 0, hint+hint/16)
 	res, err := rd.Walk(root, func(e *btree.Entry) error {
-		if vals, err := rd.Record(e.Payload); err == nil {
-			out = append(out, hashValues(vals))
+		if h, ok := recordHash(e.Payload, rd.Encoding()); ok {
+			out = append(out, h)
 		}
 		return nil
 	})

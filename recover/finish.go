@@ -16,6 +16,9 @@ func (r *repairer) createLater(ctx context.Context) {
 		if o.Type == "index" && r.leaveOutStandIn(o) {
 			continue
 		}
+		if r.bulk != nil && r.bulk.created[strings.ToLower(o.Name)] {
+			continue // created for the builder, which filled it
+		}
 		if err := r.out.create(ctx, o.SQL); err != nil {
 			r.rep.NotCreated = append(r.rep.NotCreated, fmt.Sprintf("%s %q: %v", o.Type, o.Name, err))
 		}
@@ -30,8 +33,7 @@ func (r *repairer) restoreCounters(ctx context.Context) {
 		if t := r.plan.byName[strings.ToLower(name)]; t == nil || !t.created {
 			continue
 		}
-		_ = r.out.trustedExec(ctx, `UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?`, seq, name, seq)
-		_ = r.out.trustedExec(ctx, `INSERT INTO sqlite_sequence(name, seq) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)`, name, seq, name)
+		r.out.raiseSequence(ctx, name, seq)
 	}
 	uv, app := uint32(0), uint32(0)
 	if h := r.f.Header; h != nil && h.Magic == pagefile.Magic {

@@ -21,6 +21,10 @@ type lostTable struct {
 	pages map[uint32]bool
 }
 
+// lostColumns are the columns a lost_and_found table starts with, in the
+// order toLostAndFound passes them; c0, c1, ... (untyped) follow.
+const lostColumns = "root_guess INTEGER, page INTEGER, cell INTEGER, id INTEGER, reason TEXT"
+
 // lostKey identifies the b-tree a lost_and_found table collects: a census
 // tree, or the page-level backup's pages.
 type lostKey struct {
@@ -78,8 +82,8 @@ func (r *repairer) toLostAndFound(ctx context.Context, key lostKey, root uint32,
 			kind = "table"
 		}
 		lt = &lostTable{name: r.lostName(), pages: map[uint32]bool{}}
-		lt.rep = &LostAndFound{Table: lt.name, RootGuess: root, Kind: kind}
-		if err := r.out.trustedExec(ctx, fmt.Sprintf("CREATE TABLE %s(root_guess INTEGER, page INTEGER, cell INTEGER, id INTEGER, reason TEXT)", lt.name)); err != nil {
+		lt.rep = &LostAndFound{Table: lt.name, RootGuess: root, Kind: kind, Path: PathInsert}
+		if err := r.out.trustedExec(ctx, fmt.Sprintf("CREATE TABLE %s(%s)", lt.name, lostColumns)); err != nil {
 			return err
 		}
 		r.lost[key] = lt

@@ -33,6 +33,10 @@ type Options struct {
 	// leaves, free pages that were its leaves), into a table of their own
 	// per table (dbrescue_deleted_<table>), never among the live rows.
 	Deleted bool
+	// NoBulk writes every row through SQLite's INSERT, as releases before
+	// the bulk builder did, instead of building the b-trees of the tables
+	// and indexes the builder can write directly (see package bulk).
+	NoBulk bool
 	// Backup, when set, is a page-level backup of the same database:
 	// rows on pages the damaged file lost are read from the backup's
 	// version of those pages.
@@ -53,6 +57,7 @@ const (
 	PhaseSurvey  = "survey"  // every page read and classified; pages
 	PhaseRows    = "rows"    // b-trees walked, rows written; pages
 	PhaseBackup  = "backup"  // lost pages read from a page-level backup; pages
+	PhaseBuild   = "build"   // b-trees written directly by the builder; tables
 	PhaseIndexes = "indexes" // indexes, views and triggers created; objects
 	PhaseCheck   = "check"   // PRAGMA integrity_check of the output; no count
 )

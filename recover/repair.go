@@ -74,6 +74,10 @@ type repairer struct {
 	// standInClean names (lower case) the b-trees ordered by a stand-in
 	// whose walk in the damaged file was clean.
 	standInClean map[string]bool
+	// bulk keeps the rows of the tables whose b-trees are built directly
+	// (bulk.go); bulkSeq the AUTOINCREMENT counters their rows raise.
+	bulk    *bulkState
+	bulkSeq []bulkSeq
 }
 
 // Repair salvages the database at input into a new database at
@@ -107,6 +111,10 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 	}
 	defer os.Remove(tmp)
 	if err := r.run(ctx, tmp); err != nil {
+		var bf *bulkError
+		if errors.As(err, &bf) && !opts.NoBulk && ctx.Err() == nil {
+			return repairAgain(ctx, input, opts, bf)
+		}
 		return nil, err
 	}
 	if opts.EncryptOutput {
@@ -178,7 +186,11 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if r.out, err = openOutput(ctx, r.standIns.driver, tmp, r.f.Geometry.PageSize, r.geo.Encoding, av); err != nil {
 		return err
 	}
-	defer r.out.close()
+	defer func() { // finishBulk closes and reopens it
+		if r.out != nil {
+			r.out.close()
+		}
+	}()
 	for _, t := range r.plan.tables {
 		t.created = t.shadow
 		if t.shadow || t.schemaRow {
@@ -190,6 +202,10 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 		}
 		t.created = true
 	}
+	if err := r.planBulk(ctx, sb, av); err != nil {
+		return err
+	}
+	defer func() { r.bulk.close() }()
 	r.gatherEvidence()
 	if err := r.loadNamed(ctx); err != nil {
 		return err
@@ -222,6 +238,9 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if err := r.out.commit(); err != nil {
 		return err
 	}
+	if err := r.finishBulk(ctx, tmp); err != nil {
+		return err
+	}
 	if err := r.writeSchemaRows(ctx); err != nil {
 		return err
 	}
@@ -230,12 +249,18 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	if err := r.standInCheck(ctx, tmp); err != nil {
 		return err
 	}
-	if err := r.crossCheck(ctx, tmp); err != nil {
-		return err
-	}
 	r.restoreCounters(ctx)
 	r.phase(PhaseCheck, 0, 0)
+	// The cross-check reads the output's indexes with the project's own
+	// reader while SQLite checks the file: neither writes, and each has a
+	// core.
+	crossChecked := make(chan error, 1)
+	go func() { crossChecked <- r.crossCheck(ctx, tmp) }()
 	r.rep.Integrity = integrityCheck(ctx, r.out)
+	r.phase(PhaseCheck, 1, 1)
+	if err := <-crossChecked; err != nil {
+		return err
+	}
 	r.summarise()
 	return nil
 }

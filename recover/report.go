@@ -247,6 +247,11 @@ type TableReport struct {
 	LeavesExpected int `json:"leaves_expected,omitempty"`
 	LeavesFound    int `json:"leaves_found,omitempty"`
 	WalkErrors     int `json:"walk_errors"`
+	// Path is how the rows were written: PathBulk (the b-tree built
+	// directly) or PathInsert (through SQLite's INSERT); PathWhy says why
+	// a table took the INSERT path.
+	Path    string `json:"path,omitempty"`
+	PathWhy string `json:"path_why,omitempty"`
 }
 
 // LostAndFound is one lost_and_found table: rows of one orphan b-tree that
@@ -258,6 +263,7 @@ type LostAndFound struct {
 	Pages     int    `json:"pages"`
 	RootGuess uint32 `json:"root_guess"`
 	Kind      string `json:"kind"` // "table" or "index" b-tree
+	Path      string `json:"path,omitempty"`
 }
 
 // Score is the share of pages that should have held rows whose rows were

@@ -227,11 +227,11 @@ func TestRepairReportsProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{recover.PhaseSurvey, recover.PhaseRows, recover.PhaseBackup, recover.PhaseIndexes, recover.PhaseCheck}
+	want := []string{recover.PhaseSurvey, recover.PhaseRows, recover.PhaseBackup, recover.PhaseBuild, recover.PhaseIndexes, recover.PhaseCheck}
 	if diff := cmp.Diff(want, order); diff != "" {
 		t.Errorf("phases (-want +got):\n%s", diff)
 	}
-	for _, ph := range []string{recover.PhaseSurvey, recover.PhaseRows} {
+	for _, ph := range []string{recover.PhaseSurvey, recover.PhaseRows, recover.PhaseBuild} {
 		if p := last[ph]; p[0] == 0 || p[0] != p[1] {
 			t.Errorf("phase %s ends at %d of %d", ph, p[0], p[1])
 		}

@@ -24,6 +24,9 @@ type output struct {
 	pending *batch
 	trusted atomic.Bool
 	vtab    vtabGrant
+	// divert, when set, is offered every row first: the bulk builder
+	// keeps the rows of the tables it writes itself (see bulk.go).
+	divert func(ctx context.Context, table string, cols []string, vals []any, replace bool, reject func() error) (bool, error)
 
 	// SQLite executes the batches on a writer goroutine while the repair
 	// walks and decodes the next ones: the load runs on two cores, as
@@ -54,7 +57,7 @@ const batchRows = 50000
 // the load itself runs without syncs.
 func openOutput(ctx context.Context, drv *sqlite.Driver, path string, pageSize int, encoding, autoVacuum uint32) (*output, error) {
 	o := &output{stmts: map[string]*sql.Stmt{}, jobs: make(chan job, 4), stopped: make(chan struct{})}
-	db, conn, err := openGuarded(ctx, drv, "file:"+path, &o.trusted, &o.vtab)
+	db, conn, err := openGuarded(ctx, drv, "file:"+uriPath(path), &o.trusted, &o.vtab)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +131,11 @@ const maxBatchRows = 64
 // reject, if the row is later refused (a constraint), is called after the
 // batch is written, to put the row elsewhere.
 func (o *output) insert(ctx context.Context, table string, cols []string, vals []any, replace bool, reject func() error) error {
+	if o.divert != nil {
+		if kept, err := o.divert(ctx, table, cols, vals, replace, reject); kept || err != nil {
+			return err
+		}
+	}
 	verb := "INSERT"
 	if replace {
 		verb = "INSERT OR REPLACE"

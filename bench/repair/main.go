@@ -1,17 +1,27 @@
-// Command repair measures end-to-end repair speed and memory: it builds a
-// database of -rows rows (about 200 bytes each) with an index, then runs
-// the repair in a child process and reports elapsed time, MB/s of input,
-// and the child's peak RSS. With -cpuprofile the child writes a CPU
-// profile, to tell whether parsing or inserting bounds the speed.
+// Command repair measures end-to-end repair speed and memory side by side
+// with the alternatives, in one run: it builds (or takes, with -db) a
+// database of -rows rows (about 200 bytes each) with an index, and then,
+// -runs times, interleaved so that the machine's good and bad moments fall
+// on all of them alike, on the database as it is and on a copy with page 1
+// zeroed:
 //
-//	go run ./bench/repair                      # 1 M rows, ~220 MB
-//	go run ./bench/repair -rows 4500000        # ~1 GB
-//	go run ./bench/repair -cpuprofile cpu.out
+//   - dbrescue repair in a child process (its time, the time without the
+//     final integrity_check, its peak RSS);
+//   - with -insert, the same repair through SQLite's INSERT (NoBulk);
+//   - sqlite3 DB .recover | sqlite3 OUT, the shell's recovery replayed
+//     into a new database (needs a shell built with .recover, see
+//     bench/recovery/build-sqlite3-shell.sh);
+//   - cp DB OUT && sync OUT: reading and writing the file once, the floor.
+//
+// It prints medians and the ratios between them.
+//
+//	go run ./bench/repair                          # 1 M rows, ~230 MB
+//	go run ./bench/repair -rows 4500000            # ~1 GB
+//	go run ./bench/repair -db events.db -runs 5 -insert
+//	go run ./bench/repair -cpuprofile cpu.out -runs 1
 package main
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,128 +29,230 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
-	"syscall"
+	"slices"
+	"strings"
 	"time"
-
-	_ "modernc.org/sqlite"
-
-	"github.com/dbrescue/dbrescue/recover"
 )
 
 func main() {
 	rows := flag.Int("rows", 1_000_000, "rows to build")
+	db := flag.String("db", "", "use this database instead of building one")
+	dir := flag.String("dir", "", "directory for the databases (default: a temporary one, removed)")
+	runs := flag.Int("runs", 3, "runs of each method")
+	insert := flag.Bool("insert", false, "also measure the repair through SQLite's INSERT (NoBulk)")
+	zero := flag.Bool("zero-page1", true, "also measure on a copy with page 1 zeroed")
+	cpu := flag.String("cpuprofile", "", "write the (first) repair's CPU profile to `FILE`")
 	child := flag.String("child", "", "internal: repair this database and print the result")
-	cpu := flag.String("cpuprofile", "", "write the repair's CPU profile to `FILE`")
-	meta := flag.String("meta", "", "internal: metadata backup for the child")
+	out := flag.String("out", "", "internal: the child's output")
+	noBulk := flag.Bool("nobulk", false, "internal: the child repairs through INSERT")
 	flag.Parse()
 	if *child != "" {
-		if err := repairChild(*child, *meta, *cpu); err != nil {
+		if err := repairChild(*child, *out, *cpu, *noBulk); err != nil {
 			log.Fatal(err)
 		}
 		return
 	}
-	if err := run(*rows, *cpu); err != nil {
+	if err := run(*rows, *db, *dir, *runs, *insert, *zero, *cpu); err != nil {
 		log.Fatal(err)
 	}
 }
 
-// result is what the child reports.
-type result struct {
-	Seconds   float64 `json:"seconds"`
-	InputMB   float64 `json:"input_mb"`
-	Rows      int     `json:"rows"`
-	PeakRSSMB float64 `json:"peak_rss_mb"`
-	Status    string  `json:"status"`
-	Integrity string  `json:"integrity"`
+// method is one way of getting a repaired database, measured.
+type method struct {
+	name    string
+	secs    []float64
+	cpu     []float64 // user + system seconds, children included
+	noCheck []float64 // dbrescue: the time without the integrity_check
+	rssMB   []float64
+	note    string
 }
 
-func run(rows int, cpu string) error {
-	dir, err := os.MkdirTemp("", "bench-repair")
+func (m *method) median() float64 { return median(m.secs) }
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func run(rows int, db, dir string, runs int, insert, zero bool, cpu string) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "bench-repair")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	if db == "" {
+		db = filepath.Join(dir, "events.db")
+		start := time.Now()
+		if err := build(db, rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "built %s (%d rows) in %v\n", db, rows, time.Since(start).Round(time.Second))
+	}
+	inputs := []string{db}
+	if zero {
+		z := filepath.Join(dir, "events-zero-page1.db")
+		if err := zeroPage1(db, z); err != nil {
+			return err
+		}
+		defer os.Remove(z)
+		inputs = append(inputs, z)
+	}
+	shell := recoverShell()
+	st, err := os.Stat(db)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "events.db")
-	start := time.Now()
-	if err := build(path, rows); err != nil {
-		return err
+	mb := float64(st.Size()) / 1e6
+	fmt.Printf("input %s: %.1f MB; %d runs of each method, interleaved; medians\n", db, mb, runs)
+	if shell == "" {
+		fmt.Println("(no sqlite3 with .recover on PATH: see bench/recovery/build-sqlite3-shell.sh)")
 	}
-	fmt.Fprintf(os.Stderr, "built %s (%d rows) in %v\n", path, rows, time.Since(start).Round(time.Second))
-	args := []string{"-child", path}
+	for _, in := range inputs {
+		ms := map[string]*method{}
+		get := func(name string) *method {
+			if ms[name] == nil {
+				ms[name] = &method{name: name}
+			}
+			return ms[name]
+		}
+		target := filepath.Join(dir, "out.db")
+		for i := 0; i < runs; i++ {
+			prof := ""
+			if i == 0 && in == inputs[0] {
+				prof = cpu
+			}
+			if err := measureRepair(get("dbrescue repair"), in, target, prof, false); err != nil {
+				return err
+			}
+			if insert {
+				if err := measureRepair(get("dbrescue repair (INSERT path)"), in, target, "", true); err != nil {
+					return err
+				}
+			}
+			if shell != "" {
+				if err := measureShell(get(".recover + replay"), shell, in, target); err != nil {
+					return err
+				}
+			}
+			if err := measure(get("cp + sync"), target, exec.Command("sh", "-c", `cp "$1" "$2" && sync "$2"`, "sh", in, target)); err != nil {
+				return err
+			}
+		}
+		report(filepath.Base(in), mb, ms)
+	}
+	return nil
+}
+
+// report prints one input's table and ratios.
+func report(input string, mb float64, ms map[string]*method) {
+	fmt.Printf("\n%s\n", input)
+	fmt.Println("| method | median | runs | MB/s | CPU (user+sys) | peak RSS | note |")
+	fmt.Println("|---|---:|---|---:|---:|---:|---|")
+	for _, name := range []string{"dbrescue repair", "dbrescue repair (INSERT path)", ".recover + replay", "cp + sync"} {
+		m := ms[name]
+		if m == nil {
+			continue
+		}
+		rss := ""
+		if len(m.rssMB) > 0 {
+			rss = fmt.Sprintf("%.0f MB", slices.Max(m.rssMB))
+		}
+		fmt.Printf("| %s | %.2f s | %s | %.1f | %.2f s | %s | %s |\n", name, m.median(), secsList(m.secs), mb/m.median(), median(m.cpu), rss, m.note)
+		if len(m.noCheck) > 0 {
+			fmt.Printf("| %s without integrity_check | %.2f s | %s | %.1f | | | |\n", name, median(m.noCheck), secsList(m.noCheck), mb/median(m.noCheck))
+		}
+	}
+	d, rec, cp := ms["dbrescue repair"], ms[".recover + replay"], ms["cp + sync"]
+	if rec != nil {
+		fmt.Printf("ratio .recover + replay / dbrescue repair: %.2fx (with integrity_check), %.2fx (without); CPU time %.2fx\n",
+			rec.median()/d.median(), rec.median()/median(d.noCheck), median(rec.cpu)/median(d.cpu))
+	}
+	if ins := ms["dbrescue repair (INSERT path)"]; ins != nil {
+		fmt.Printf("ratio INSERT path / bulk path: %.2fx\n", ins.median()/d.median())
+	}
+	fmt.Printf("ratio dbrescue repair / cp + sync: %.2fx (with integrity_check), %.2fx (without)\n",
+		d.median()/cp.median(), median(d.noCheck)/cp.median())
+}
+
+func secsList(xs []float64) string {
+	var parts []string
+	for _, x := range xs {
+		parts = append(parts, fmt.Sprintf("%.2f", x))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// measure times cmd after removing target and syncing, so that each run
+// starts with no dirty pages of the one before.
+func measure(m *method, target string, cmd *exec.Cmd) error {
+	settle(target)
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", m.name, err)
+	}
+	m.secs = append(m.secs, time.Since(start).Seconds())
+	// The shell's usage includes the children it waited for.
+	m.cpu = append(m.cpu, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds())
+	return nil
+}
+
+func settle(target string) {
+	for _, p := range []string{target, target + "-journal", target + "-wal"} {
+		_ = os.Remove(p)
+	}
+	_ = exec.Command("sync").Run()
+}
+
+// measureRepair runs the repair in a child process, so that its peak RSS
+// is its own.
+func measureRepair(m *method, in, target, cpu string, noBulk bool) error {
+	settle(target)
+	args := []string{"-child", in, "-out", target}
 	if cpu != "" {
 		args = append(args, "-cpuprofile", cpu)
 	}
-	out, err := exec.Command(os.Args[0], args...).Output()
+	if noBulk {
+		args = append(args, "-nobulk")
+	}
+	outb, err := exec.Command(os.Args[0], args...).Output()
 	if err != nil {
 		return fmt.Errorf("repair child: %w", err)
 	}
 	var r result
-	if err := json.Unmarshal(out, &r); err != nil {
+	if err := json.Unmarshal(outb, &r); err != nil {
 		return err
 	}
-	fmt.Printf("| repair of a %.0f MB database, %d rows, 1 index | %.2f s | %.1f MB/s | peak RSS %.0f MB | %s, integrity %s |\n",
-		r.InputMB, r.Rows, r.Seconds, r.InputMB/r.Seconds, r.PeakRSSMB, r.Status, r.Integrity)
+	m.secs = append(m.secs, r.Seconds)
+	m.cpu = append(m.cpu, r.CPUSeconds)
+	m.noCheck = append(m.noCheck, r.Seconds-r.CheckSeconds)
+	m.rssMB = append(m.rssMB, r.PeakRSSMB)
+	m.note = fmt.Sprintf("%s, integrity %s, %d rows, %s", r.Status, r.Integrity, r.Rows, r.Paths)
 	return nil
 }
 
-// build writes the benchmark database with SQLite.
-func build(path string, rows int) error {
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	for _, q := range []string{
-		`PRAGMA journal_mode = OFF`,
-		`PRAGMA synchronous = OFF`,
-		`CREATE TABLE events(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, score REAL, body TEXT)`,
-		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
-			INSERT INTO events(ts, kind, score, body) SELECT 1700000000 + i * 7, 'kind-' || (i %% 37), i * 0.25,
-			printf('event %%d %%.*c', i, 120 + i %% 80, 'x') FROM n`, rows),
-		`CREATE INDEX events_kind_ts ON events(kind, ts)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			return fmt.Errorf("%.40s: %w", q, err)
-		}
-	}
-	return nil
+func measureShell(m *method, shell, in, target string) error {
+	return measure(m, target, exec.Command("sh", "-c", `"$1" "$2" .recover | "$1" "$3"`, "sh", shell, in, target))
 }
 
-func repairChild(path, meta, cpu string) error {
-	if cpu != "" {
-		f, err := os.Create(cpu)
+// recoverShell finds a sqlite3 that has .recover (Debian's lacks the
+// sqlite_dbpage table it needs).
+func recoverShell() string {
+	for _, p := range []string{"/usr/local/bin/sqlite3", "sqlite3"} {
+		path, err := exec.LookPath(p)
 		if err != nil {
-			return err
+			continue
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+		out, err := exec.Command(path, ":memory:", ".recover").CombinedOutput()
+		if err == nil && !strings.Contains(string(out), "error") {
+			return path
 		}
-		defer pprof.StopCPUProfile()
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	opts := recover.Options{Output: path + ".recovered"}
-	if meta != "" {
-		opts.MetaPaths = []string{meta}
-	}
-	start := time.Now()
-	rep, err := recover.Repair(context.Background(), path, opts)
-	if err != nil {
-		return err
-	}
-	secs := time.Since(start).Seconds()
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	n := 0
-	for _, t := range rep.Tables {
-		n += t.RowsWritten
-	}
-	return json.NewEncoder(os.Stdout).Encode(result{
-		Seconds: secs, InputMB: float64(st.Size()) / 1e6, Rows: n,
-		PeakRSSMB: float64(ru.Maxrss) / 1024, Status: rep.Status, Integrity: rep.Integrity,
-	})
+	return ""
 }
