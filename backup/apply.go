@@ -31,7 +31,8 @@ func (o *Options) crashPoint(stage string) error {
 
 // update writes into the existing backup at path only the pages of src
 // whose CRC differs from the old manifest (all of them when the page size
-// changed), then commits next as the new manifest. The previous backup is
+// changed or Options.Full asks for a full copy: a page of the backup that
+// rotted under its recorded CRC is then rewritten too), then commits next as the new manifest. The previous backup is
 // protected by an undo journal: see recoverJournal. It returns how many
 // pages it wrote and the journal's size.
 func update(path string, oldBytes []byte, old *Manifest, src pagefile.Source, next *Manifest, o *Options) (int, int64, error) {
@@ -41,7 +42,7 @@ func update(path string, oldBytes []byte, old *Manifest, src pagefile.Source, ne
 	oldSize := int64(old.PageSize) * int64(old.PageCount)
 	var changed []uint32
 	for i, c := range next.CRCs {
-		if old.PageSize != next.PageSize || i >= len(old.CRCs) || old.CRCs[i] != c {
+		if o.Full || old.PageSize != next.PageSize || i >= len(old.CRCs) || old.CRCs[i] != c {
 			changed = append(changed, uint32(i+1))
 		}
 	}

@@ -17,9 +17,11 @@ type Options struct {
 	Pause time.Duration
 	// Progress, when set, is called after every step.
 	Progress func(Progress)
-	// Full copies every page through the backup API even when an
-	// incremental update is possible (the backup file still only gets
-	// the pages that differ).
+	// Full takes a whole new copy even when an incremental update is
+	// possible (ModeFull): every page is copied and written into the
+	// backup, under the same undo journal as an update (so the journal
+	// briefly needs the backup's size on disk), whatever the old
+	// manifest's CRCs say. Against a store, every page is uploaded again.
 	Full bool
 	// BackupAPI makes a full WAL-mode backup copy the database with
 	// SQLite's online backup API, page by page, even when the database

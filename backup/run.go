@@ -156,6 +156,9 @@ func createTemp(dst string) (*os.File, error) {
 func updateInto(dst string, oldBytes []byte, old *Manifest, src pagefile.Source, next *Manifest, o *Options, res *Result) error {
 	var err error
 	res.Mode = ModeIncremental
+	if o.Full {
+		res.Mode = ModeFull
+	}
 	res.PagesWritten, res.JournalBytes, err = update(dst, oldBytes, old, src, next, o)
 	res.BytesWritten = int64(res.PagesWritten) * int64(next.PageSize)
 	return err

@@ -40,6 +40,11 @@ func TestBackupVerifyRestore(t *testing.T) {
 	if second.Mode != "incremental" || second.PagesWritten == 0 || second.PagesWritten >= int(second.PageCount) {
 		t.Fatalf("backup after a one-row change: %+v", second)
 	}
+	var full backupReport
+	decodeJSON(t, runApp(t, "backup", "--full", "--json", db).mustSucceed(t).stdout, &full)
+	if full.Mode != "full" || full.PagesWritten != int(full.PageCount) {
+		t.Fatalf("backup --full of a backed-up database took no full copy: %+v", full)
+	}
 
 	if r := runApp(t, "restore", db+".backup"); r.code != exitFailure || !strings.Contains(r.stderr, "--force") {
 		t.Errorf("restore over the live database without --force: exit %d, %s", r.code, r.stderr)
