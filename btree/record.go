@@ -31,6 +31,13 @@ func SerialTypeSize(t uint64) int64 {
 // the number of types is bounded by the header size, so a hostile record
 // cannot make it allocate more than its own length.
 func RecordHeader(payload []byte) (types []uint64, headerSize int, err error) {
+	return AppendRecordTypes(nil, payload)
+}
+
+// AppendRecordTypes is RecordHeader appending the serial types to dst, so
+// that a caller reading many records reuses one slice.
+func AppendRecordTypes(dst []uint64, payload []byte) (types []uint64, headerSize int, err error) {
+	types = dst
 	h, n := Varint(payload)
 	if n == 0 {
 		return nil, 0, corrupt(0, 0, ErrTruncated, "record header size varint is cut off")
@@ -126,4 +133,35 @@ func DecodeText(b []byte, encoding uint32) string {
 		}
 	}
 	return string(utf16.Decode(units))
+}
+
+// LastInteger returns the last value of a record when it is an integer,
+// without decoding the others: the rowid an index entry of a rowid table
+// ends with. ok is false when the record does not parse, a value runs past
+// the payload, or the last value is not an integer.
+func LastInteger(payload []byte) (v int64, ok bool) {
+	types, pos, err := RecordHeader(payload)
+	if err != nil || len(types) == 0 {
+		return 0, false
+	}
+	for _, t := range types[:len(types)-1] {
+		pos += int(SerialTypeSize(t))
+		if pos > len(payload) {
+			return 0, false
+		}
+	}
+	t := types[len(types)-1]
+	size := int(SerialTypeSize(t))
+	if t > 9 || pos+size > len(payload) {
+		return 0, false
+	}
+	switch {
+	case t == 0 || t == 7:
+		return 0, false
+	case t == 8:
+		return 0, true
+	case t == 9:
+		return 1, true
+	}
+	return decodeInt(payload[pos : pos+size]), true
 }

@@ -78,3 +78,28 @@ func TestSerialTypeSize(t *testing.T) {
 		}
 	}
 }
+
+func TestLastIntegerAgreesWithDecodeRecord(t *testing.T) {
+	cases := [][]byte{
+		record([]uint64{13, 1}, 'a', 7),                                     // 'a', 7
+		record([]uint64{0, 2}, 0x01, 0x02),                                  // NULL, 258
+		record([]uint64{6}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe), // -2
+		record([]uint64{15, 8}, 'x'),                                        // 'x', 0
+		record([]uint64{1, 9}, 5),                                           // 5, 1
+		record([]uint64{1, 7}, 5, 0, 0, 0, 0, 0, 0, 0, 0),                   // a real: not a rowid
+		record([]uint64{13, 1}, 'a'),                                        // the rowid cut off
+		record([]uint64{21, 1}, 'a', 'b'),                                   // a text running past the end
+		{},
+	}
+	for i, payload := range cases {
+		got, ok := btree.LastInteger(payload)
+		vals, err := btree.DecodeRecord(payload, pagefile.EncodingUTF8)
+		want, wantOK := int64(0), false
+		if err == nil && len(vals) > 0 {
+			want, wantOK = vals[len(vals)-1].(int64)
+		}
+		if got != want || ok != wantOK {
+			t.Errorf("case %d: LastInteger = %d, %v; DecodeRecord's last value %v, %v", i, got, ok, want, wantOK)
+		}
+	}
+}

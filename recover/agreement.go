@@ -16,8 +16,20 @@ import (
 // in columns of INTEGER or TEXT affinity) whose storage class is the one
 // their column declares. ok is false when the page has no such value.
 func (t *table) agreement(p *btree.Page) (share float64, ok bool) {
-	agree, typed := 0, 0
+	_, share, ok = t.judge(p)
+	return share, ok
+}
+
+// judge reads p's record headers once for both questions decidePage asks
+// of every leaf: the share of records that fit t (fitShare) and how well
+// their values agree with t's declared types (agreement).
+func (t *table) judge(p *btree.Page) (fit, agreeShare float64, typedOK bool) {
+	agree, typed, fits, total := 0, 0, 0, 0
 	recordTypes(p, func(types []uint64) {
+		total++
+		if t.fits(types) {
+			fits++
+		}
 		for j, st := range types {
 			if j >= len(t.info.RecordOrder) {
 				break
@@ -42,18 +54,23 @@ func (t *table) agreement(p *btree.Page) (share float64, ok bool) {
 			}
 		}
 	})
-	if typed == 0 {
-		return 0, false
+	fit = 1
+	if total > 0 {
+		fit = float64(fits) / float64(total)
 	}
-	return float64(agree) / float64(typed), true
+	if typed == 0 {
+		return fit, 0, false
+	}
+	return fit, float64(agree) / float64(typed), true
 }
 
 // belongsElsewhere reports whether a leaf that t's tree reached agrees
-// poorly with t's declared types (under half its typed values) while
+// poorly with t's declared types (share, typed: t.agreement's answer;
+// under half its typed values) while
 // another table's records fit it whole and agree with nearly all of
 // them: the page is that table's, put where t's tree points.
-func (r *repairer) belongsElsewhere(p *btree.Page, t *table) bool {
-	if share, ok := t.agreement(p); !ok || share >= 0.5 {
+func (r *repairer) belongsElsewhere(p *btree.Page, t *table, share float64, typed bool) bool {
+	if !typed || share >= 0.5 {
 		return false
 	}
 	for _, u := range r.plan.tables {

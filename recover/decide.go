@@ -107,10 +107,12 @@ func (r *repairer) decidePage(p *btree.Page, d destination) destination {
 		}
 		return d
 	}
-	if d.t != nil && (d.t.fitShare(p) < 0.5 || r.belongsElsewhere(p, d.t)) {
-		// A page written to the wrong place, or swapped: not this
-		// table's, whatever reached it.
-		return destination{t: d.t, alone: true}
+	if d.t != nil {
+		if fit, share, typed := d.t.judge(p); fit < 0.5 || r.belongsElsewhere(p, d.t, share, typed) {
+			// A page written to the wrong place, or swapped: not this
+			// table's, whatever reached it.
+			return destination{t: d.t, alone: true}
+		}
 	}
 	return d
 }

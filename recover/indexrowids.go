@@ -41,12 +41,9 @@ func (r *repairer) rowidsOfIndexes(t *table) map[int64]bool {
 		ids := map[int64]bool{}
 		clean := true
 		res, err := r.cen.Walk(ct.Index, btree.WalkOptions{OnEntry: func(e *btree.Entry) error {
-			vals, err := r.rd.Record(e.Payload)
-			if err != nil || e.PayloadErr != nil || len(vals) == 0 {
-				clean = false
-				return nil
-			}
-			if id, ok := vals[len(vals)-1].(int64); ok {
+			// Only the trailing rowid is decoded: the set is built for
+			// every indexed table of every repair.
+			if id, ok := btree.LastInteger(e.Payload); ok && e.PayloadErr == nil {
 				ids[id] = true
 			} else {
 				clean = false

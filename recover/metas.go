@@ -215,16 +215,20 @@ func shareOf(p *btree.Page, fits func([]uint64) bool) float64 {
 }
 
 // recordTypes calls fn with the serial types of every record on p whose
-// cell and record header read.
+// cell and record header read. The slice is reused from one call to the
+// next: fn must not keep it.
 func recordTypes(p *btree.Page, fn func(types []uint64)) {
+	var buf []uint64
 	for i := 0; i < p.CellCount; i++ {
 		c, err := p.Cell(i)
 		if err != nil {
 			continue
 		}
-		if types, _, err := btree.RecordHeader(c.Local); err == nil {
+		types, _, err := btree.AppendRecordTypes(buf[:0], c.Local)
+		if err == nil {
 			fn(types)
 		}
+		buf = types
 	}
 }
 
