@@ -1,6 +1,7 @@
 package recover
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dbrescue/dbrescue/btree"
@@ -12,25 +13,41 @@ import (
 // the damaged file, lists the rowid, or when t has no such index. A row
 // carved from a damaged page must pass: bytes of a destroyed page that
 // happen to decode as a row of the table carry a rowid no index lists,
-// while a real row's rowid is in every full index. The rowid sets are
-// built once per table.
+// while a real row's rowid is in every full index. The rowids are
+// gathered once per table, and only for tables that have carved rows:
+// sorted, 8 bytes a row.
 func (r *repairer) listedByIndex(t *table, rowid int64) bool {
 	if r.indexRowids == nil {
-		r.indexRowids = map[*table]map[int64]bool{}
+		r.indexRowids = map[*table]*indexedRowids{}
 	}
-	ids, built := r.indexRowids[t]
-	if !built {
-		ids = r.rowidsOfIndexes(t)
-		r.indexRowids[t] = ids
+	set := r.indexRowids[t]
+	if set == nil {
+		set = &indexedRowids{}
+		set.clean = r.eachIndexedRowid(t, func(id int64) { set.ids = append(set.ids, id) }, func() { set.ids = set.ids[:0] })
+		slices.Sort(set.ids)
+		r.indexRowids[t] = set
 	}
-	return ids == nil || ids[rowid]
+	if !set.clean {
+		return true
+	}
+	_, found := slices.BinarySearch(set.ids, rowid)
+	return found
 }
 
-// rowidsOfIndexes returns the rowids of the first full index of rowid
-// table t whose walk was clean, nil when it has none.
-func (r *repairer) rowidsOfIndexes(t *table) map[int64]bool {
+// indexedRowids are the rowids a clean full index of a table lists; clean
+// is false when the table has no such index.
+type indexedRowids struct {
+	ids   []int64
+	clean bool
+}
+
+// eachIndexedRowid calls fn with every rowid the first full index of
+// rowid table t whose walk was clean lists, and reports whether there was
+// such an index. An index whose entries turn out unreadable halfway is
+// given up, reset is called, and the next one is tried.
+func (r *repairer) eachIndexedRowid(t *table, fn func(id int64), reset func()) bool {
 	if t.info.WithoutRowid {
-		return nil
+		return false
 	}
 	for _, ct := range r.cen.Trees {
 		if ct.From == census.FromOrphan || !ct.IndexTree || ct.Walk == nil || len(ct.Walk.Errors) > 0 ||
@@ -38,21 +55,21 @@ func (r *repairer) rowidsOfIndexes(t *table) map[int64]bool {
 			!r.plan.indexes[strings.ToLower(ct.Name)] || r.plan.partial[strings.ToLower(ct.Name)] {
 			continue
 		}
-		ids := map[int64]bool{}
 		clean := true
 		res, err := r.cen.Walk(ct.Index, btree.WalkOptions{OnEntry: func(e *btree.Entry) error {
-			// Only the trailing rowid is decoded: the set is built for
-			// every indexed table of every repair.
-			if id, ok := btree.LastInteger(e.Payload); ok && e.PayloadErr == nil {
-				ids[id] = true
+			// Only the trailing rowid is decoded: every indexed table of
+			// every repair is read this way.
+			if id, ok := btree.LastInteger(e.Payload); ok && e.PayloadErr == nil && clean {
+				fn(id)
 			} else {
 				clean = false
 			}
 			return nil
 		}})
 		if err == nil && clean && len(res.Errors) == 0 {
-			return ids
+			return true
 		}
+		reset()
 	}
-	return nil
+	return false
 }

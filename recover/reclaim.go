@@ -57,14 +57,16 @@ func (r *repairer) reclaim(ctx context.Context) error {
 }
 
 // indexedButMissing returns the rowids a clean full index of t lists that
-// no row recovered so far has.
+// no row recovered so far has. The index is streamed against the rows
+// kept: memory holds only the missing rowids, not the index.
 func (r *repairer) indexedButMissing(t *table) map[int64]bool {
-	r.listedByIndex(t, 0) // builds the index's rowid set
 	out := map[int64]bool{}
-	for id := range r.indexRowids[t] {
+	if !r.eachIndexedRowid(t, func(id int64) {
 		if !t.keys.has(id) {
 			out[id] = true
 		}
+	}, func() { clear(out) }) {
+		return nil
 	}
 	return out
 }

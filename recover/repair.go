@@ -57,8 +57,8 @@ type repairer struct {
 	// carved counts the rows carved from each damaged page;
 	// damagedLeaves are walked leaves some of whose cells did not read.
 	carved map[uint32]int
-	// indexRowids caches listedByIndex's rowid sets per table.
-	indexRowids map[*table]map[int64]bool
+	// indexRowids caches listedByIndex's rowids per table.
+	indexRowids map[*table]*indexedRowids
 	// ranges caches childRanges per tree (Census.Trees index).
 	ranges map[int]map[uint32]keyRange
 	// carvedChains marks overflow pages read whole for carved cells.
