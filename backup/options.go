@@ -32,6 +32,10 @@ type Options struct {
 	// and backs up even when the source looks unchanged since the last
 	// backup.
 	Force bool
+	// Encryption, for a database encrypted with SQLCipher: its pages are
+	// copied as ciphertext without SQLite (see Encryption). A source
+	// package sniff finds encrypted is treated so without it.
+	Encryption *Encryption
 	// MaxRestarts bounds how often, in rollback-journal mode, a commit by
 	// another connection may restart the copy before Run gives up with
 	// ErrNoProgress (default 8). Each restart doubles the step size.

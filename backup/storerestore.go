@@ -69,7 +69,7 @@ func RestoreFromStore(ctx context.Context, st remote.Store, dbPath string, opts 
 	res := &RestoreResult{Backup: st.String(), Database: dbPath, PageSize: v.PageSize, PageCount: v.PageCount,
 		Bytes: int64(v.PageSize) * int64(v.PageCount), Replaced: there, Removed: []string{}, Snapshot: v.manifest.Snapshot,
 		Version: v.ID, BytesDownloaded: n + v.Size}
-	if err := installRestored(ctx, tmp.Name(), dbPath, res); err != nil {
+	if err := installRestored(ctx, tmp.Name(), dbPath, v.manifest.Snapshot.Encrypted, res); err != nil {
 		return nil, err
 	}
 	res.Elapsed = msSince(start)
@@ -132,12 +132,14 @@ func VerifyStore(ctx context.Context, st remote.Store, opts StoreReadOptions) (*
 		r.Problems = append(r.Problems, err.Error())
 		return r, nil
 	}
-	if meta, err := master.Decode(v.manifest.Meta); err != nil {
+	if meta, err := manifestMeta(v.manifest); err != nil {
 		r.Problems = append(r.Problems, fmt.Sprintf("metadata backup: %v", err))
-	} else if h := meta.Header; h.PageSize != v.PageSize || h.PageCount != v.PageCount {
-		r.Problems = append(r.Problems, fmt.Sprintf("metadata describes %d pages of %d bytes, the version %d of %d", h.PageCount, h.PageSize, v.PageCount, v.PageSize))
+	} else if meta != nil {
+		if h := meta.Header; h.PageSize != v.PageSize || h.PageCount != v.PageCount {
+			r.Problems = append(r.Problems, fmt.Sprintf("metadata describes %d pages of %d bytes, the version %d of %d", h.PageCount, h.PageSize, v.PageCount, v.PageSize))
+		}
 	}
-	r.checkIntegrity(ctx, tmp.Name())
+	r.checkIntegrity(ctx, tmp.Name(), v.manifest.Snapshot.Encrypted)
 	return r, nil
 }
 
@@ -147,7 +149,8 @@ type StoreVersion struct {
 	Store    remote.Store
 	Version  Version
 	Manifest *Manifest
-	Meta     *master.Meta
+	// Meta is nil for a version of an encrypted database.
+	Meta *master.Meta
 	// Source serves the version's pages, each fetched with a ranged read
 	// and checked against its CRC.
 	Source pagefile.Source
@@ -161,7 +164,7 @@ func OpenStoreVersion(ctx context.Context, st remote.Store, opts StoreReadOption
 	if err != nil {
 		return nil, err
 	}
-	meta, err := master.Decode(v.manifest.Meta)
+	meta, err := manifestMeta(v.manifest)
 	if err != nil {
 		return nil, fmt.Errorf("backup: metadata in version %s of %s: %w", v.ID, st, err)
 	}

@@ -137,6 +137,9 @@ func repairCommand() *cli.Command {
 					if err := decryptBackup(opts.Backup, opts.Cipher); err != nil {
 						return fmt.Errorf("backup %s: %w", path, err)
 					}
+					if bf.Meta == nil {
+						opts.Backup.Meta = encryptedBackupMeta(ctx, cmd, path, opts.Cipher)
+					}
 				}
 			}
 			progress, done := progressOnTerminal(cmd.Root().ErrWriter)

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/inspect"
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/recover"
 )
@@ -89,4 +91,20 @@ func pageNumbers(pages []uint32, limit int) string {
 		out = append(out, fmt.Sprint(pg))
 	}
 	return strings.Join(out, ", ")
+}
+
+// encryptedBackupMeta takes the metadata backup of a page-level backup of
+// an encrypted database from the backup itself, decrypted with the key:
+// such a backup is taken without the key and stores none, and the repair
+// needs one to place the backup's pages. The backup is one consistent
+// snapshot, so its own schema and page lists are exactly its pages'. Nil
+// (said on stderr) when it cannot be taken: the repair then goes on
+// without the backup's pages.
+func encryptedBackupMeta(ctx context.Context, cmd *cli.Command, path string, c *pagefile.Cipher) *master.Meta {
+	m, err := master.Capture(ctx, path, master.Options{Cipher: c})
+	if err != nil {
+		fmt.Fprintf(cmd.Root().ErrWriter, "backup %s: its metadata cannot be read with the key (%v); its pages are not used\n", path, err)
+		return nil
+	}
+	return m
 }

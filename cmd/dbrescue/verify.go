@@ -82,7 +82,11 @@ func (r *backupVerifyReport) printText(w io.Writer) error {
 	if r.OK {
 		p.printf("%s: valid\n", r.Path)
 		p.printf("  %d pages of %d bytes, every page matches its manifest CRC\n", r.PageCount, r.PageSize)
-		p.printf("  integrity_check: ok\n")
+		if r.IntegritySkipped != "" {
+			p.printf("  integrity_check: skipped (%s); the pages are SQLCipher ciphertext, checked by CRC and digest only\n", r.IntegritySkipped)
+		} else {
+			p.printf("  integrity_check: ok\n")
+		}
 		if v := r.Version; v != nil {
 			p.printf("  version %s: every frame and segment CRC, and the SHA-256 of the whole database (%x…), match\n", v.ID, v.Digest[:8])
 		}
