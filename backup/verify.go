@@ -111,6 +111,12 @@ func integrityCheck(ctx context.Context, path string) ([]string, error) {
 		return nil, err
 	}
 	defer db.Close()
+	return queryIntegrity(ctx, db)
+}
+
+// queryIntegrity runs PRAGMA integrity_check on db, at most maxListed
+// messages.
+func queryIntegrity(ctx context.Context, db *sql.DB) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check(`+fmt.Sprint(maxListed)+`)`)
 	if err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ func unchangedDir(t *testing.T, db string, before [32]byte, listing []string) {
 // rows. Nothing appears beside the input, which is unchanged.
 func TestBackupEncrypted(t *testing.T) {
 	t.Parallel()
-	tool, db, _ := encryptedApp(t)
+	tool, db, keyFile := encryptedApp(t)
 	want := tool.Tables(t, db, testKeySQL, nil, ciphertest.MessengerTables)
 	before, listing := fileSHA256(t, db), dirNames(t, filepath.Dir(db))
 	bk := filepath.Join(t.TempDir(), "app.db.backup")
@@ -68,6 +68,11 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 	if out := runApp(t, "verify", bk).mustSucceed(t).stdout; !strings.Contains(out, "encrypted: integrity_check needs the key") {
 		t.Errorf("verify text does not say integrity_check was skipped:\n%s", out)
+	}
+	var withKey backupVerifyReport
+	decodeJSON(t, runApp(t, "verify", bk, "--key-file", keyFile, "--json").mustSucceed(t).stdout, &withKey)
+	if !withKey.OK || withKey.IntegritySkipped != "" || !cmp.Equal(withKey.IntegrityCheck, []string{"ok"}) {
+		t.Errorf("verify with the key: %+v", withKey.Report)
 	}
 
 	restored := filepath.Join(t.TempDir(), "restored.db")
@@ -194,13 +199,16 @@ func TestBackupEncryptedWAL(t *testing.T) {
 
 // TestRepairWithEncryptedBackup: pages of an encrypted database are
 // destroyed; repair --key-file --backup, with a backup the backup command
-// took without the key, puts back every row.
+// took without the key (a file, and a version in a store), puts back every
+// row.
 func TestRepairWithEncryptedBackup(t *testing.T) {
 	t.Parallel()
 	tool, db, keyFile := encryptedApp(t)
 	want := tool.Tables(t, db, testKeySQL, nil, ciphertest.MessengerTables)
 	bk := filepath.Join(t.TempDir(), "app.db.backup")
 	runApp(t, "backup", db, "-o", bk).mustSucceed(t)
+	store := "file://" + t.TempDir()
+	runApp(t, "backup", db, "-o", store).mustSucceed(t)
 	b, err := os.ReadFile(db)
 	if err != nil {
 		t.Fatal(err)
@@ -222,16 +230,18 @@ func TestRepairWithEncryptedBackup(t *testing.T) {
 	if lost == 0 {
 		t.Fatal("the damage loses no row without the backup: the test proves nothing")
 	}
-	out := filepath.Join(t.TempDir(), "fixed.db")
-	r := runApp(t, "repair", broken, "--key-file", keyFile, "--backup", bk, "-o", out)
-	if r.code != exitOK && r.code != exitPartial {
-		t.Fatalf("repair with the backup: exit %d\n%s", r.code, r.stderr)
+	for _, from := range []string{bk, store} {
+		out := filepath.Join(t.TempDir(), "fixed.db")
+		r := runApp(t, "repair", broken, "--key-file", keyFile, "--backup", from, "-o", out)
+		if r.code != exitOK && r.code != exitPartial {
+			t.Fatalf("repair with the backup %s: exit %d\n%s", from, r.code, r.stderr)
+		}
+		got := map[string][][]any{}
+		for _, tab := range ciphertest.MessengerTables {
+			got[tab] = ciphertest.PlainRows(t, out, tab)
+		}
+		sameTables(t, "repaired with the backup "+from, want, got)
 	}
-	got := map[string][][]any{}
-	for _, tab := range ciphertest.MessengerTables {
-		got[tab] = ciphertest.PlainRows(t, out, tab)
-	}
-	sameTables(t, "repaired with the backup", want, got)
 	t.Logf("%d rows lost without the backup, none with it", lost)
 }
 

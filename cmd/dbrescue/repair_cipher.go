@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/dbrescue/dbrescue/backup"
 	"github.com/dbrescue/dbrescue/inspect"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/pagefile"
@@ -107,4 +110,28 @@ func encryptedBackupMeta(ctx context.Context, cmd *cli.Command, path string, c *
 		return nil
 	}
 	return m
+}
+
+// encryptedStoreMeta is encryptedBackupMeta for a version in a store: the
+// version is downloaded, checked as restore checks it, into a temporary
+// directory of its own, read, and removed.
+func encryptedStoreMeta(ctx context.Context, cmd *cli.Command, sv *backup.StoreVersion, c *pagefile.Cipher) *master.Meta {
+	warn := func(err error) *master.Meta {
+		fmt.Fprintf(cmd.Root().ErrWriter, "backup %s: version %s cannot be read with the key (%v); its pages are not used\n", sv.Store, sv.Version.ID, err)
+		return nil
+	}
+	k, err := storeKey(cmd)
+	if err != nil {
+		return warn(err)
+	}
+	dir, err := os.MkdirTemp("", "dbrescue-backup-meta-*")
+	if err != nil {
+		return warn(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "version.db")
+	if _, err := backup.RestoreFromStore(ctx, sv.Store, path, backup.StoreReadOptions{Selector: backup.Selector{ID: sv.Version.ID}, Key: k}); err != nil {
+		return warn(err)
+	}
+	return encryptedBackupMeta(ctx, cmd, path, c)
 }
