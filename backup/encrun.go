@@ -48,68 +48,81 @@ func runEncrypted(ctx context.Context, path string, enc *Encryption, t target, o
 		return err
 	}
 	defer done()
-	src, crcs, at, err := s.pass(ctx, sink, o, res)
-	if err != nil {
-		return err
-	}
-	h, err := s.page1(src)
-	if err != nil {
-		return err
-	}
-	next := encManifest(s, crcs, h, at, res)
-	res.PagesReadFrom = pagesFrom(s.journalMode)
-	if old != nil && !o.Full && !o.Force && old.Snapshot.Encrypted && old.PageSize == next.PageSize && old.Snapshot.Digest == next.Snapshot.Digest {
-		res.Mode, res.Snapshot = ModeUnchanged, old.Snapshot
-		return nil
-	}
-	if tmp != nil {
-		res.CopiedWith = CopiedFromFiles
-		if err := tmp.Sync(); err != nil {
-			return fmt.Errorf("backup: syncing the copy: %w", err)
-		}
-		s.close() // every page is copied: writers and checkpoints may go on
-		if err := tmp.Close(); err != nil {
+	for n := 1; ; n++ {
+		src, crcs, at, state, err := s.pass(ctx, sink, o, res)
+		if err != nil {
 			return err
 		}
-		return t.commit(ctx, next, nil, tmp.Name(), o, res)
+		h, err := s.page1(src)
+		if err != nil {
+			return err
+		}
+		next := encManifest(s, crcs, h, at, res)
+		res.PagesReadFrom = pagesFrom(s.journalMode)
+		if old != nil && !o.Full && !o.Force && old.Snapshot.Encrypted && old.PageSize == next.PageSize && old.Snapshot.Digest == next.Snapshot.Digest {
+			res.Mode, res.Snapshot = ModeUnchanged, old.Snapshot
+			return nil
+		}
+		if tmp != nil {
+			res.CopiedWith = CopiedFromFiles
+			if err := tmp.Sync(); err != nil {
+				return fmt.Errorf("backup: syncing the copy: %w", err)
+			}
+			s.close() // every page is copied: writers and checkpoints may go on
+			if err := tmp.Close(); err != nil {
+				return err
+			}
+			return t.commit(ctx, next, nil, tmp.Name(), o, res)
+		}
+		res.CopiedWith = CopiedFromSnapshot
+		if !p.pagesInCommit {
+			s.close()
+			return t.commit(ctx, next, nil, "", o, res)
+		}
+		// The update reads the changed pages again, still under the
+		// locks, and checks each against the CRC of the pass before it
+		// writes it: what it commits is the pass's snapshot. A WAL
+		// restarted in between fails that check (the update is rolled
+		// back), and the whole is done again.
+		err = t.commit(ctx, next, src, "", o, res)
+		if err == nil || s.same(state) || n == maxEncPasses {
+			return err
+		}
+		res.Restarts++
 	}
-	res.CopiedWith = CopiedFromSnapshot
-	if !p.pagesInCommit {
-		s.close()
-		return t.commit(ctx, next, nil, "", o, res)
-	}
-	// The update reads the changed pages again, still under the locks,
-	// and checks each against its CRC before it writes it.
-	return t.commit(ctx, next, src, "", o, res)
 }
 
 // pass reads the snapshot once into sink (nil: only hashes), and again
-// while the WAL was restarted (or a -shm appeared) under the pass. It
-// returns the snapshot's pages (valid until s is closed), their CRCs and
-// when the pass that counted began.
-func (s *encSource) pass(ctx context.Context, sink pageSink, o *Options, res *Result) (pagefile.Source, []uint32, int64, error) {
+// while the WAL was restarted (or a -shm appeared) under the pass (which
+// may also have made the pass fail: a WAL cut short). It returns the
+// snapshot's pages (valid until s is closed or the next pass), their
+// CRCs, when the pass that counted began, and the state it began in.
+func (s *encSource) pass(ctx context.Context, sink pageSink, o *Options, res *Result) (pagefile.Source, []uint32, int64, walState, error) {
 	for n := 1; ; n++ {
 		at := time.Now().UnixNano()
 		src, before, closer, err := s.pages()
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, 0, before, err
 		}
 		crcs, err := scan(ctx, src, sink, s.path+"-wal", o, res, passPhase(sink))
-		if err != nil {
-			closer.Close()
-			return nil, nil, 0, err
-		}
-		if s.same(before) {
+		same := s.same(before)
+		if err == nil && same {
+			if s.wal != nil {
+				s.wal.Close()
+			}
 			s.wal = closer
-			return src, crcs, at, nil
+			return src, crcs, at, before, nil
 		}
 		closer.Close()
+		if same || ctx.Err() != nil {
+			return nil, nil, 0, before, err
+		}
 		if n == maxEncPasses {
-			return nil, nil, 0, fmt.Errorf("%w: the WAL of %s was restarted under %d passes", ErrBusy, s.path, n)
+			return nil, nil, 0, before, fmt.Errorf("%w: the WAL of %s was restarted under %d passes", ErrBusy, s.path, n)
 		}
 		res.Restarts++
 		if err := s.lockShm(ctx, o, res); err != nil {
-			return nil, nil, 0, err
+			return nil, nil, 0, before, err
 		}
 	}
 }
