@@ -20,6 +20,11 @@ type StoreReadOptions struct {
 	Selector
 	// Key opens an encrypted store.
 	Key *Key
+	// Decrypt, for VerifyStore of a version of an encrypted (SQLCipher)
+	// database, derives the cipher of the downloaded copy at path (the
+	// database key, not the store's Key) so that integrity_check runs
+	// through the decrypting view (Report.CheckDecrypted); nil skips it.
+	Decrypt func(path string) (*pagefile.Cipher, error)
 	// Force replaces a database that already exists (RestoreFromStore).
 	Force bool
 	// Downloads is how many ranged reads run at once (default 4).
@@ -140,6 +145,13 @@ func VerifyStore(ctx context.Context, st remote.Store, opts StoreReadOptions) (*
 		}
 	}
 	r.checkIntegrity(ctx, tmp.Name(), v.manifest.Snapshot.Encrypted)
+	if r.IntegritySkipped != "" && opts.Decrypt != nil {
+		c, err := opts.Decrypt(tmp.Name())
+		if err != nil {
+			return nil, err
+		}
+		r.CheckDecrypted(ctx, tmp.Name(), c)
+	}
 	return r, nil
 }
 

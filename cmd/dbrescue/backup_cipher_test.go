@@ -247,11 +247,11 @@ func TestRepairWithEncryptedBackup(t *testing.T) {
 
 // TestBackupEncryptedStore: the same to a store: a first version, an
 // unchanged run that adds none, an incremental version that uploads only
-// the changed pages, verify without the key, and a restore SQLCipher
-// reads with every row.
+// the changed pages, verify without the key (and with it, integrity_check
+// too), and a restore SQLCipher reads with every row.
 func TestBackupEncryptedStore(t *testing.T) {
 	t.Parallel()
-	tool, db, _ := encryptedApp(t)
+	tool, db, keyFile := encryptedApp(t)
 	for kind, url := range storeURLs(t) {
 		t.Run(kind, func(t *testing.T) {
 			var first, second storeBackupReport
@@ -270,6 +270,11 @@ func TestBackupEncryptedStore(t *testing.T) {
 			}
 			if out := runApp(t, "verify", url).mustSucceed(t).stdout; !strings.Contains(out, "integrity_check needs the key") {
 				t.Errorf("verify:\n%s", out)
+			}
+			var withKey backupVerifyReport
+			decodeJSON(t, runApp(t, "verify", url, "--key-file", keyFile, "--json").mustSucceed(t).stdout, &withKey)
+			if !withKey.OK || withKey.IntegritySkipped != "" || !cmp.Equal(withKey.IntegrityCheck, []string{"ok"}) {
+				t.Errorf("verify with the key: %+v", withKey.Report)
 			}
 			restored := filepath.Join(t.TempDir(), "r.db")
 			runApp(t, "restore", url, "-o", restored).mustSucceed(t)

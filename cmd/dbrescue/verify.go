@@ -33,7 +33,7 @@ func verifyCommand() *cli.Command {
 			"A backup of an encrypted (SQLCipher) database is checked by page CRCs and digest\n" +
 			"without the key; integrity_check needs it and is skipped, and said to be, unless\n" +
 			"--key-file (or DBRESCUE_KEY) gives it: SQLite then reads FILE through a decrypting\n" +
-			"read-only view (nothing decrypted is written).",
+			"read-only view (nothing decrypted is written), for a store's version too.",
 		Flags: append(append([]cli.Flag{&cli.BoolFlag{Name: "json", Usage: "write the verdict as one JSON document"}, keyFlag()}, selectorFlags()...), cipherFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "FILE")
