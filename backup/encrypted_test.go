@@ -117,7 +117,7 @@ func TestEncGeometry(t *testing.T) {
 		{"empty with a WAL", 0, walHeaderFor(4096), 0, 4096, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := encGeometry(bytes.NewReader(nil), tc.size, tc.wal, &Encryption{PageSize: tc.pageSize})
+			g, _, err := encGeometry(bytes.NewReader(nil), tc.size, tc.wal, &Encryption{PageSize: tc.pageSize})
 			if tc.err {
 				if !errors.Is(err, ErrPageSize) {
 					t.Errorf("got %+v, %v; want ErrPageSize", g, err)

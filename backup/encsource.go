@@ -84,7 +84,7 @@ func openEncSource(ctx context.Context, path string, enc *Encryption, o *Options
 		return nil, err
 	}
 	s.size = st.Size()
-	if s.g, err = encGeometry(f, s.size, s.walHeader(), enc); err != nil {
+	if s.g, res.PageSizeFrom, err = encGeometry(f, s.size, s.walHeader(), enc); err != nil {
 		s.close()
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}

@@ -132,6 +132,7 @@ type backupReport struct {
 	Manifest       string         `json:"manifest"`
 	CopiedWith     string         `json:"copied_with,omitempty"`     // "snapshot-copy", "backup-api" or "snapshot-diff"
 	PagesReadFrom  string         `json:"pages_read_from,omitempty"` // for snapshot-copy and -diff: "file", "file+wal" or "sqlite_dbpage"
+	PageSizeFrom   string         `json:"page_size_from,omitempty"`  // encrypted: "the key", "the WAL header", "the cipher parameters" or "the default (SQLCipher 4)"
 	PageSize       int            `json:"page_size"`
 	PageCount      uint32         `json:"page_count"`
 	PagesWritten   int            `json:"pages_written"`
@@ -170,7 +171,7 @@ func newSnapshotReport(s backup.Snapshot) snapshotReport {
 func newBackupReport(db string, r *backup.Result) *backupReport {
 	rep := &backupReport{
 		Status: "written", Mode: r.Mode, Database: db, Backup: r.Path, Manifest: r.Manifest,
-		CopiedWith: r.CopiedWith, PagesReadFrom: r.PagesReadFrom, PageSize: r.PageSize, PageCount: r.PageCount,
+		CopiedWith: r.CopiedWith, PagesReadFrom: r.PagesReadFrom, PageSizeFrom: r.PageSizeFrom, PageSize: r.PageSize, PageCount: r.PageCount,
 		PagesWritten: r.PagesWritten, BytesWritten: r.BytesWritten, JournalBytes: r.JournalBytes,
 		Steps: r.Steps, Restarts: r.Restarts, WritersSeen: r.WritersSeen, BusyRetries: r.BusyRetries, Recovered: r.Recovered,
 		Snapshot: newSnapshotReport(r.Snapshot), ElapsedMS: r.Elapsed,
@@ -208,6 +209,7 @@ func (r *backupReport) printText(w io.Writer) error {
 		p.printf("  other connections committed during the copy (at the automatic pace, it then slows down to stay out of their way)\n")
 	}
 	printSnapshot(p, r.Snapshot)
+	printPageSizeFrom(p, r.PageSize, r.PageSizeFrom)
 	if r.Snapshot.Encrypted {
 		p.printf("  manifest %s\n", r.Manifest)
 	} else {
@@ -255,4 +257,18 @@ func backupEncryption(cmd *cli.Command, db string) (*backup.Encryption, error) {
 		return &backup.Encryption{PageSize: p.PageSize}, nil
 	}
 	return nil, nil
+}
+
+// printPageSizeFrom says where an encrypted database's page size came
+// from, and what to do when it was only assumed: a wrong one does not
+// spoil verify or restore (the bytes are the same) but keeps repair
+// --backup from reading the backup's pages.
+func printPageSizeFrom(p *textPrinter, size int, from string) {
+	switch from {
+	case "":
+	case backup.PageSizeFromDefault:
+		p.printf("  page size %d assumed (SQLCipher 4's default): if the database uses another (SQLCipher 3: 1024), say so with --cipher or --cipher-page-size, or give the key, so that repair --backup can read the backup's pages\n", size)
+	default:
+		p.printf("  page size %d from %s\n", size, from)
+	}
 }
