@@ -155,3 +155,39 @@ func dirEntries(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestEncSourceBlocksCheckpoint: while encSource holds its locks, a
+// SQLCipher process's checkpoint (and its close, which checkpoints and
+// deletes the WAL) cannot write the database file; once they are
+// released, the same checkpoint does (the control).
+func TestEncSourceBlocksCheckpoint(t *testing.T) {
+	t.Parallel()
+	tool := ciphertest.Find(t, 4)
+	db := filepath.Join(t.TempDir(), "app.db")
+	tool.MustExec(t, db, cipherKeySQL, []string{"PRAGMA journal_mode = WAL"}, "CREATE TABLE log(batch INTEGER, part INTEGER, pad BLOB);")
+	if _, err := tool.Exec(db, cipherKeySQL, []string{"PRAGMA wal_autocheckpoint = 0"}, batchesSQL(0, 20), true); err != nil {
+		t.Fatal(err)
+	}
+	before := sha(t, db)
+	o := Options{}.withDefaults()
+	s, err := openEncSource(context.Background(), db, &Encryption{}, &o, &Result{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.shm == nil {
+		t.Fatal("no -shm lock taken")
+	}
+	rows := tool.MustExec(t, db, cipherKeySQL, nil, "PRAGMA wal_checkpoint(PASSIVE);")
+	if sha(t, db) != before {
+		t.Errorf("a checkpoint wrote the database file under the locks (it said %v)", rows)
+	}
+	// PASSIVE reports (busy, frames in the log, frames checkpointed).
+	if len(rows) != 1 || len(rows[0]) != 3 || rows[0][1] == int64(0) || rows[0][2] != int64(0) {
+		t.Errorf("the checkpoint under the locks says %v, want no frame of a non-empty log checkpointed", rows)
+	}
+	s.close()
+	tool.MustExec(t, db, cipherKeySQL, nil, "PRAGMA wal_checkpoint(PASSIVE);")
+	if sha(t, db) == before {
+		t.Error("control: the checkpoint without the locks changed nothing either")
+	}
+}
