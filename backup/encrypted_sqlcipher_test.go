@@ -191,3 +191,31 @@ func TestEncSourceBlocksCheckpoint(t *testing.T) {
 		t.Error("control: the checkpoint without the locks changed nothing either")
 	}
 }
+
+// TestEncSourceBlocksRollbackWriter: in rollback-journal mode, while
+// encSource holds SHARED, a SQLCipher writer cannot commit (it cannot
+// take EXCLUSIVE) and the file keeps its hash; once released, it can.
+func TestEncSourceBlocksRollbackWriter(t *testing.T) {
+	t.Parallel()
+	tool := ciphertest.Find(t, 4)
+	db := filepath.Join(t.TempDir(), "app.db")
+	tool.MustExec(t, db, cipherKeySQL, nil, "CREATE TABLE log(batch INTEGER, part INTEGER, pad BLOB);\n"+batchesSQL(0, 5))
+	before := sha(t, db)
+	o := Options{}.withDefaults()
+	s, err := openEncSource(context.Background(), db, &Encryption{}, &o, &Result{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := "UPDATE log SET part = part + 10;"
+	if _, err := tool.Exec(db, cipherKeySQL, []string{"PRAGMA busy_timeout = 0"}, update, false); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("a writer under the SHARED lock: %v, want database is locked", err)
+	}
+	if sha(t, db) != before {
+		t.Error("the database file changed under the SHARED lock")
+	}
+	s.close()
+	tool.MustExec(t, db, cipherKeySQL, []string{"PRAGMA busy_timeout = 0"}, update)
+	if sha(t, db) == before {
+		t.Error("control: the writer changed nothing once the lock was released")
+	}
+}
