@@ -142,7 +142,7 @@
 //	offset  size  field
 //	0       8     magic "DBRBACK\x00"
 //	8       2     format version (1); a reader refuses a newer version
-//	10      2     flags (0)
+//	10      2     flags: 1 = encrypted (see below); other bits refused
 //	12      4     page size
 //	16      4     page count N
 //	20      8     capture time, Unix nanoseconds
@@ -162,6 +162,34 @@
 // master.ErrVersion or one of the causes every layer shares:
 // pagefile.ErrTruncated for a file cut short, pagefile.ErrChecksum,
 // pagefile.ErrBadValue.
+//
+// # Encrypted databases
+//
+// SQLite cannot open a SQLCipher file, so when the source looks encrypted
+// (package sniff) or Options.Encryption says it is, Run and RunToStore
+// copy its ciphertext pages without SQLite and without the key
+// (encSource): the same targets, pass, pace and crash safety, but no
+// read transaction and no metadata capture. The consistent snapshot comes
+// from the locks an SQLite reader takes (os_unix.c), with fcntl on one
+// descriptor per file held for the whole copy (closing any descriptor of a
+// file drops this process's POSIX locks): SHARED on the database file
+// (read locks on PENDING, then the SHARED range, then PENDING dropped), so
+// that no writer takes EXCLUSIVE in rollback-journal mode; a hot journal
+// (first byte not zero, nobody holding RESERVED) is ErrHotJournal, never
+// rolled back. In WAL mode WAL_READ_LOCK(0) is read-locked on the -shm,
+// which the checkpointer needs exclusively to backfill, so the database
+// file does not change; the WAL's committed frames are overlaid on the
+// file's pages, and the pass repeated if the WAL header changed under it
+// (a restart rewrites the header before any frame). With no -shm nobody
+// has the database open in WAL mode; a -shm that appears repeats the pass.
+//
+// The manifest then has flag 1: Snapshot.Encrypted, CRCs and digest over
+// the ciphertext, no metadata (Meta empty, File.Meta and StoreVersion.Meta
+// nil), journal mode "wal" or "rollback", schema cookie and change
+// counter from page 1 only when Encryption.Cipher (the key) was given.
+// Verify and restore check CRCs and digest and skip integrity_check
+// (IntegrityNeedsKey). Without metadata there is no fingerprint: an
+// unchanged source is told by its digest after the pass (ModeUnchanged).
 //
 // # Journal format (version 1)
 //

@@ -17,7 +17,9 @@ import (
 type File struct {
 	Path     string
 	Manifest *Manifest
-	Meta     *master.Meta
+	// Meta is nil for a backup of an encrypted database (Snapshot.Encrypted),
+	// whose metadata cannot be taken without the key.
+	Meta *master.Meta
 	// Source serves the backup file's pages (1 … Manifest.PageCount).
 	Source *pagefile.ReaderSource
 	// Recovered says what Open found of an interrupted update (see
@@ -70,7 +72,7 @@ func open(path string, lk *lock) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta, err := master.Decode(m.Meta)
+	meta, err := manifestMeta(m)
 	if err != nil {
 		return nil, fmt.Errorf("backup: metadata in %s%s: %w", path, ManifestSuffix, err)
 	}
@@ -119,4 +121,13 @@ func (f *File) ReadPage(pgno uint32, dst []byte) error {
 // other process holds it).
 func (f *File) Close() error {
 	return errors.Join(f.f.Close(), f.lock.release())
+}
+
+// manifestMeta decodes the metadata backup a manifest carries: nil for an
+// encrypted backup, which carries none (see Snapshot.Encrypted).
+func manifestMeta(m *Manifest) (*master.Meta, error) {
+	if m.Snapshot.Encrypted {
+		return nil, nil
+	}
+	return master.Decode(m.Meta)
 }

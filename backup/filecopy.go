@@ -205,3 +205,22 @@ func (s *snapshotFiles) write(f *os.File, first uint32, run []byte, ps int) erro
 	}
 	return nil
 }
+
+// passSink is the sink of a pass under plan p: a copy into a new temporary
+// file of t when p.copyFile (tmp), else p.sink. done, deferred by the
+// caller, stops the copy's background syncs (on error paths; the success
+// path checks them at end) and removes the temporary file.
+func passSink(t target, p plan) (sink pageSink, tmp *os.File, done func(), err error) {
+	if !p.copyFile {
+		return p.sink, nil, func() {}, nil
+	}
+	if tmp, err = t.tempFile(); err != nil {
+		return nil, nil, nil, err
+	}
+	c := &fileCopy{f: tmp}
+	return c, tmp, func() {
+		_ = c.stopBehind()
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}, nil
+}

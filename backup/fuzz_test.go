@@ -57,6 +57,9 @@ func TestUpdateManifestSeeds(t *testing.T) {
 		seeds[name+"-truncated"] = b[:len(b)/2]
 	}
 	seeds["claims-many-pages"] = EncodeManifest(&Manifest{PageSize: 512, PageCount: 1 << 30})
+	for name, b := range encryptedManifestSeeds() {
+		seeds[name] = b
+	}
 	dir := filepath.Join("testdata", "fuzz", "FuzzDecodeManifest")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

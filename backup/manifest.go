@@ -24,6 +24,10 @@ const (
 	maxSourcePath   = 4096
 	maxMetaLen      = 1 << 30
 	manifestTrailer = 4
+	// manifestEncrypted: the pages are a SQLCipher database's ciphertext and
+	// the metadata backup is empty. A reader older than the flag refuses
+	// the manifest (unknown flags), rather than misread the backup.
+	manifestEncrypted = 1
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -43,6 +47,13 @@ type Snapshot struct {
 	JournalMode string `json:"journal_mode"`
 	// Source is the database path the backup was taken from.
 	Source string `json:"source"`
+	// Encrypted: the pages are the ciphertext of a SQLCipher database,
+	// copied without the key (manifest flag 1); the CRCs are over the
+	// ciphertext, there is no metadata backup, and PRAGMA
+	// integrity_check needs the key. JournalMode is then "wal" or
+	// "rollback" (the header that says more is encrypted), and the schema
+	// cookie and change counter are 0 unless the key was given.
+	Encrypted bool `json:"encrypted,omitempty"`
 }
 
 // Manifest describes a backup file page by page.
@@ -53,6 +64,7 @@ type Manifest struct {
 	Snapshot  Snapshot `json:"snapshot"`
 	// Meta is the metadata backup (master.Encode format) captured from
 	// the same read snapshot as the pages; decode it with master.Decode.
+	// Empty when Snapshot.Encrypted.
 	Meta []byte `json:"-"`
 }
 
@@ -85,7 +97,11 @@ func appendManifest(out []byte, m *Manifest) []byte {
 	start := len(out)
 	out = append(out, manifestMagic...)
 	out = binary.BigEndian.AppendUint16(out, FormatVersion)
-	out = binary.BigEndian.AppendUint16(out, 0)
+	var flags uint16
+	if m.Snapshot.Encrypted {
+		flags |= manifestEncrypted
+	}
+	out = binary.BigEndian.AppendUint16(out, flags)
 	out = binary.BigEndian.AppendUint32(out, uint32(m.PageSize))
 	out = binary.BigEndian.AppendUint32(out, m.PageCount)
 	out = binary.BigEndian.AppendUint64(out, uint64(m.Snapshot.CapturedAt))
@@ -137,10 +153,12 @@ func DecodeManifest(b []byte) (*Manifest, error) {
 		}
 		return nil, formatErr(int64(len(body)), pagefile.ErrChecksum, "manifest CRC32C %08x, computed %08x", want, got)
 	}
-	if flags := be.Uint16(b[10:]); flags != 0 {
+	flags := be.Uint16(b[10:])
+	if flags&^manifestEncrypted != 0 {
 		return nil, formatErr(10, pagefile.ErrBadValue, "unknown flags %#x", flags)
 	}
 	m := &Manifest{PageSize: int(be.Uint32(b[12:])), PageCount: be.Uint32(b[16:])}
+	m.Snapshot.Encrypted = flags&manifestEncrypted != 0
 	if !pagefile.ValidPageSize(m.PageSize) {
 		return nil, formatErr(12, pagefile.ErrBadValue, "page size %d", m.PageSize)
 	}
@@ -169,6 +187,9 @@ func DecodeManifest(b []byte) (*Manifest, error) {
 		return nil, r.err
 	}
 	m.Meta = append([]byte(nil), body[r.off:]...)
+	if m.Snapshot.Encrypted && len(m.Meta) != 0 {
+		return nil, formatErr(int64(r.off), pagefile.ErrBadValue, "an encrypted backup's manifest carries %d bytes of metadata", len(m.Meta))
+	}
 	if digest(m.CRCs) != m.Snapshot.Digest {
 		return nil, formatErr(36, pagefile.ErrChecksum, "snapshot digest does not match the page CRCs")
 	}

@@ -32,6 +32,10 @@ type Options struct {
 	// and backs up even when the source looks unchanged since the last
 	// backup.
 	Force bool
+	// Encryption, for a database encrypted with SQLCipher: its pages are
+	// copied as ciphertext without SQLite (see Encryption). A source
+	// package sniff finds encrypted is treated so without it.
+	Encryption *Encryption
 	// MaxRestarts bounds how often, in rollback-journal mode, a commit by
 	// another connection may restart the copy before Run gives up with
 	// ErrNoProgress (default 8). Each restart doubles the step size.
@@ -95,13 +99,16 @@ type Result struct {
 	// PagesReadFrom, for CopiedFromFiles and CopiedFromSnapshot, says where the pages came
 	// from: the files ("file", "file+wal") or "sqlite_dbpage".
 	PagesReadFrom string `json:"pages_read_from,omitempty"`
-	PageSize      int    `json:"page_size"`
-	PageCount     uint32 `json:"page_count"`
-	PagesWritten  int    `json:"pages_written"`
-	BytesWritten  int64  `json:"bytes_written"`
-	JournalBytes  int64  `json:"journal_bytes"`
-	Steps         int    `json:"steps"`
-	Restarts      int    `json:"restarts"`
+	// PageSizeFrom, for an encrypted source, says where the page size
+	// came from (PageSizeFrom...): only the key proves it.
+	PageSizeFrom string `json:"page_size_from,omitempty"`
+	PageSize     int    `json:"page_size"`
+	PageCount    uint32 `json:"page_count"`
+	PagesWritten int    `json:"pages_written"`
+	BytesWritten int64  `json:"bytes_written"`
+	JournalBytes int64  `json:"journal_bytes"`
+	Steps        int    `json:"steps"`
+	Restarts     int    `json:"restarts"`
 	// WritersSeen: other connections committed during a WAL-mode copy
 	// (which then slowed down to stay out of their way, at the automatic
 	// pace; see Options.Pause).

@@ -36,6 +36,10 @@ type RestoreResult struct {
 	// For a version in a store: its ID and the bytes downloaded.
 	Version         string `json:"version,omitempty"`
 	BytesDownloaded int64  `json:"bytes_downloaded,omitempty"`
+	// IntegritySkipped says why PRAGMA integrity_check was not run on
+	// the restored database (IntegrityNeedsKey: it is SQLCipher
+	// ciphertext, written back byte for byte).
+	IntegritySkipped string `json:"integrity_check_skipped,omitempty"`
 }
 
 // sidecars are the files SQLite keeps beside a database. A WAL or a hot
@@ -87,7 +91,7 @@ func Restore(ctx context.Context, backupPath, dbPath string, opts RestoreOptions
 	m := bf.Manifest
 	res := &RestoreResult{Backup: backupPath, Database: dbPath, PageSize: m.PageSize, PageCount: m.PageCount,
 		Bytes: int64(m.PageSize) * int64(m.PageCount), Replaced: there, Removed: []string{}, Snapshot: m.Snapshot}
-	if err := installRestored(ctx, tmp.Name(), dbPath, res); err != nil {
+	if err := installRestored(ctx, tmp.Name(), dbPath, m.Snapshot.Encrypted, res); err != nil {
 		return nil, err
 	}
 	res.Elapsed = msSince(start)
@@ -97,13 +101,19 @@ func Restore(ctx context.Context, backupPath, dbPath string, opts RestoreOptions
 // installRestored puts a restored copy in place: the copy (complete and synced)
 // must pass PRAGMA integrity_check, the target's stale -wal, -shm and
 // -journal are removed (res.Removed), and the copy is renamed over dbPath.
-func installRestored(ctx context.Context, tmp, dbPath string, res *RestoreResult) error {
-	msgs, err := integrityCheck(ctx, tmp)
-	if err != nil {
-		return fmt.Errorf("backup: integrity_check of the restored copy: %w", err)
-	}
-	if len(msgs) != 1 || msgs[0] != "ok" {
-		return fmt.Errorf("backup: the restored copy fails integrity_check: %s", strings.Join(msgs, "; "))
+// An encrypted copy cannot be checked without the key (res says so): its
+// page CRCs and digest are what vouch for it.
+func installRestored(ctx context.Context, tmp, dbPath string, encrypted bool, res *RestoreResult) error {
+	if encrypted {
+		res.IntegritySkipped = IntegrityNeedsKey
+	} else {
+		msgs, err := integrityCheck(ctx, tmp)
+		if err != nil {
+			return fmt.Errorf("backup: integrity_check of the restored copy: %w", err)
+		}
+		if len(msgs) != 1 || msgs[0] != "ok" {
+			return fmt.Errorf("backup: the restored copy fails integrity_check: %s", strings.Join(msgs, "; "))
+		}
 	}
 	for _, sfx := range sidecars {
 		err := os.Remove(dbPath + sfx)

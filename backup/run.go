@@ -33,11 +33,15 @@ func Run(ctx context.Context, src, dst string, opts Options) (*Result, error) {
 	if err := outputs.Check(new(outputs.Files).Database(src), new(outputs.Files).Backup(dst)); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
-	s, err := openSource(ctx, src)
-	if err != nil {
-		return nil, err
+	enc := encryptionOf(src, &o)
+	var s *source
+	if enc == nil {
+		var err error
+		if s, err = openSource(ctx, src); err != nil {
+			return nil, err
+		}
+		defer s.close()
 	}
-	defer s.close()
 	lk, err := lockBackup(dst, true)
 	if err != nil {
 		return nil, err
@@ -51,6 +55,14 @@ func Run(ctx context.Context, src, dst string, opts Options) (*Result, error) {
 	old, oldBytes, err := previous(dst, o.Force)
 	if err != nil {
 		return nil, err
+	}
+	if enc != nil {
+		t := &fileTarget{dst: dst, old: old, oldBytes: oldBytes}
+		if err := runEncrypted(ctx, src, enc, t, old, &o, res); err != nil {
+			return nil, err
+		}
+		res.Elapsed = msSince(start)
+		return res, nil
 	}
 	fp, err := master.TakeFingerprint(src)
 	if err != nil {

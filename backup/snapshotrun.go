@@ -53,20 +53,11 @@ func fromSnapshot(ctx context.Context, s *source, fp master.Fingerprint, t targe
 		return viaAPI(ctx, s, fp, t, o, res, snap)
 	}
 
-	sink := p.sink
-	var tmp *os.File
-	if p.copyFile {
-		if tmp, err = t.tempFile(); err != nil {
-			return err
-		}
-		defer func() {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}()
-		c := &fileCopy{f: tmp}
-		defer c.stopBehind() //nolint:errcheck // on error paths; the success path checks end
-		sink = c
+	sink, tmp, done, err := passSink(t, p)
+	if err != nil {
+		return err
 	}
+	defer done()
 	walPath := s.path + "-wal"
 	var snap *snapshot
 	var crcs []uint32

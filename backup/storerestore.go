@@ -20,6 +20,11 @@ type StoreReadOptions struct {
 	Selector
 	// Key opens an encrypted store.
 	Key *Key
+	// Decrypt, for VerifyStore of a version of an encrypted (SQLCipher)
+	// database, derives the cipher of the downloaded copy at path (the
+	// database key, not the store's Key) so that integrity_check runs
+	// through the decrypting view (Report.CheckDecrypted); nil skips it.
+	Decrypt func(path string) (*pagefile.Cipher, error)
 	// Force replaces a database that already exists (RestoreFromStore).
 	Force bool
 	// Downloads is how many ranged reads run at once (default 4).
@@ -69,7 +74,7 @@ func RestoreFromStore(ctx context.Context, st remote.Store, dbPath string, opts 
 	res := &RestoreResult{Backup: st.String(), Database: dbPath, PageSize: v.PageSize, PageCount: v.PageCount,
 		Bytes: int64(v.PageSize) * int64(v.PageCount), Replaced: there, Removed: []string{}, Snapshot: v.manifest.Snapshot,
 		Version: v.ID, BytesDownloaded: n + v.Size}
-	if err := installRestored(ctx, tmp.Name(), dbPath, res); err != nil {
+	if err := installRestored(ctx, tmp.Name(), dbPath, v.manifest.Snapshot.Encrypted, res); err != nil {
 		return nil, err
 	}
 	res.Elapsed = msSince(start)
@@ -132,12 +137,21 @@ func VerifyStore(ctx context.Context, st remote.Store, opts StoreReadOptions) (*
 		r.Problems = append(r.Problems, err.Error())
 		return r, nil
 	}
-	if meta, err := master.Decode(v.manifest.Meta); err != nil {
+	if meta, err := manifestMeta(v.manifest); err != nil {
 		r.Problems = append(r.Problems, fmt.Sprintf("metadata backup: %v", err))
-	} else if h := meta.Header; h.PageSize != v.PageSize || h.PageCount != v.PageCount {
-		r.Problems = append(r.Problems, fmt.Sprintf("metadata describes %d pages of %d bytes, the version %d of %d", h.PageCount, h.PageSize, v.PageCount, v.PageSize))
+	} else if meta != nil {
+		if h := meta.Header; h.PageSize != v.PageSize || h.PageCount != v.PageCount {
+			r.Problems = append(r.Problems, fmt.Sprintf("metadata describes %d pages of %d bytes, the version %d of %d", h.PageCount, h.PageSize, v.PageCount, v.PageSize))
+		}
 	}
-	r.checkIntegrity(ctx, tmp.Name())
+	r.checkIntegrity(ctx, tmp.Name(), v.manifest.Snapshot.Encrypted)
+	if r.IntegritySkipped != "" && opts.Decrypt != nil {
+		c, err := opts.Decrypt(tmp.Name())
+		if err != nil {
+			return nil, err
+		}
+		r.CheckDecrypted(ctx, tmp.Name(), c)
+	}
 	return r, nil
 }
 
@@ -147,7 +161,8 @@ type StoreVersion struct {
 	Store    remote.Store
 	Version  Version
 	Manifest *Manifest
-	Meta     *master.Meta
+	// Meta is nil for a version of an encrypted database.
+	Meta *master.Meta
 	// Source serves the version's pages, each fetched with a ranged read
 	// and checked against its CRC.
 	Source pagefile.Source
@@ -161,7 +176,7 @@ func OpenStoreVersion(ctx context.Context, st remote.Store, opts StoreReadOption
 	if err != nil {
 		return nil, err
 	}
-	meta, err := master.Decode(v.manifest.Meta)
+	meta, err := manifestMeta(v.manifest)
 	if err != nil {
 		return nil, fmt.Errorf("backup: metadata in version %s of %s: %w", v.ID, st, err)
 	}

@@ -38,14 +38,18 @@ func runToStore(ctx context.Context, src string, st remote.Store, o *StoreOption
 	start := time.Now()
 	res := &StoreResult{Store: st.String()}
 	res.Path = st.String()
-	s, err := openSource(ctx, src)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer s.close()
-	fp, err := master.TakeFingerprint(src)
-	if err != nil {
-		return nil, nil, fmt.Errorf("backup: %w", err)
+	enc := encryptionOf(src, &o.Options)
+	var s *source
+	var fp master.Fingerprint
+	var err error
+	if enc == nil {
+		if s, err = openSource(ctx, src); err != nil {
+			return nil, nil, err
+		}
+		defer s.close()
+		if fp, err = master.TakeFingerprint(src); err != nil {
+			return nil, nil, fmt.Errorf("backup: %w", err)
+		}
 	}
 	runID := newID(time.Now())
 	var base *version
@@ -55,7 +59,7 @@ func runToStore(ctx context.Context, src string, st remote.Store, o *StoreOption
 			return nil, nil, err
 		}
 		known = nil
-		if base != nil && !o.Force && !o.Full && unchanged(base.manifest, fp) {
+		if enc == nil && base != nil && !o.Force && !o.Full && unchanged(base.manifest, fp) {
 			res.Mode, res.Version, res.PageSize, res.PageCount = ModeUnchanged, base.ID, base.PageSize, base.PageCount
 			res.Snapshot, res.Digest, res.Elapsed = base.manifest.Snapshot, base.Digest, msSince(start)
 			return res, base, nil
@@ -95,9 +99,25 @@ func runToStore(ctx context.Context, src string, st remote.Store, o *StoreOption
 		reuse = nil // every page uploaded: a version that needs no older segment
 	}
 	t.p = newPacker(runID, o.Key, up, o.SegmentSize, reuse)
-	err = run(ctx, s, fp, t, &o.Options, &res.Result)
+	if enc != nil {
+		var baseManifest *Manifest
+		if base != nil {
+			baseManifest = base.manifest
+		}
+		err = runEncrypted(ctx, src, enc, t, baseManifest, &o.Options, &res.Result)
+	} else {
+		err = run(ctx, s, fp, t, &o.Options, &res.Result)
+	}
 	if werr := up.wait(); err == nil {
 		err = werr
+	}
+	if err == nil && res.Mode == ModeUnchanged {
+		// The snapshot's digest is the base version's: no version is
+		// added (an encrypted source has no fingerprint to say so sooner).
+		_ = st.Delete(context.WithoutCancel(ctx), segmentsOf(up.createdKeys()))
+		res.Version, res.PageSize, res.PageCount, res.Digest = base.ID, base.PageSize, base.PageCount, base.Digest
+		res.Elapsed = msSince(start)
+		return res, base, nil
 	}
 	if err != nil || t.made == nil {
 		// Nothing references what this run uploaded: take it back now

@@ -21,6 +21,10 @@ type Report struct {
 	// IntegrityCheck is what PRAGMA integrity_check said ("ok" or its
 	// first messages).
 	IntegrityCheck []string `json:"integrity_check"`
+	// IntegritySkipped says why PRAGMA integrity_check was not run: the
+	// backup holds a SQLCipher database's ciphertext (Snapshot.Encrypted)
+	// and the check needs the key.
+	IntegritySkipped string `json:"integrity_check_skipped,omitempty"`
 	// Problems says in words what failed, including a manifest or backup
 	// that could not be opened at all.
 	Problems []string `json:"problems"`
@@ -29,6 +33,9 @@ type Report struct {
 }
 
 const maxListed = 100
+
+// IntegrityNeedsKey is Report.IntegritySkipped for an encrypted backup.
+const IntegrityNeedsKey = "encrypted: integrity_check needs the key"
 
 // Verify checks the backup at path: the manifest (magic, version,
 // checksum, digest, metadata), the file size, the CRC of every page, and
@@ -66,16 +73,25 @@ func Verify(ctx context.Context, path string) (*Report, error) {
 	if r.BadPageCount > 0 {
 		r.Problems = append(r.Problems, fmt.Sprintf("%d of %d pages do not match their manifest CRC", r.BadPageCount, m.PageCount))
 	}
-	if h := f.Meta.Header; h.PageSize != m.PageSize || h.PageCount != m.PageCount {
-		r.Problems = append(r.Problems, fmt.Sprintf("metadata describes %d pages of %d bytes, the manifest %d of %d", h.PageCount, h.PageSize, m.PageCount, m.PageSize))
+	if f.Meta != nil {
+		if h := f.Meta.Header; h.PageSize != m.PageSize || h.PageCount != m.PageCount {
+			r.Problems = append(r.Problems, fmt.Sprintf("metadata describes %d pages of %d bytes, the manifest %d of %d", h.PageCount, h.PageSize, m.PageCount, m.PageSize))
+		}
 	}
-	r.checkIntegrity(ctx, path)
+	r.checkIntegrity(ctx, path, m.Snapshot.Encrypted)
 	return r, nil
 }
 
 // checkIntegrity runs PRAGMA integrity_check on the database at path,
-// records what it said, and settles OK.
-func (r *Report) checkIntegrity(ctx context.Context, path string) {
+// records what it said, and settles OK. An encrypted database cannot be
+// checked without the key: that is said (IntegritySkipped), and OK rests
+// on the page CRCs and the digest alone.
+func (r *Report) checkIntegrity(ctx context.Context, path string, encrypted bool) {
+	if encrypted {
+		r.IntegritySkipped = IntegrityNeedsKey
+		r.OK = len(r.Problems) == 0
+		return
+	}
 	var err error
 	r.IntegrityCheck, err = integrityCheck(ctx, path)
 	if err != nil {
@@ -95,6 +111,12 @@ func integrityCheck(ctx context.Context, path string) ([]string, error) {
 		return nil, err
 	}
 	defer db.Close()
+	return queryIntegrity(ctx, db)
+}
+
+// queryIntegrity runs PRAGMA integrity_check on db, at most maxListed
+// messages.
+func queryIntegrity(ctx context.Context, db *sql.DB) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check(`+fmt.Sprint(maxListed)+`)`)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/backup"
+	"github.com/dbrescue/dbrescue/internal/fsutil"
+	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/remote"
 )
 
@@ -52,7 +54,14 @@ func backupCommand() *cli.Command {
 			"   dbrescue backup --full-speed app.db\n" +
 			"   dbrescue backup app.db -o s3://my-bucket/app --keep 48\n" +
 			"   dbrescue backup --watch --interval 30s app.db -o 's3://b/app?endpoint=http://127.0.0.1:7070'\n" +
-			"   dbrescue backup app.db -o file:///mnt/nas/app --encrypt-key-file app.key",
+			"   dbrescue backup app.db -o file:///mnt/nas/app --encrypt-key-file app.key\n\n" +
+			"A database encrypted with SQLCipher (or WCDB) is backed up without the key: its\n" +
+			"ciphertext pages are copied under the locks an SQLite reader takes (and, in WAL mode,\n" +
+			"the WAL read lock that keeps checkpoints out), the manifest's CRCs are over the\n" +
+			"ciphertext, and verify and restore need no key. The page size comes from the key\n" +
+			"(--key-file or DBRESCUE_KEY, which also confirms it by decrypting page 1), the WAL\n" +
+			"header, --cipher / --cipher-page-size, or SQLCipher 4's 4096. No metadata backup is\n" +
+			"stored with it; repair --backup --key-file takes it from the backup's decrypted pages.",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the backup to `FILE` (default DB.backup), or a version to a store URL (s3://BUCKET/PREFIX, file://DIR)"},
 			&cli.IntFlag{Name: "step-pages", Value: 1024, Usage: "copy `N` pages per step"},
@@ -62,7 +71,7 @@ func backupCommand() *cli.Command {
 			&cli.BoolFlag{Name: "backup-api", Usage: "copy with SQLite's online backup API even when the files can be read directly"},
 			&cli.BoolFlag{Name: "force", Usage: "back up even when DB looks unchanged; overwrite a FILE that is not a backup"},
 			&cli.BoolFlag{Name: "json", Usage: "write one JSON document to stdout instead of text"},
-		}, storeBackupFlags()...),
+		}, append(storeBackupFlags(), cipherFlags()...)...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args, err := positionalArgs(cmd, "DB")
 			if err != nil {
@@ -87,6 +96,9 @@ func backupCommand() *cli.Command {
 			read := backup.Options{
 				StepPages: int(cmd.Int("step-pages")), Pause: pause,
 				Full: cmd.Bool("full"), Force: cmd.Bool("force"), BackupAPI: cmd.Bool("backup-api"),
+			}
+			if read.Encryption, err = backupEncryption(cmd, args[0]); err != nil {
+				return err
 			}
 			if remote.IsURL(out) {
 				return backupToStore(ctx, cmd, args[0], out, read)
@@ -120,6 +132,7 @@ type backupReport struct {
 	Manifest       string         `json:"manifest"`
 	CopiedWith     string         `json:"copied_with,omitempty"`     // "snapshot-copy", "backup-api" or "snapshot-diff"
 	PagesReadFrom  string         `json:"pages_read_from,omitempty"` // for snapshot-copy and -diff: "file", "file+wal" or "sqlite_dbpage"
+	PageSizeFrom   string         `json:"page_size_from,omitempty"`  // encrypted: "the key", "the WAL header", "the cipher parameters" or "the default (SQLCipher 4)"
 	PageSize       int            `json:"page_size"`
 	PageCount      uint32         `json:"page_count"`
 	PagesWritten   int            `json:"pages_written"`
@@ -143,20 +156,22 @@ type snapshotReport struct {
 	Digest        string `json:"digest"` // hex SHA-256 of the page CRCs
 	JournalMode   string `json:"journal_mode"`
 	Source        string `json:"source"`
+	// Encrypted: SQLCipher ciphertext pages, copied without the key.
+	Encrypted bool `json:"encrypted,omitempty"`
 }
 
 func newSnapshotReport(s backup.Snapshot) snapshotReport {
 	return snapshotReport{
 		CapturedAt:   time.Unix(0, s.CapturedAt).UTC().Format(time.RFC3339Nano),
 		SchemaCookie: s.SchemaCookie, ChangeCounter: s.ChangeCounter,
-		Digest: hex.EncodeToString(s.Digest[:]), JournalMode: s.JournalMode, Source: s.Source,
+		Digest: hex.EncodeToString(s.Digest[:]), JournalMode: s.JournalMode, Source: s.Source, Encrypted: s.Encrypted,
 	}
 }
 
 func newBackupReport(db string, r *backup.Result) *backupReport {
 	rep := &backupReport{
 		Status: "written", Mode: r.Mode, Database: db, Backup: r.Path, Manifest: r.Manifest,
-		CopiedWith: r.CopiedWith, PagesReadFrom: r.PagesReadFrom, PageSize: r.PageSize, PageCount: r.PageCount,
+		CopiedWith: r.CopiedWith, PagesReadFrom: r.PagesReadFrom, PageSizeFrom: r.PageSizeFrom, PageSize: r.PageSize, PageCount: r.PageCount,
 		PagesWritten: r.PagesWritten, BytesWritten: r.BytesWritten, JournalBytes: r.JournalBytes,
 		Steps: r.Steps, Restarts: r.Restarts, WritersSeen: r.WritersSeen, BusyRetries: r.BusyRetries, Recovered: r.Recovered,
 		Snapshot: newSnapshotReport(r.Snapshot), ElapsedMS: r.Elapsed,
@@ -194,11 +209,66 @@ func (r *backupReport) printText(w io.Writer) error {
 		p.printf("  other connections committed during the copy (at the automatic pace, it then slows down to stay out of their way)\n")
 	}
 	printSnapshot(p, r.Snapshot)
-	p.printf("  manifest %s, with the metadata backup of the same snapshot\n", r.Manifest)
+	printPageSizeFrom(p, r.PageSize, r.PageSizeFrom)
+	if r.Snapshot.Encrypted {
+		p.printf("  manifest %s\n", r.Manifest)
+	} else {
+		p.printf("  manifest %s, with the metadata backup of the same snapshot\n", r.Manifest)
+	}
 	return p.err
 }
 
 func printSnapshot(p *textPrinter, s snapshotReport) {
 	p.printf("  snapshot of %s taken %s: %s mode, schema cookie %d, change counter %d, digest %.16s…\n",
 		s.Source, s.CapturedAt, s.JournalMode, s.SchemaCookie, s.ChangeCounter, s.Digest)
+	if s.Encrypted {
+		p.printf("  encrypted (SQLCipher): ciphertext pages copied without the key, CRCs over the ciphertext; no metadata backup (repair --backup --key-file reads it from the backup's decrypted pages)\n")
+	}
+}
+
+// backupEncryption says how backup reads an encrypted DB: with the key
+// when one was given (it fixes and checks the page size), else with the
+// page size of --cipher / --cipher-page-size when either was given; nil
+// leaves it to package backup, which recognises an encrypted file and
+// then assumes SQLCipher 4's page size unless the WAL header says another.
+func backupEncryption(cmd *cli.Command, db string) (*backup.Encryption, error) {
+	p, err := cipherParams(cmd)
+	if err != nil {
+		return nil, err
+	}
+	key, _, err := readKey(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if key == nil && p.PlaintextHeader == 0 {
+		if head, err := fsutil.ReadPrefix(db, 16); err == nil && string(head) == pagefile.Magic {
+			return nil, nil // a plain database: the cipher flags do not apply
+		}
+	}
+	if key != nil {
+		key.Zero()
+		c, err := inputCipher(cmd, db)
+		if err != nil || c == nil {
+			return nil, err // no cipher: DB is a plain database after all
+		}
+		return &backup.Encryption{PageSize: c.Params.PageSize, Cipher: c}, nil
+	}
+	if cmd.IsSet("cipher") || cmd.IsSet("cipher-page-size") {
+		return &backup.Encryption{PageSize: p.PageSize}, nil
+	}
+	return nil, nil
+}
+
+// printPageSizeFrom says where an encrypted database's page size came
+// from, and what to do when it was only assumed: a wrong one does not
+// spoil verify or restore (the bytes are the same) but keeps repair
+// --backup from reading the backup's pages.
+func printPageSizeFrom(p *textPrinter, size int, from string) {
+	switch from {
+	case "":
+	case backup.PageSizeFromDefault:
+		p.printf("  page size %d assumed (SQLCipher 4's default): if the database uses another (SQLCipher 3: 1024), say so with --cipher or --cipher-page-size, or give the key, so that repair --backup can read the backup's pages\n", size)
+	default:
+		p.printf("  page size %d from %s\n", size, from)
+	}
 }

@@ -154,6 +154,7 @@ type storeBackupReport struct {
 	BaseProblem    string         `json:"base_problem,omitempty"`
 	CopiedWith     string         `json:"copied_with,omitempty"`
 	PagesReadFrom  string         `json:"pages_read_from,omitempty"`
+	PageSizeFrom   string         `json:"page_size_from,omitempty"`
 	PageSize       int            `json:"page_size"`
 	PageCount      uint32         `json:"page_count"`
 	PagesUploaded  int            `json:"pages_uploaded"`
@@ -176,7 +177,7 @@ func hexDigest(d [32]byte) string { return hex.EncodeToString(d[:]) }
 func newStoreBackupReport(db string, r *backup.StoreResult) *storeBackupReport {
 	rep := &storeBackupReport{
 		Status: "written", Mode: r.Mode, Database: db, Store: r.Store, Version: r.Version, Base: r.Base, BaseProblem: r.BaseProblem,
-		CopiedWith: r.CopiedWith, PagesReadFrom: r.PagesReadFrom, PageSize: r.PageSize, PageCount: r.PageCount,
+		CopiedWith: r.CopiedWith, PagesReadFrom: r.PagesReadFrom, PageSizeFrom: r.PageSizeFrom, PageSize: r.PageSize, PageCount: r.PageCount,
 		PagesUploaded: r.PagesWritten, BytesUploaded: r.BytesWritten, Segments: r.Segments, Digest: hexDigest(r.Digest),
 		WritersSeen: r.WritersSeen, Steps: r.Steps, Restarts: r.Restarts, Snapshot: newSnapshotReport(r.Snapshot),
 		Pruned: r.Pruned, ElapsedMS: r.Elapsed,
@@ -211,6 +212,7 @@ func (r *storeBackupReport) printText(w io.Writer) error {
 		p.printf("  other connections committed during the backup (at the automatic pace, it then slows down to stay out of their way)\n")
 	}
 	printSnapshot(p, r.Snapshot)
+	printPageSizeFrom(p, r.PageSize, r.PageSizeFrom)
 	p.printf("  digest of the whole database (SHA-256) %.16s…\n", r.Digest)
 	if pr := r.Pruned; pr != nil {
 		p.printf("  pruned %d versions and %d segments (%s); %d versions kept", len(pr.VersionsDeleted), pr.SegmentsDeleted, humanBytes(pr.BytesFreed), len(pr.VersionsKept))

@@ -55,6 +55,9 @@ func TestWhatAFileIsWhenItIsNotADatabase(t *testing.T) {
 			if args[0] == "repair" && f.path == folder {
 				continue // a directory is repair's batch mode: see TestRepairBatchUsageErrors
 			}
+			if args[0] == "backup" && filepath.Base(f.path) == "secret.db" {
+				continue // backed up as ciphertext without the key: see TestBackupEncrypted
+			}
 			r := runApp(t, args...)
 			if r.code != exitFailure || r.stdout != "" {
 				t.Errorf("dbrescue %q: exit %d, stdout %q; want exit 1 and nothing on stdout", args, r.code, r.stdout)

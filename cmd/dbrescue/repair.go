@@ -125,6 +125,9 @@ func repairCommand() *cli.Command {
 					if err := decryptBackup(opts.Backup, opts.Cipher); err != nil {
 						return fmt.Errorf("backup %s: %w", path, err)
 					}
+					if sv.Meta == nil {
+						opts.Backup.Meta = encryptedStoreMeta(ctx, cmd, sv, opts.Cipher)
+					}
 				}
 			} else if path != "" {
 				bf, err := backup.Open(path)
@@ -136,6 +139,9 @@ func repairCommand() *cli.Command {
 				if opts.Cipher != nil {
 					if err := decryptBackup(opts.Backup, opts.Cipher); err != nil {
 						return fmt.Errorf("backup %s: %w", path, err)
+					}
+					if bf.Meta == nil {
+						opts.Backup.Meta = encryptedBackupMeta(ctx, cmd, path, opts.Cipher)
 					}
 				}
 			}

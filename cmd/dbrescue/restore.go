@@ -88,8 +88,12 @@ func (r *restoreReport) printText(w io.Writer) error {
 	if r.Replaced {
 		verb = "replaced"
 	}
-	p.printf("%s %s from %s: %d pages of %d bytes, every page verified, integrity_check ok, in %.1f ms\n",
-		verb, r.Database, r.Backup, r.PageCount, r.PageSize, r.Elapsed)
+	check := "integrity_check ok"
+	if r.IntegritySkipped != "" {
+		check = "integrity_check skipped (" + r.IntegritySkipped + "): the database is SQLCipher ciphertext, written back as backed up; open it with its key"
+	}
+	p.printf("%s %s from %s: %d pages of %d bytes, every page verified, %s, in %.1f ms\n",
+		verb, r.Database, r.Backup, r.PageCount, r.PageSize, check, r.Elapsed)
 	for _, f := range r.Removed {
 		p.printf("  removed the stale %s\n", f)
 	}

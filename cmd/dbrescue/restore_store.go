@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dbrescue/dbrescue/backup"
+	"github.com/dbrescue/dbrescue/pagefile"
 )
 
 // restoreFromStore is restore with a store URL.
@@ -42,6 +43,20 @@ func verifyStore(ctx context.Context, cmd *cli.Command, url string) (*backup.Rep
 	st, err := openStore(ctx, cmd, url)
 	if err != nil {
 		return nil, err
+	}
+	if key, _, err := readKey(cmd); err != nil {
+		return nil, err
+	} else if key != nil {
+		key.Zero()
+		// The version is downloaded to a temporary file, which
+		// messages name: say which store it came from.
+		o.Decrypt = func(path string) (*pagefile.Cipher, error) {
+			c, err := inputCipher(cmd, path)
+			if err != nil {
+				return nil, fmt.Errorf("the version of %s downloaded to %w", url, err)
+			}
+			return c, nil
+		}
 	}
 	progress, done := progressOnTerminal(cmd.Root().ErrWriter)
 	o.Progress = progress

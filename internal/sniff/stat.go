@@ -54,14 +54,23 @@ func RequireSQLite(path string) error {
 // read again to see what it looks like. It is for readers of the pages
 // themselves, which give up only when no page size makes sense.
 func Describe(path, why string, cause error) error {
-	f, err := os.Open(path)
+	f, err := ContentOf(path)
 	if err != nil {
 		return cause
+	}
+	return &NotDatabaseError{Path: path, Finding: f, Why: why, Err: cause}
+}
+
+// ContentOf is Content of the file at path.
+func ContentOf(path string) (Finding, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Finding{}, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return cause
+		return Finding{}, err
 	}
-	return &NotDatabaseError{Path: path, Finding: Content(f, st.Size()), Why: why, Err: cause}
+	return Content(f, st.Size()), nil
 }
