@@ -155,12 +155,12 @@ func LastInteger(payload []byte) (v int64, ok bool) {
 	if t > 9 || pos+size > len(payload) {
 		return 0, false
 	}
-	switch {
-	case t == 0 || t == 7:
+	switch t {
+	case 0, 7:
 		return 0, false
-	case t == 8:
+	case 8:
 		return 0, true
-	case t == 9:
+	case 9:
 		return 1, true
 	}
 	return decodeInt(payload[pos : pos+size]), true
