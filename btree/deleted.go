@@ -30,18 +30,42 @@ const (
 // candidates the ones covering the most bytes win (as in Salvage). What a record belongs to, the caller
 // decides. Deleted cells in freeblocks lost their first bytes: see
 // DeletedShaped.
-func Unallocated(p *Page) []DeletedRecord {
-	if !p.Type.Leaf() {
-		return nil
-	}
-	if _, err := p.Space(); err != nil {
+func Unallocated(p *Page) []DeletedRecord { return UnallocatedWhere(p, nil) }
+
+// UnallocatedWhere is Unallocated keeping only the candidates whose record
+// valid accepts (nil: all), before overlapping candidates are weighed, so
+// that noise that is no record of the kind wanted cannot crowd out one
+// that is.
+func UnallocatedWhere(p *Page, valid func(record []byte) bool) []DeletedRecord {
+	if leafSpace(p) == nil {
 		return nil
 	}
 	gapStart, gapEnd := p.CellPointerEnd(), min(p.ContentStart, p.Usable)
 	if gapEnd <= gapStart {
 		return nil
 	}
-	return carveArea(p, gapStart, gapEnd, AreaUnallocated, nil)
+	return carveArea(p, gapStart, gapEnd, AreaUnallocated, valid)
+}
+
+// FreeblockCells finds the whole cells inside the freeblocks of leaf p,
+// past each freeblock's 4-byte header. A deleted cell lost its first
+// bytes to that header (see DeletedShaped); what lies whole behind it is
+// a cell written into free space by a write the page then lost: a lost
+// write puts back an older image of the page, whose freeblocks cover the
+// cells the newer image had placed there. valid filters the candidates as
+// in UnallocatedWhere.
+func FreeblockCells(p *Page, valid func(record []byte) bool) []DeletedRecord {
+	sp := leafSpace(p)
+	if sp == nil {
+		return nil
+	}
+	var out []DeletedRecord
+	for _, f := range sp.Freeblocks {
+		if f.Size > 4 {
+			out = append(out, carveArea(p, f.Offset+4, f.Offset+f.Size, AreaFreeblock, valid)...)
+		}
+	}
+	return out
 }
 
 // carveArea finds the whole cells in [start, end) of p: their payload
@@ -95,11 +119,11 @@ const maxGuesses = 64
 // deleted cells (SQLite merges their freeblocks) is looked for where it
 // ends.
 func DeletedShaped(p *Page, sh Shape) []DeletedRecord {
-	if !p.Type.Leaf() || sh.Fields <= 0 || sh.Fields > maxColumns || sh.Valid == nil {
+	if sh.Fields <= 0 || sh.Fields > maxColumns || sh.Valid == nil {
 		return nil
 	}
-	sp, err := p.Space()
-	if err != nil {
+	sp := leafSpace(p)
+	if sp == nil {
 		return nil
 	}
 	var out []DeletedRecord
@@ -212,4 +236,18 @@ func assemble(area []byte, hs, lost int, guess []uint64, sh Shape) ([]byte, bool
 		return nil, false
 	}
 	return rec, true
+}
+
+// leafSpace is the space accounting of leaf p, nil for an interior page
+// or one whose header lies (free and live space cannot be told apart
+// there).
+func leafSpace(p *Page) *Space {
+	if !p.Type.Leaf() {
+		return nil
+	}
+	sp, err := p.Space()
+	if err != nil {
+		return nil
+	}
+	return sp
 }

@@ -10,7 +10,8 @@ import (
 
 // reclaim puts back rows that a table's own index still lists but no page
 // holds, when a whole cell with that rowid survives in the unallocated
-// space of one of the table's leaves whose keys include it. That is what a
+// space or inside a freeblock of one of the table's leaves whose keys
+// include it. That is what a
 // lost write leaves (a page put back in an older version: the rows it
 // gained are gone from its cells, the index that was written still has
 // them), and what defragmenting leaves behind. A row deleted for real is
@@ -41,7 +42,15 @@ func (r *repairer) reclaim(ctx context.Context) error {
 				continue
 			}
 			keys, bounded := ranges[v.Pgno]
-			for _, d := range btree.Unallocated(p) {
+			// A cell the index lists survives in the unallocated space (a
+			// page defragmented, or put back whole) or inside a freeblock
+			// of the older image (a page put back over cells that had
+			// been written into its free space).
+			fitsT := func(rec []byte) bool {
+				types, _, err := btree.RecordHeader(rec)
+				return err == nil && t.fits(types)
+			}
+			for _, d := range append(btree.UnallocatedWhere(p, fitsT), btree.FreeblockCells(p, fitsT)...) {
 				if !d.HasRowid || !missing[d.Rowid] || (bounded && !keys.holds(d.Rowid)) {
 					continue
 				}
