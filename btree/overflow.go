@@ -13,7 +13,7 @@ const preallocPages = 16
 // and flag it as truncated. A chain whose last page points on returns the
 // whole payload with an ErrBadValue: the row is complete but damaged.
 func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
-	return r.payload(c, map[uint32]bool{}, false, nil, nil)
+	return r.payload(c, &pageSet{}, false, nil, nil)
 }
 
 // payload is Payload with the set of pages already used. A walk passes its
@@ -24,7 +24,7 @@ func (r *Reader) Payload(c *Cell) ([]byte, []uint32, error) {
 // followed but only the local part is returned. scratch, if not nil, is a
 // page-sized buffer the chain's pages are read into. onPage, if not nil,
 // sees each page of the chain as it is added to the returned list.
-func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch []byte, onPage func(uint32, []byte)) ([]byte, []uint32, error) {
+func (r *Reader) payload(c *Cell, seen *pageSet, chainOnly bool, scratch []byte, onPage func(uint32, []byte)) ([]byte, []uint32, error) {
 	if c.Overflow == 0 {
 		return c.Local, nil, nil
 	}
@@ -50,10 +50,10 @@ func (r *Reader) payload(c *Cell, seen map[uint32]bool, chainOnly bool, scratch 
 			return out, chain, corrupt(from, 0, ErrTruncated, "overflow chain ends with %d of %d payload bytes missing", remaining, c.PayloadSize)
 		case next > count:
 			return out, chain, corrupt(from, 0, ErrPastEnd, "overflow page %d beyond the %d pages available", next, count)
-		case seen[next]:
+		case seen.has(next):
 			return out, chain, corrupt(from, 0, ErrLoop, "overflow chain reaches page %d, which is already in use", next)
 		}
-		seen[next] = true
+		seen.add(next)
 		if err := r.src.ReadPage(next, buf); err != nil {
 			return out, chain, err
 		}

@@ -79,7 +79,7 @@ func (r *Reader) Walk(root uint32, fn func(*Entry) error) (*WalkResult, error) {
 
 // WalkTree is Walk with options.
 func (r *Reader) WalkTree(root uint32, opts WalkOptions) (*WalkResult, error) {
-	w := &walker{r: r, opts: opts, res: &WalkResult{Root: root}, seen: map[uint32]bool{}, scratch: make([]byte, r.src.PageSize())}
+	w := &walker{r: r, opts: opts, res: &WalkResult{Root: root}, seen: &pageSet{}, scratch: make([]byte, r.src.PageSize())}
 	err := w.visit(root, 0, 0)
 	if errors.Is(err, ErrStop) {
 		err = nil
@@ -91,7 +91,7 @@ type walker struct {
 	r    *Reader
 	opts WalkOptions
 	res  *WalkResult
-	seen map[uint32]bool
+	seen *pageSet
 	// scratch holds overflow pages while their chain is followed.
 	scratch []byte
 	// free holds page buffers to reuse (see release).
@@ -138,13 +138,13 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 	case pgno > w.r.src.PageCount():
 		w.fail(corrupt(parent, 0, ErrPastEnd, "child page %d outside the %d pages available", pgno, w.r.src.PageCount()))
 		return nil
-	case w.seen[pgno]:
+	case w.seen.has(pgno):
 		w.fail(corrupt(parent, 0, ErrLoop, "page %d reached twice", pgno))
 		return nil
 	case depth > 0 && w.opts.Skip != nil && w.opts.Skip(pgno):
 		return nil
 	}
-	w.seen[pgno] = true
+	w.seen.add(pgno)
 	buf := w.pageBuffer()
 	defer w.release(buf)
 	if err := w.r.src.ReadPage(pgno, buf); err != nil {
