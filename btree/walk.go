@@ -21,12 +21,14 @@ type Entry struct {
 	PayloadErr error
 }
 
-// PageVisit records one b-tree page reached by a walk.
+// PageVisit records one b-tree page reached by a walk. A census keeps one
+// per page of the file, so it is laid out in 12 bytes: Depth never
+// exceeds MaxDepth.
 type PageVisit struct {
 	Pgno   uint32
-	Type   PageType
-	Depth  int
 	Parent uint32 // 0 for the root
+	Type   PageType
+	Depth  uint8
 }
 
 // WalkResult summarises a walk: every page reached, every overflow page
@@ -162,7 +164,7 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 		w.fail(corrupt(pgno, int64(p.HeaderOffset), ErrBadValue, "%s page in a %s b-tree", p.Type, treeKind(w.table)))
 		return nil
 	}
-	w.res.Pages = append(w.res.Pages, PageVisit{Pgno: pgno, Type: p.Type, Depth: depth, Parent: parent})
+	w.res.Pages = append(w.res.Pages, PageVisit{Pgno: pgno, Type: p.Type, Depth: uint8(depth), Parent: parent})
 	if w.opts.OnPage != nil {
 		w.opts.OnPage(p)
 	}

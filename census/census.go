@@ -17,16 +17,18 @@ const (
 
 // Page is the census's verdict on one page.
 type Page struct {
-	Class Class
 	// Tree is the index in Census.Trees of the tree that owns the page.
 	// For a lost page (zero, unknown, unreadable) it is the tree whose
 	// walk pointed at it, when one did. -1: none.
 	Tree int32
-	// Cells is the cell count of a b-tree page.
-	Cells uint16
 	// CRC is the CRC32C of the whole page image, as master.PageCRC
 	// computes it; 0 for pages that could not be read.
 	CRC uint32
+	// Cells is the cell count of a b-tree page.
+	Cells uint16
+	Class Class
+	// The fields are ordered so that a page takes 12 bytes: a census
+	// keeps one per page of the file.
 }
 
 // Tree is one b-tree of a census and what walking it found.
