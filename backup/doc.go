@@ -230,7 +230,7 @@
 // StoreOptions.Uploads goroutines once full. Memory holds the segments in
 // flight (Uploads+1), the page CRCs and locations (16 bytes a page, twice
 // that with a base version) and the metadata backup; the metadata
-// capture, which surveys every page (about 60 bytes a page while it
+// capture, which surveys every page (about 30 bytes a page while it
 // runs), runs before the pass rather than beside it, so that the two
 // peaks do not add up. MaxRate spaces the uploads; segments then hold at
 // most two seconds' worth. When every

@@ -213,7 +213,7 @@ type storeTarget struct {
 }
 
 // plan streams the pages into the packer. The metadata capture runs
-// first: it keeps a survey of every page (about 60 bytes a page on the
+// first: it keeps a survey of every page (about 30 bytes a page on the
 // 1 GB benchmark) while it runs, the pass keeps 16 bytes a page and the
 // segments in flight; one after the other, a 10 GB database stays within
 // what a phone-sized or server-sized budget allows (see doc.go), for
