@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/recover"
 )
@@ -114,30 +115,13 @@ func rows(t *testing.T, path, query string) [][]string {
 // queryRows reads every row of a query on db, as rows does.
 func queryRows(t *testing.T, db *sql.DB, query string) [][]string {
 	t.Helper()
-	rs, err := db.Query(query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rs.Close()
-	cols, _ := rs.Columns()
 	var out [][]string
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
+	for _, vals := range testdb.QueryAll(t, db, query) {
+		row := make([]string, len(vals))
 		for i, v := range vals {
 			row[i] = fmt.Sprintf("%T:%v", v, v)
 		}
 		out = append(out, row)
-	}
-	if err := rs.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

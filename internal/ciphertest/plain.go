@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -23,36 +24,7 @@ func PlainRows(t testing.TB, path, table string) [][]any {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rs, err := db.Query(fmt.Sprintf("SELECT * FROM %q ORDER BY 1", table))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	defer rs.Close()
-	cols, err := rs.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]any
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = append([]byte{}, b...)
-			}
-		}
-		out = append(out, vals)
-	}
-	if err := rs.Err(); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return out
+	return testdb.QueryAll(t, db, fmt.Sprintf("SELECT * FROM %q ORDER BY 1", table))
 }
 
 // DecryptedCopy writes every page of f (an encrypted database opened
