@@ -101,6 +101,34 @@ func Decryption(f *File) *DecryptSource {
 	return d
 }
 
+// DecryptionReport says how an encrypted file was read: the cipher's
+// parameters (never the key) and the pages whose HMAC failed, damaged
+// after SQLCipher wrote them and decrypted all the same. Nothing in it is
+// secret.
+type DecryptionReport struct {
+	// Cipher names the parameters the key opened the file with.
+	Cipher string `json:"cipher"`
+	// Authenticated is false when pages could not be checked: no HMAC in
+	// these parameters, or a raw key whose salt is lost.
+	Authenticated   bool     `json:"authenticated"`
+	HMACFailedPages []uint32 `json:"hmac_failed_pages,omitempty"`
+}
+
+// ReportDecryption describes how f was decrypted, nil for a plain file.
+// Pages not read yet cannot have failed: call it once every page was read.
+func ReportDecryption(f *File) *DecryptionReport {
+	d := Decryption(f)
+	if d == nil {
+		return nil
+	}
+	c := d.Cipher()
+	rep := &DecryptionReport{Cipher: c.Params.String(), Authenticated: c.Verified}
+	for _, e := range d.Failures() {
+		rep.HMACFailedPages = append(rep.HMACFailedPages, e.Pgno)
+	}
+	return rep
+}
+
 // readHeaderOf reads the database header of r, decrypting page 1 first
 // when c is set (an encrypted header reads as garbage otherwise). A page
 // 1 whose HMAC fails is still decrypted: its header's own checks say

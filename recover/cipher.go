@@ -10,18 +10,10 @@ import (
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
-// EncryptionReport says how an encrypted input was read and what its
-// pages' HMACs showed. Nothing in it is secret: no key, no derived key.
+// EncryptionReport says how an encrypted input was read, what its pages'
+// HMACs showed, and whether the output is encrypted.
 type EncryptionReport struct {
-	// Cipher names the parameters the key opened the file with.
-	Cipher string `json:"cipher"`
-	// Authenticated is false when pages could not be checked: no HMAC in
-	// these parameters, or a raw key whose salt is lost.
-	Authenticated bool `json:"authenticated"`
-	// HMACFailedPages are the pages whose HMAC did not match: damaged
-	// after SQLCipher wrote them. They were decrypted all the same and
-	// what could be read from them kept, flagged.
-	HMACFailedPages []uint32 `json:"hmac_failed_pages,omitempty"`
+	pagefile.DecryptionReport
 	// OutputEncrypted is true when the output was encrypted again with
 	// the same key and parameters (Options.EncryptOutput); false means
 	// the output holds every recovered row in plaintext.
@@ -39,13 +31,15 @@ func (r *repairer) describeEncryption() {
 	if c == nil {
 		return
 	}
-	rep := &EncryptionReport{Cipher: c.Params.String(), Authenticated: c.Verified, OutputEncrypted: r.opts.EncryptOutput}
+	rep := &EncryptionReport{OutputEncrypted: r.opts.EncryptOutput}
+	if d := pagefile.ReportDecryption(r.f); d != nil {
+		rep.DecryptionReport = *d
+	} else {
+		rep.DecryptionReport = pagefile.DecryptionReport{Cipher: c.Params.String(), Authenticated: c.Verified}
+	}
 	r.rep.Encryption = rep
-	if d := pagefile.Decryption(r.f); d != nil {
-		for _, e := range d.Failures() {
-			rep.HMACFailedPages = append(rep.HMACFailedPages, e.Pgno)
-			r.stale[e.Pgno] = true
-		}
+	for _, pgno := range rep.HMACFailedPages {
+		r.stale[pgno] = true
 	}
 	if n := len(rep.HMACFailedPages); n > 0 {
 		r.reason(Reason{Code: ReasonPagesHMAC, Pages: n, Text: fmt.Sprintf(
