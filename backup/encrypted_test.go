@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -195,19 +196,10 @@ func TestEncryptedWithoutSQLCipher(t *testing.T) {
 	if _, err := Run(context.Background(), src, dst, Options{}); !errors.Is(err, ErrHotJournal) {
 		t.Errorf("hot journal: %v", err)
 	}
-	if sha(t, src) != before || !bytes.Equal(mustRead(t, journal), hot) {
+	if sha(t, src) != before || !bytes.Equal(testdb.ReadFile(t, journal), hot) {
 		t.Error("the input or its journal changed")
 	}
 	if got := dirEntries(t, dir); !cmp.Equal(got, []string{"app.db", "app.db-journal"}) {
 		t.Errorf("directory: %v", got)
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -60,7 +61,7 @@ func TestCorruptEncrypted(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			stored, damaged := readFile(t, encOut), readFile(t, plainOut)
+			stored, damaged := testdb.ReadFile(t, encOut), testdb.ReadFile(t, plainOut)
 			if len(stored) != len(damaged) {
 				t.Fatalf("encrypted output %d bytes, plain %d", len(stored), len(damaged))
 			}

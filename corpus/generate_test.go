@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -189,7 +190,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range [][2]string{{a.Path, b.Path}, {a.WALPath, b.WALPath}} {
-		if !bytes.Equal(readFile(t, p[0]), readFile(t, p[1])) {
+		if !bytes.Equal(testdb.ReadFile(t, p[0]), testdb.ReadFile(t, p[1])) {
 			t.Errorf("%s and %s differ: same spec, different bytes", p[0], p[1])
 		}
 	}
@@ -198,7 +199,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Equal(readFile(t, a.Path), readFile(t, c.Path)) || bytes.Equal(readFile(t, a.WALPath), readFile(t, c.WALPath)) {
+	if bytes.Equal(testdb.ReadFile(t, a.Path), testdb.ReadFile(t, c.Path)) || bytes.Equal(testdb.ReadFile(t, a.WALPath), testdb.ReadFile(t, c.WALPath)) {
 		t.Errorf("seeds %d and %d built identical files", spec.Seed-1, spec.Seed)
 	}
 }

@@ -69,15 +69,6 @@ func fileSum(t *testing.T, path string) [32]byte {
 	return sha256.Sum256(b)
 }
 
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // openCopy opens a scratch copy of the database (and its WAL) with
 // SQLite, so nothing SQLite does on open can change the file under test.
 func openCopy(t *testing.T, path string) *sql.DB {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 // TestCorruptHostileInputs runs every kind on files that are already
@@ -18,15 +20,15 @@ func TestCorruptHostileInputs(t *testing.T) {
 	fillRandom(rand.New(rand.NewPCG(1, 2)), noise)
 	inputs := map[string][]byte{
 		"noise":    noise,
-		"tiny":     readFile(t, db.Path)[:50],
-		"one-page": readFile(t, db.Path)[:4096],
+		"tiny":     testdb.ReadFile(t, db.Path)[:50],
+		"one-page": testdb.ReadFile(t, db.Path)[:4096],
 	}
 	for _, k := range []Kind{ZeroPage1, Truncate, SchemaSQLGarbled} {
 		out := filepath.Join(dir, string(k)+".db")
 		if _, err := Corrupt(context.Background(), db.Path, out, Corruption{Kind: k, Seed: 3}); err != nil {
 			t.Fatal(err)
 		}
-		inputs["after-"+string(k)] = readFile(t, out)
+		inputs["after-"+string(k)] = testdb.ReadFile(t, out)
 	}
 	for name, b := range inputs {
 		in := filepath.Join(dir, name+".db")

@@ -59,11 +59,11 @@ func runCorrupt(t *testing.T, spec Spec, c Corruption) *corrupted {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	res := &corrupted{in: db.Path, out: out, dmg: d, before: readFile(t, db.Path), after: readFile(t, out),
+	res := &corrupted{in: db.Path, out: out, dmg: d, before: testdb.ReadFile(t, db.Path), after: testdb.ReadFile(t, out),
 		ps: f.Geometry.PageSize, inLayout: readLayout(f, false)}
 	checkFileDamage(t, "db", res.before, res.after, d)
 	if db.WALPath != "" {
-		checkFileDamage(t, "wal", readFile(t, db.WALPath), readFile(t, out+"-wal"), d)
+		checkFileDamage(t, "wal", testdb.ReadFile(t, db.WALPath), testdb.ReadFile(t, out+"-wal"), d)
 	} else if _, err := os.Stat(out + "-wal"); err == nil {
 		t.Errorf("an output -wal was written for an input without one")
 	}
@@ -506,7 +506,7 @@ func TestWALKinds(t *testing.T) {
 	if !stopped && !skipped {
 		t.Fatalf("damaged frame %d: WAL now reads %d of %d frames, skipped %v, stop %v; want frame %d skipped or the log stopped there", i, len(w.Frames), len(in.Frames), w.Skipped, w.Stop, i)
 	}
-	if !bytes.Equal(readFile(t, r.out), r.before) {
+	if !bytes.Equal(testdb.ReadFile(t, r.out), r.before) {
 		t.Errorf("wal-frame-damaged changed the main file")
 	}
 
@@ -551,7 +551,7 @@ func TestCorruptIsDeterministic(t *testing.T) {
 		}
 		for _, suffix := range []string{"", "-wal"} {
 			if spec.WAL || suffix == "" {
-				if !bytes.Equal(readFile(t, outs[0]+suffix), readFile(t, outs[1]+suffix)) {
+				if !bytes.Equal(testdb.ReadFile(t, outs[0]+suffix), testdb.ReadFile(t, outs[1]+suffix)) {
 					t.Errorf("%s: same seed, different output%s", k.Kind, suffix)
 				}
 			}
@@ -603,7 +603,7 @@ func TestCorruptReplacesStaleFiles(t *testing.T) {
 			t.Errorf("stale %s left beside the new output", p)
 		}
 	}
-	if got := readFile(t, out); len(got) != len(readFile(t, db.Path)) {
+	if got := testdb.ReadFile(t, out); len(got) != len(testdb.ReadFile(t, db.Path)) {
 		t.Errorf("output not replaced: %d bytes", len(got))
 	}
 	entries, _ := os.ReadDir(filepath.Dir(out))
@@ -664,7 +664,7 @@ func TestCorruptRollsBackHotJournal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := readFile(t, out)
+			got := testdb.ReadFile(t, out)
 			if len(got) != len(tc.want) || !bytes.Equal(got[pagefile.HeaderSize:], tc.want[pagefile.HeaderSize:]) {
 				t.Errorf("output of %d bytes: want the %d-byte database with only its header changed", len(got), len(tc.want))
 			}
@@ -674,7 +674,7 @@ func TestCorruptRollsBackHotJournal(t *testing.T) {
 			if _, err := os.Stat(out + "-journal"); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("a journal is left beside the output: %v", err)
 			}
-			if !bytes.Equal(readFile(t, in), hj.Main) || !bytes.Equal(readFile(t, in+"-journal"), tc.journal) {
+			if !bytes.Equal(testdb.ReadFile(t, in), hj.Main) || !bytes.Equal(testdb.ReadFile(t, in+"-journal"), tc.journal) {
 				t.Errorf("Corrupt changed its input or its journal")
 			}
 		})

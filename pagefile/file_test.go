@@ -2,7 +2,6 @@ package pagefile_test
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 )
 
@@ -272,15 +272,6 @@ func TestOpenZeroedHeaderWithWAL(t *testing.T) {
 	}
 }
 
-func sha(t *testing.T, path string) [32]byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sha256.Sum256(b)
-}
-
 func dirList(t *testing.T, dir string) []string {
 	t.Helper()
 	es, err := os.ReadDir(dir)
@@ -315,7 +306,7 @@ func TestOpenLeavesFilesUnchanged(t *testing.T) {
 			}
 			dir := filepath.Dir(path)
 			before := dirList(t, dir)
-			dbSum, sideSum := sha(t, path), sha(t, path+tt.suffix)
+			dbSum, sideSum := testdb.FileSHA256(t, path), testdb.FileSHA256(t, path+tt.suffix)
 
 			f, err := pagefile.Open(path, pagefile.Options{})
 			if err != nil {
@@ -333,7 +324,7 @@ func TestOpenLeavesFilesUnchanged(t *testing.T) {
 			if err := f.Close(); err != nil {
 				t.Errorf("second Close: %v", err)
 			}
-			if sha(t, path) != dbSum || sha(t, path+tt.suffix) != sideSum {
+			if testdb.FileSHA256(t, path) != dbSum || testdb.FileSHA256(t, path+tt.suffix) != sideSum {
 				t.Errorf("the database or its %s changed", tt.suffix)
 			}
 			if diff := cmp.Diff(before, dirList(t, dir)); diff != "" {

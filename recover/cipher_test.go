@@ -3,7 +3,6 @@ package recover_test
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/internal/ciphertest"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/recover"
 )
@@ -54,11 +54,6 @@ func openCipher(t *testing.T, path string, preset string, saltFrom ...string) *p
 	return c
 }
 
-func sha(t *testing.T, path string) [32]byte {
-	t.Helper()
-	return sha256.Sum256(mustRead(t, path))
-}
-
 // TestRepairEncryptOutputRoundTrip: a file SQLCipher wrote, repaired with
 // EncryptOutput, is opened by SQLCipher with the same key, and every row
 // of every table is identical; the input is not touched.
@@ -67,7 +62,7 @@ func TestRepairEncryptOutputRoundTrip(t *testing.T) {
 		t.Run(ciphertest.Find(t, major).Preset, func(t *testing.T) {
 			t.Parallel()
 			tool, in, want := sqlcipherDB(t, major, 600)
-			before := sha(t, in)
+			before := testdb.FileSHA256(t, in)
 			c := openCipher(t, in, tool.Preset)
 			out := filepath.Join(t.TempDir(), "fixed.db")
 			rep, _ := repair(t, in, recover.Options{Output: out, Cipher: c, EncryptOutput: true})
@@ -87,7 +82,7 @@ func TestRepairEncryptOutputRoundTrip(t *testing.T) {
 					t.Errorf("%s (-original +repaired, read by SQLCipher):\n%s", tab, diff)
 				}
 			}
-			if sha(t, in) != before {
+			if testdb.FileSHA256(t, in) != before {
 				t.Error("the input changed")
 			}
 		})
@@ -150,7 +145,7 @@ func TestRepairEncryptedLikePlain(t *testing.T) {
 	}
 	defer f.Close()
 	plain := ciphertest.DecryptedCopy(t, f)
-	encBytes, plainBytes := mustRead(t, in), mustRead(t, plain)
+	encBytes, plainBytes := testdb.ReadFile(t, in), testdb.ReadFile(t, plain)
 	for _, d := range damages {
 		t.Run(d.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -220,7 +215,7 @@ func TestRepairEncryptedFlipFlagged(t *testing.T) {
 	t.Parallel()
 	tool, in, _ := sqlcipherDB(t, 4, 400)
 	c := openCipher(t, in, tool.Preset)
-	b := mustRead(t, in)
+	b := testdb.ReadFile(t, in)
 	b[4*c.Params.PageSize+2000] ^= 0x08
 	damaged := filepath.Join(t.TempDir(), "flip.db")
 	if err := os.WriteFile(damaged, b, 0o644); err != nil {
@@ -259,7 +254,7 @@ func TestRepairEncryptedWALFrameDamaged(t *testing.T) {
 	}
 	// SQLCipher reads a copy with the WAL intact: the state after.
 	cp := filepath.Join(t.TempDir(), "copy.db")
-	for sfx, b := range map[string][]byte{"": mustRead(t, in), "-wal": wal} {
+	for sfx, b := range map[string][]byte{"": testdb.ReadFile(t, in), "-wal": wal} {
 		if err := os.WriteFile(cp+sfx, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -288,13 +283,4 @@ func TestRepairEncryptedWALFrameDamaged(t *testing.T) {
 	if rep.Totals.Recovered < len(before["messages"]) {
 		t.Errorf("%d rows recovered, fewer than the %d messages before the WAL", rep.Totals.Recovered, len(before["messages"]))
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

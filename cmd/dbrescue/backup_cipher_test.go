@@ -11,6 +11,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/backup"
 	"github.com/dbrescue/dbrescue/internal/ciphertest"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 const testKeySQL = "'" + testPassphrase + "'"
@@ -33,7 +34,7 @@ func sameTables(t *testing.T, what string, want, got map[string][][]any) {
 // listing differ from what before and listing recorded.
 func unchangedDir(t *testing.T, db string, before [32]byte, listing []string) {
 	t.Helper()
-	if fileSHA256(t, db) != before {
+	if testdb.FileSHA256(t, db) != before {
 		t.Error("the input database changed")
 	}
 	if got := dirNames(t, filepath.Dir(db)); !slices.Equal(got, listing) {
@@ -51,7 +52,7 @@ func TestBackupEncrypted(t *testing.T) {
 	t.Parallel()
 	tool, db, keyFile := encryptedApp(t)
 	want := tool.Tables(t, db, testKeySQL, nil, ciphertest.MessengerTables)
-	before, listing := fileSHA256(t, db), dirNames(t, filepath.Dir(db))
+	before, listing := testdb.FileSHA256(t, db), dirNames(t, filepath.Dir(db))
 	bk := filepath.Join(t.TempDir(), "app.db.backup")
 
 	var first backupReport
@@ -80,7 +81,7 @@ func TestBackupEncrypted(t *testing.T) {
 	if !strings.Contains(out, "integrity_check skipped") {
 		t.Errorf("restore text does not say integrity_check was skipped:\n%s", out)
 	}
-	if fileSHA256(t, restored) != before {
+	if testdb.FileSHA256(t, restored) != before {
 		t.Error("the restored database is not byte for byte the original")
 	}
 	sameTables(t, "restored", want, tool.Tables(t, restored, testKeySQL, nil, ciphertest.MessengerTables))
@@ -90,7 +91,7 @@ func TestBackupEncrypted(t *testing.T) {
 	}
 	tool.MustExec(t, db, testKeySQL, nil, `UPDATE contacts SET name = name || ' (edited)' WHERE id <= 3;`)
 	want = tool.Tables(t, db, testKeySQL, nil, ciphertest.MessengerTables)
-	before, listing = fileSHA256(t, db), dirNames(t, filepath.Dir(db))
+	before, listing = testdb.FileSHA256(t, db), dirNames(t, filepath.Dir(db))
 	var second backupReport
 	decodeJSON(t, runApp(t, "backup", db, "-o", bk, "--json").mustSucceed(t).stdout, &second)
 	if second.Mode != backup.ModeIncremental || second.PagesWritten == 0 || second.PagesWritten >= int(second.PageCount)/4 {
@@ -139,7 +140,7 @@ func TestBackupEncryptedHotJournal(t *testing.T) {
 	if _, err := os.Stat(db + "-journal"); err != nil {
 		t.Fatalf("the crash left no journal: %v", err)
 	}
-	before, listing := fileSHA256(t, db), dirNames(t, filepath.Dir(db))
+	before, listing := testdb.FileSHA256(t, db), dirNames(t, filepath.Dir(db))
 	bk := filepath.Join(t.TempDir(), "b")
 	r := runApp(t, "backup", db, "-o", bk)
 	if r.code != exitFailure || !strings.Contains(r.stderr, "hot journal") {
@@ -167,7 +168,7 @@ func TestBackupEncryptedWAL(t *testing.T) {
 	if st, err := os.Stat(db + "-wal"); err != nil || st.Size() == 0 {
 		t.Fatalf("no WAL content: %v", err)
 	}
-	before, listing := fileSHA256(t, db), dirNames(t, filepath.Dir(db))
+	before, listing := testdb.FileSHA256(t, db), dirNames(t, filepath.Dir(db))
 	bk := filepath.Join(t.TempDir(), "b")
 	var rep backupReport
 	decodeJSON(t, runApp(t, "backup", db, "-o", bk, "--json").mustSucceed(t).stdout, &rep)
@@ -175,7 +176,7 @@ func TestBackupEncryptedWAL(t *testing.T) {
 		t.Errorf("backup of a WAL-mode database: %+v", rep)
 	}
 	unchangedDir(t, db, before, listing)
-	walBefore := fileSHA256(t, db+"-wal")
+	walBefore := testdb.FileSHA256(t, db+"-wal")
 	// What SQLCipher reads: a copy of the directory, so that its opening
 	// (which checkpoints) changes nothing of the input's.
 	copyDir := t.TempDir()
@@ -192,7 +193,7 @@ func TestBackupEncryptedWAL(t *testing.T) {
 	restored := filepath.Join(t.TempDir(), "r.db")
 	runApp(t, "restore", bk, "-o", restored).mustSucceed(t)
 	sameTables(t, "restored from a WAL-mode backup", want, tool.Tables(t, restored, testKeySQL, nil, ciphertest.MessengerTables))
-	if fileSHA256(t, db+"-wal") != walBefore {
+	if testdb.FileSHA256(t, db+"-wal") != walBefore {
 		t.Error("the WAL changed")
 	}
 }

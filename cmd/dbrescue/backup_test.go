@@ -6,17 +6,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 func TestBackupVerifyRestore(t *testing.T) {
 	db := newSampleDB(t)
-	before := fileSHA256(t, db)
+	before := testdb.FileSHA256(t, db)
 	var first backupReport
 	decodeJSON(t, runApp(t, "backup", db, "--json").mustSucceed(t).stdout, &first)
 	if first.Status != "written" || first.Mode != "full" || first.Backup != db+".backup" || first.PagesWritten != int(first.PageCount) || first.PageCount == 0 {
 		t.Fatalf("first backup: %+v", first)
 	}
-	if before != fileSHA256(t, db) {
+	if before != testdb.FileSHA256(t, db) {
 		t.Errorf("backup modified the database")
 	}
 	out := runApp(t, "verify", db+".backup").mustSucceed(t).stdout
@@ -51,7 +53,7 @@ func TestBackupVerifyRestore(t *testing.T) {
 	}
 	restored := filepath.Join(t.TempDir(), "restored.db")
 	runApp(t, "restore", db+".backup", "-o", restored).mustSucceed(t)
-	if fileSHA256(t, restored) != fileSHA256(t, db+".backup") {
+	if testdb.FileSHA256(t, restored) != testdb.FileSHA256(t, db+".backup") {
 		t.Errorf("the restored database differs from the backup")
 	}
 	q := `SELECT count(*) FROM contacts WHERE name LIKE '%(edited)'`
@@ -141,7 +143,7 @@ func TestBackupEngines(t *testing.T) {
 			t.Errorf("backup %q: copied with %q (%s), want %q", tc.flag, rep.CopiedWith, rep.Mode, tc.want)
 		}
 	}
-	if fileSHA256(t, filepath.Join(dir, "snapshot-copy")) != fileSHA256(t, filepath.Join(dir, "backup-api")) {
+	if testdb.FileSHA256(t, filepath.Join(dir, "snapshot-copy")) != testdb.FileSHA256(t, filepath.Join(dir, "backup-api")) {
 		t.Errorf("the two engines' backups differ")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/internal/ciphertest"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/pagefile"
 	"github.com/dbrescue/dbrescue/recover"
 )
@@ -52,7 +53,7 @@ func TestRepairEncryptedCLI(t *testing.T) {
 	t.Parallel()
 	tool, db, keyFile := encryptedApp(t)
 	want := tool.Tables(t, db, "'"+testPassphrase+"'", nil, ciphertest.MessengerTables)
-	before, listing := fileSHA256(t, db), dirNames(t, filepath.Dir(db))
+	before, listing := testdb.FileSHA256(t, db), dirNames(t, filepath.Dir(db))
 	out := filepath.Join(t.TempDir(), "fixed.db")
 	r := runApp(t, "repair", db, "--key-file", keyFile, "--encrypt-output", "-o", out).mustSucceed(t)
 	got := tool.Tables(t, out, "'"+testPassphrase+"'", nil, ciphertest.MessengerTables)
@@ -61,7 +62,7 @@ func TestRepairEncryptedCLI(t *testing.T) {
 			t.Errorf("%s (-original +repaired):\n%s", tab, diff)
 		}
 	}
-	if fileSHA256(t, db) != before || !slices.Equal(dirNames(t, filepath.Dir(db)), listing) {
+	if testdb.FileSHA256(t, db) != before || !slices.Equal(dirNames(t, filepath.Dir(db)), listing) {
 		t.Error("the input or its directory changed")
 	}
 	for _, s := range []string{r.stdout, r.stderr} {

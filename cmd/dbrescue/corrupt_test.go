@@ -10,13 +10,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dbrescue/dbrescue/corpus"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 func TestCorruptWritesDefaultOutputAndLeavesInput(t *testing.T) {
 	db := newSampleDB(t)
-	before := fileSHA256(t, db)
+	before := testdb.FileSHA256(t, db)
 	r := runApp(t, "corrupt", db, "--kind", "zero-page1").mustSucceed(t)
-	if fileSHA256(t, db) != before {
+	if testdb.FileSHA256(t, db) != before {
 		t.Fatal("corrupt changed its input")
 	}
 	out := strings.TrimSuffix(db, ".db") + ".zero-page1.db"

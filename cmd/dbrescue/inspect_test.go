@@ -12,6 +12,7 @@ import (
 
 	"github.com/dbrescue/dbrescue/census"
 	"github.com/dbrescue/dbrescue/inspect"
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -59,7 +60,7 @@ func TestFlagsBeforeOrAfterTheDatabase(t *testing.T) {
 
 func TestInspectDoesNotModifyTheDatabase(t *testing.T) {
 	db := newSampleDB(t)
-	before := fileSHA256(t, db)
+	before := testdb.FileSHA256(t, db)
 	entriesBefore, err := os.ReadDir(filepath.Dir(db))
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func TestInspectDoesNotModifyTheDatabase(t *testing.T) {
 	runApp(t, "inspect", "--json", db).mustSucceed(t)
 	runApp(t, "inspect", "--page", "1", db).mustSucceed(t)
 
-	if after := fileSHA256(t, db); after != before {
+	if after := testdb.FileSHA256(t, db); after != before {
 		t.Errorf("sha256 changed from %x to %x", before, after)
 	}
 	entriesAfter, err := os.ReadDir(filepath.Dir(db))

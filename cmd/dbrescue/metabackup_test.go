@@ -9,12 +9,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/master"
 )
 
 func TestMetabackupWritesThenSkipsUnchanged(t *testing.T) {
 	db := newSampleDB(t)
-	before := fileSHA256(t, db)
+	before := testdb.FileSHA256(t, db)
 	meta := db + ".meta"
 
 	var first metabackupResult
@@ -46,7 +47,7 @@ func TestMetabackupWritesThenSkipsUnchanged(t *testing.T) {
 	if _, err := master.ReadFile(meta + master.PrevSuffix); err != nil {
 		t.Errorf("--force should keep the replaced backup as .prev: %v", err)
 	}
-	if before != fileSHA256(t, db) {
+	if before != testdb.FileSHA256(t, db) {
 		t.Errorf("metabackup modified the database")
 	}
 }

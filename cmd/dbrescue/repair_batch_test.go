@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dbrescue/dbrescue/internal/testdb"
 )
 
 // ticketsFolder lays out what a support engineer collects: a healthy
@@ -71,7 +73,7 @@ func TestRepairAFolder(t *testing.T) {
 	hashes := map[string][32]byte{}
 	for _, p := range before {
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			hashes[p] = fileSHA256(t, p)
+			hashes[p] = testdb.FileSHA256(t, p)
 		}
 	}
 	out := filepath.Join(t.TempDir(), "fixed")
@@ -117,7 +119,7 @@ func TestRepairAFolder(t *testing.T) {
 		t.Errorf("the input folder changed (-before +after):\n%s", diff)
 	}
 	for p, h := range hashes {
-		if fileSHA256(t, p) != h {
+		if testdb.FileSHA256(t, p) != h {
 			t.Errorf("%s changed", p)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbrescue/dbrescue/internal/testdb"
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -24,7 +25,7 @@ func brokenSample(t *testing.T) (db, meta, broken string) {
 
 func TestRepairCommand(t *testing.T) {
 	db, meta, broken := brokenSample(t)
-	before := fileSHA256(t, broken)
+	before := testdb.FileSHA256(t, broken)
 
 	// Flags after the argument, as support engineers type them. Page 1
 	// is lost, but the metadata backup knows everything it held (the
@@ -42,7 +43,7 @@ func TestRepairCommand(t *testing.T) {
 	if err := compareWithOriginal(t.Context(), db, wantOut, os.Stderr); err != nil {
 		t.Errorf("recovered database differs from the original: %v", err)
 	}
-	if fileSHA256(t, broken) != before {
+	if testdb.FileSHA256(t, broken) != before {
 		t.Errorf("repair modified its input")
 	}
 

@@ -70,7 +70,7 @@ func tRows(t *testing.T, path string) []string {
 // file as the interrupted transaction left it.
 func TestInspectRollsBackHotJournal(t *testing.T) {
 	db, hj := hotJournalDB(t)
-	dbSum, jSum := fileSHA256(t, db), fileSHA256(t, db+"-journal")
+	dbSum, jSum := testdb.FileSHA256(t, db), testdb.FileSHA256(t, db+"-journal")
 
 	rep := inspectReportOf(t, db)
 	j := rep.Journal
@@ -102,7 +102,7 @@ func TestInspectRollsBackHotJournal(t *testing.T) {
 	if b := btreeByName(t, &raw, "t"); b.Entries == hotJournalRows {
 		t.Errorf("--no-journal: t has the %d committed entries; the case proves nothing", b.Entries)
 	}
-	if fileSHA256(t, db) != dbSum || fileSHA256(t, db+"-journal") != jSum {
+	if testdb.FileSHA256(t, db) != dbSum || testdb.FileSHA256(t, db+"-journal") != jSum {
 		t.Errorf("inspect changed the database or its journal")
 	}
 }
@@ -113,7 +113,7 @@ func TestInspectRollsBackHotJournal(t *testing.T) {
 // as it was.
 func TestRepairRollsBackHotJournal(t *testing.T) {
 	db, hj := hotJournalDB(t)
-	jSum := fileSHA256(t, db+"-journal")
+	jSum := testdb.FileSHA256(t, db+"-journal")
 	committed := filepath.Join(t.TempDir(), "committed.db")
 	if err := os.WriteFile(committed, hj.Committed, 0o644); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestRepairRollsBackHotJournal(t *testing.T) {
 	if diff := cmp.Diff(tRows(t, committed), tRows(t, out)); diff != "" {
 		t.Errorf("repaired rows (-committed +repaired):\n%s", diff)
 	}
-	if fileSHA256(t, db+"-journal") != jSum {
+	if testdb.FileSHA256(t, db+"-journal") != jSum {
 		t.Errorf("repair changed the journal")
 	}
 	// Without the journal the uncommitted state is what there is.

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"os"
@@ -65,15 +64,6 @@ func decodeJSON(t *testing.T, out string, v any) {
 
 // sqliteInt runs a query returning one integer with SQLite itself.
 var sqliteInt = testdb.QueryInt
-
-func fileSHA256(t *testing.T, path string) [32]byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sha256.Sum256(b)
-}
 
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
