@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/bulk"
 )
 
@@ -31,31 +30,12 @@ func FuzzBuild(f *testing.F) {
 				rows[i].vals[1] = int64(i) // unique, as the index demands
 			}
 		}
-		dir := t.TempDir()
-		want := newDB(t, dir, g, createTable(4, ""))
-		insertAll(t, want, "t", 4, rows)
-		execOn(t, want, ic.create)
-		built := newDB(t, dir, g, createTable(4, ""), ic.create)
-		fillTable(t, built, rows)
-
-		order := &bulk.Order{Fields: ic.order, Unique: ic.unique, Encoding: g.encoding}
-		rc := &bulk.Recipe{}
-		for _, s := range ic.sources {
-			rc.Sources = append(rc.Sources, bulk.Source{Field: s})
-		}
-		s := bulk.NewSorter(order.Compare, dir, &bulk.Budget{Limit: 64 << 10})
+		want, built, order, rc := ic.databases(t, g, rows)
+		// Through the external sorter, with a budget small enough to spill.
+		s := bulk.NewSorter(order.Compare, t.TempDir(), &bulk.Budget{Limit: 64 << 10})
 		s.UsePrefix(order.Prefix)
 		defer s.Close()
-		var fields []bulk.Value
-		for _, r := range rows {
-			rec, err := btree.AppendRecord(nil, r.vals, g.encoding)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var e []byte
-			if e, fields, err = rc.AppendEntry(nil, r.id, rec, fields); err != nil {
-				t.Fatal(err)
-			}
+		for _, e := range entriesOf(t, rows, rc, g.encoding) {
 			if err := s.Add(e); err != nil {
 				t.Fatal(err)
 			}

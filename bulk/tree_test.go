@@ -198,10 +198,18 @@ func TestTreeRefusesDisorder(t *testing.T) {
 // and sorts them in the order's order.
 func sortedEntries(t testing.TB, rows []row, rc *bulk.Recipe, o *bulk.Order) [][]byte {
 	t.Helper()
+	out := entriesOf(t, rows, rc, o.Encoding)
+	slices.SortStableFunc(out, o.Compare)
+	return out
+}
+
+// entriesOf makes the index entries of rows with rc, in row order.
+func entriesOf(t testing.TB, rows []row, rc *bulk.Recipe, enc uint32) [][]byte {
+	t.Helper()
 	var out [][]byte
 	var fields []bulk.Value
 	for _, r := range rows {
-		rec, err := btree.AppendRecord(nil, r.vals, o.Encoding)
+		rec, err := btree.AppendRecord(nil, r.vals, enc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +219,6 @@ func sortedEntries(t testing.TB, rows []row, rc *bulk.Recipe, o *bulk.Order) [][
 		}
 		out = append(out, e)
 	}
-	slices.SortStableFunc(out, o.Compare)
 	return out
 }
 
@@ -223,6 +230,26 @@ type indexCase struct {
 	order        []bulk.Field
 	sources      []int // record fields; bulk.RowidField for the rowid
 	unique       int
+}
+
+// databases makes two databases of table t holding rows in geometry g:
+// want, where SQLite built the index with CREATE INDEX, and built, whose
+// index SQLite created empty for the builder to fill; and the index's
+// order and recipe.
+func (ic indexCase) databases(t testing.TB, g geometry, rows []row) (want, built string, order *bulk.Order, rc *bulk.Recipe) {
+	t.Helper()
+	dir := t.TempDir()
+	want = newDB(t, dir, g, createTable(4, ""))
+	insertAll(t, want, "t", 4, rows)
+	execOn(t, want, ic.create)
+	built = newDB(t, dir, g, createTable(4, ""), ic.create)
+	fillTable(t, built, rows)
+	order = &bulk.Order{Fields: ic.order, Unique: ic.unique, Encoding: g.encoding}
+	rc = &bulk.Recipe{}
+	for _, s := range ic.sources {
+		rc.Sources = append(rc.Sources, bulk.Source{Field: s})
+	}
+	return want, built, order, rc
 }
 
 var indexCases = []indexCase{
@@ -252,18 +279,7 @@ func TestIndexTree(t *testing.T) {
 						}
 					}
 				}
-				dir := t.TempDir()
-				want := newDB(t, dir, g, createTable(4, ""))
-				insertAll(t, want, "t", 4, rows)
-				execOn(t, want, ic.create)
-				built := newDB(t, dir, g, createTable(4, ""), ic.create)
-				fillTable(t, built, rows)
-
-				order := &bulk.Order{Fields: ic.order, Unique: ic.unique, Encoding: g.encoding}
-				rc := &bulk.Recipe{}
-				for _, s := range ic.sources {
-					rc.Sources = append(rc.Sources, bulk.Source{Field: s})
-				}
+				want, built, order, rc := ic.databases(t, g, rows)
 				fillIndex(t, built, "ix", order, sortedEntries(t, rows, rc, order))
 				if got := integrity(t, built); got != "ok" {
 					t.Fatalf("integrity_check: %s", got)
