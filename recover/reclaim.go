@@ -32,6 +32,10 @@ func (r *repairer) reclaim(ctx context.Context) error {
 			continue
 		}
 		ranges := r.childRanges(ct)
+		fitsT := func(rec []byte) bool {
+			types, _, err := btree.RecordHeader(rec)
+			return err == nil && t.fits(types)
+		}
 		o := origin{key: lostKey{tree: ct.Index}, root: ct.Root, table: true, rd: r.rd}
 		for _, v := range ct.Walk.Pages {
 			if !v.Type.Leaf() || int(r.cen.Page(v.Pgno).Tree) != ct.Index {
@@ -46,10 +50,6 @@ func (r *repairer) reclaim(ctx context.Context) error {
 			// page defragmented, or put back whole) or inside a freeblock
 			// of the older image (a page put back over cells that had
 			// been written into its free space).
-			fitsT := func(rec []byte) bool {
-				types, _, err := btree.RecordHeader(rec)
-				return err == nil && t.fits(types)
-			}
 			for _, d := range append(btree.UnallocatedWhere(p, fitsT), btree.FreeblockCells(p, fitsT)...) {
 				if !d.HasRowid || !missing[d.Rowid] || (bounded && !keys.holds(d.Rowid)) {
 					continue
