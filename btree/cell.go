@@ -52,15 +52,25 @@ func LocalSize(t PageType, usable int, size int64) int {
 
 // Cell decodes cell i of the page.
 func (p *Page) Cell(i int) (*Cell, error) {
-	off, err := p.CellOffset(i)
-	if err != nil {
+	c := new(Cell)
+	if err := p.ReadCell(i, c); err != nil {
 		return nil, err
 	}
-	c := &Cell{Index: i, Offset: off}
+	return c, nil
+}
+
+// ReadCell decodes cell i of the page into c, which a caller reading
+// millions of cells reuses rather than allocating one per cell.
+func (p *Page) ReadCell(i int, c *Cell) error {
+	off, err := p.CellOffset(i)
+	if err != nil {
+		return err
+	}
+	*c = Cell{Index: i, Offset: off}
 	b := p.Data[off:p.Usable]
 	pos := 0
-	bad := func(reason string, args ...any) (*Cell, error) {
-		return nil, corrupt(p.Pgno, int64(off+pos), ErrBadValue, "cell %d: "+reason, append([]any{i}, args...)...)
+	bad := func(reason string, args ...any) error {
+		return corrupt(p.Pgno, int64(off+pos), ErrBadValue, "cell %d: "+reason, append([]any{i}, args...)...)
 	}
 	if !p.Type.Leaf() {
 		if len(b) < 4 {
@@ -80,7 +90,7 @@ func (p *Page) Cell(i int) (*Cell, error) {
 		c.Rowid = int64(v)
 		pos += n
 		c.Size = pos
-		return c, nil
+		return nil
 	}
 	size, n := Varint(b[pos:])
 	if n == 0 {
@@ -118,5 +128,5 @@ func (p *Page) Cell(i int) (*Cell, error) {
 	if c.Size < 4 {
 		c.Size = 4 // SQLite never allocates a cell smaller than 4 bytes
 	}
-	return c, nil
+	return nil
 }

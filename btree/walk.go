@@ -67,6 +67,12 @@ type WalkOptions struct {
 	// caller wanting more than the page numbers (a checksum, say) needs
 	// no second read. The image is valid only during the call.
 	OnOverflow func(pgno uint32, page []byte)
+	// Reuse lets the walk hand OnEntry the same Entry each time, and a
+	// local payload in a page buffer it reuses: the entry and its Payload
+	// are then valid only during the call, and a caller keeping either
+	// copies it. A walk of millions of rows then allocates per page of
+	// depth, not per row and page.
+	Reuse bool
 }
 
 // Walk visits the b-tree rooted at root in key order, calling fn for each
@@ -98,6 +104,8 @@ type walker struct {
 	scratch []byte
 	// free holds page buffers to reuse (see release).
 	free [][]byte
+	// entry is handed to OnEntry again and again when opts.Reuse is set.
+	entry Entry
 	// kind is the type family (table or index) of the root; every page of
 	// the tree must belong to it.
 	kindSet bool
@@ -123,7 +131,7 @@ func (w *walker) pageBuffer() []byte {
 // with OnPage alone allocates only as many buffers as the tree is deep,
 // rather than one per page.
 func (w *walker) release(b []byte) {
-	if w.opts.OnEntry == nil {
+	if w.opts.OnEntry == nil || w.opts.Reuse {
 		w.free = append(w.free, b)
 	}
 }
@@ -168,9 +176,9 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 	if w.opts.OnPage != nil {
 		w.opts.OnPage(p)
 	}
+	var c Cell // reused for every cell of the page
 	for i := 0; i < p.CellCount; i++ {
-		c, err := p.Cell(i)
-		if err != nil {
+		if err := p.ReadCell(i, &c); err != nil {
 			w.fail(err)
 			continue
 		}
@@ -182,7 +190,7 @@ func (w *walker) visit(pgno, parent uint32, depth int) error {
 		if p.Type == TableInterior {
 			continue // interior table cells carry only keys
 		}
-		if err := w.emit(p, c); err != nil {
+		if err := w.emit(p, &c); err != nil {
 			return err
 		}
 	}
@@ -202,7 +210,12 @@ func (w *walker) emit(p *Page, c *Cell) error {
 	if w.opts.OnEntry == nil {
 		return nil
 	}
-	return w.opts.OnEntry(&Entry{Pgno: p.Pgno, Cell: c.Index, Rowid: c.Rowid, Payload: payload, Overflow: chain, PayloadErr: perr})
+	e := &w.entry
+	if !w.opts.Reuse {
+		e = new(Entry)
+	}
+	*e = Entry{Pgno: p.Pgno, Cell: c.Index, Rowid: c.Rowid, Payload: payload, Overflow: chain, PayloadErr: perr}
+	return w.opts.OnEntry(e)
 }
 
 func treeKind(table bool) string {

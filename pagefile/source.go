@@ -40,6 +40,8 @@ type ReaderSource struct {
 	pageSize    int
 	count       uint32
 	PartialTail int
+
+	ahead readAhead
 }
 
 // NewReaderSource pages r, which holds size bytes, at pageSize bytes per page.
@@ -90,7 +92,7 @@ func (s *ReaderSource) ReadPage(pgno uint32, dst []byte) error {
 	if err := checkRead(s, pgno, dst); err != nil {
 		return err
 	}
-	return readPadded(s.r, dst, int64(pgno-1)*int64(s.pageSize))
+	return s.ahead.read(s, pgno, dst)
 }
 
 // readPadded fills dst from r at off; what lies past the end of r reads as

@@ -219,9 +219,9 @@ func shareOf(p *btree.Page, fits func([]uint64) bool) float64 {
 // next: fn must not keep it.
 func recordTypes(p *btree.Page, fn func(types []uint64)) {
 	var buf []uint64
+	var c btree.Cell
 	for i := 0; i < p.CellCount; i++ {
-		c, err := p.Cell(i)
-		if err != nil {
+		if p.ReadCell(i, &c) != nil {
 			continue
 		}
 		types, _, err := btree.AppendRecordTypes(buf[:0], c.Local)
