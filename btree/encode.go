@@ -201,11 +201,7 @@ func AppendRecord(dst []byte, vals []any, encoding uint32) ([]byte, error) {
 // take typesLen bytes together: the header size (which counts itself)
 // followed by the types.
 func AppendRecordHeader(dst []byte, types []uint64, typesLen int) []byte {
-	h := typesLen + 1
-	for VarintLen(uint64(h)) != h-typesLen {
-		h = typesLen + VarintLen(uint64(h))
-	}
-	dst = AppendVarint(dst, uint64(h))
+	dst = AppendVarint(dst, uint64(recordHeaderSize(typesLen)))
 	for _, t := range types {
 		dst = AppendVarint(dst, t)
 	}

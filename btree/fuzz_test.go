@@ -43,7 +43,10 @@ func FuzzParsePage(f *testing.F) {
 	})
 }
 
-// FuzzDecodeRecord decodes arbitrary bytes as a record in each encoding.
+// FuzzDecodeRecord decodes arbitrary bytes as a record in each encoding,
+// and holds CanonicalRecord to its promise: a record it accepts is what
+// AppendRecord writes for the decoded values, and one that AppendRecord
+// reproduces is accepted.
 func FuzzDecodeRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte, enc uint8) {
 		types, _, herr := btree.RecordHeader(payload)
@@ -56,6 +59,13 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		if len(types) > len(payload) {
 			t.Fatalf("%d serial types from a %d-byte payload", len(types), len(payload))
+		}
+		_, _, canonical := btree.CanonicalRecord(nil, payload, pagefile.EncodingUTF8)
+		utf8Vals, derr := btree.DecodeRecord(payload, pagefile.EncodingUTF8)
+		again, aerr := btree.AppendRecord(nil, utf8Vals, pagefile.EncodingUTF8)
+		same := derr == nil && aerr == nil && bytes.Equal(again, payload)
+		if canonical != same {
+			t.Fatalf("CanonicalRecord says %v, but encoding the decoded values again gives the same bytes: %v (%x -> %x)", canonical, same, payload, again)
 		}
 	})
 }

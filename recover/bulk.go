@@ -96,6 +96,11 @@ type bulkTable struct {
 	lastWidth int
 	rec       []any
 	item      []byte
+	types     []uint64 // keepStored's serial types, reused
+	// copyable[n] caches copiesRecord for records of n fields (0 not
+	// known, 1 yes, -1 no) while the table has copyableWidth columns.
+	copyable      []int8
+	copyableWidth int
 }
 
 // colRule is what a record field must be for SQLite to store it

@@ -1,6 +1,7 @@
 package recover
 
 import (
+	"bytes"
 	"context"
 	"strings"
 
@@ -67,6 +68,10 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 	carveOnly := map[uint32]bool{}
 	wal := r.f.WAL
 	var werr error
+	// Entries come page by page: the page's decisions are looked up once.
+	var lastPgno uint32
+	var lastDest destination
+	var lastCarveOnly bool
 	_, err := r.cen.Walk(ct.Index, btree.WalkOptions{
 		OnPage: func(p *btree.Page) {
 			pd := d
@@ -98,11 +103,24 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 			pageDest[p.Pgno] = pd
 		},
 		OnEntry: func(e *btree.Entry) error {
-			if pd := pageDest[e.Pgno]; !pd.alone && !carveOnly[e.Pgno] {
-				werr = r.place(ctx, o, e, pd)
+			if e.Pgno != lastPgno {
+				lastPgno, lastDest, lastCarveOnly = e.Pgno, pageDest[e.Pgno], carveOnly[e.Pgno]
 			}
+			if lastDest.alone || lastCarveOnly {
+				return nil
+			}
+			if kept, err := r.keepStored(o, e, lastDest); kept || err != nil {
+				werr = err
+				return werr
+			}
+			// place may keep the entry (a row SQLite may yet refuse goes
+			// to lost_and_found): the walk reuses it and its page.
+			own := *e
+			own.Payload = bytes.Clone(e.Payload)
+			werr = r.place(ctx, o, &own, lastDest)
 			return werr
 		},
+		Reuse: true,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,155 @@
+package recover
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+
+	"github.com/dbrescue/dbrescue/btree"
+	"github.com/dbrescue/dbrescue/master"
+)
+
+// keepStored is place and write for the common row of a sound file: a
+// whole, canonical record (btree.CanonicalRecord) walked from its table's
+// root, on a page nothing suspects, of a table the builder writes, whose
+// values SQLite would store as they are. Such a row needs no decision, so
+// its record is handed to the builder as the file stores it, without
+// being decoded and encoded again: the bytes are the same (the fuzz
+// target of CanonicalRecord holds it to that). Anything else, or any
+// doubt, returns kept false and goes the whole way through place, which
+// counts, judges and writes it; keepStored changes nothing then.
+func (r *repairer) keepStored(o origin, e *btree.Entry, d destination) (kept bool, err error) {
+	t := d.t
+	if t == nil || d.drop || d.alone || d.suspect || d.keys != nil || (d.rank != rankWalked && d.rank != rankWAL) ||
+		!o.table || e.PayloadErr != nil || r.bulk == nil || r.out.divert == nil || t.shadow || t.info.WithoutRowid {
+		return false, nil
+	}
+	bt := r.bulk.tables[t.Name]
+	if bt == nil || bt.t != t || bt.path != PathBulk || bt.lost != nil || bt.withoutRowid || r.bulk.enc != r.rd.Encoding() {
+		return false, nil
+	}
+	if len(e.Overflow) > 0 && (r.overflowChanged(e) || r.zeroOverflow(e)) {
+		return false, nil
+	}
+	types, pos, ok := btree.CanonicalRecord(bt.types[:0], e.Payload, r.rd.Encoding())
+	bt.types = types
+	n := len(types)
+	if !ok || n == 0 || len(e.Payload) > maxSQLiteLength || n > len(t.info.RecordOrder) ||
+		len(bt.rules) != len(t.info.RecordOrder) || !bt.shortOK[n] || !bt.copiesRecord(n) {
+		return false, nil
+	}
+	for i, st := range types {
+		size := int(btree.SerialTypeSize(st))
+		if !bt.rules[i].acceptsStored(st, e.Payload[pos:pos+size]) {
+			return false, nil
+		}
+		pos += size
+	}
+
+	// From here on, what place and write do with such a row.
+	write, replace := t.keys.offer(e.Rowid, "", false, d.rank)
+	if !write {
+		t.rep.Duplicates++
+		return true, nil
+	}
+	*t.counter(d.rank)++
+	if replace {
+		t.rep.Duplicates++
+		if err := bt.lateIndexes(r.bulk.entries); err != nil {
+			return true, err
+		}
+	} else {
+		t.rep.RowsWritten++
+	}
+	bt.seq++
+	item := binary.BigEndian.AppendUint64(bt.item[:0], uint64(e.Rowid)^1<<63)
+	item = binary.BigEndian.AppendUint64(item, ^bt.seq)
+	item = append(item, itemRow)
+	item = append(item, e.Payload...)
+	bt.item = item
+	if err := bt.sorter.Add(item); err != nil {
+		return true, err
+	}
+	return true, bt.earlyEntries(r.bulk.entries, item)
+}
+
+// copiesRecord reports whether the INSERT path's values for a record of n
+// fields lay out to that same record again (bulkTable.record): the shape
+// takes every field but the INTEGER PRIMARY KEY's slot, and the rowid
+// once. The answer is kept per width until columns are added.
+func (bt *bulkTable) copiesRecord(n int) bool {
+	width := len(bt.t.info.RecordOrder)
+	if bt.copyableWidth != width {
+		bt.copyable, bt.copyableWidth = make([]int8, width+1), width
+	}
+	if bt.copyable[n] == 0 {
+		bt.copyable[n] = -1
+		if shapeCopiesRecord(bt.t.shapeFor(n), bt.rules[:n]) {
+			bt.copyable[n] = 1
+		}
+	}
+	return bt.copyable[n] == 1
+}
+
+func shapeCopiesRecord(sh *rowShape, rules []colRule) bool {
+	if !sh.ok {
+		return false
+	}
+	taken := make([]bool, len(rules))
+	rowids := 0
+	for _, f := range sh.from {
+		switch {
+		case f < 0:
+			rowids++
+		case f < len(taken):
+			taken[f] = true
+		default:
+			return false
+		}
+	}
+	for i, ok := range taken {
+		if !ok && !rules[i].alias {
+			return false
+		}
+	}
+	return rowids == 1
+}
+
+// acceptsStored is accepts for a value as a record stores it: serial
+// type st, body the value's bytes. A test holds the two to the same
+// answers.
+func (c colRule) acceptsStored(st uint64, body []byte) bool {
+	switch {
+	case c.alias:
+		return st == 0 // the INTEGER PRIMARY KEY is stored as NULL
+	case st == 0:
+		return !c.notNull
+	case st <= 6 || st == 8 || st == 9:
+		switch c.aff {
+		case master.AffinityText:
+			return false
+		case master.AffinityReal:
+			return st != 6
+		}
+		return true
+	case st == 7:
+		v := math.Float64frombits(binary.BigEndian.Uint64(body))
+		switch {
+		case math.IsNaN(v):
+			return false // never stored; let the INSERT path judge
+		case c.aff == master.AffinityText:
+			return false
+		case c.aff == master.AffinityBlob:
+			return true
+		}
+		return v != math.Trunc(v) || math.Abs(v) >= 1<<63
+	case st >= 13 && st%2 == 1:
+		if c.aff == master.AffinityText || c.aff == master.AffinityBlob {
+			return true
+		}
+		return !bytes.ContainsAny(body, "0123456789")
+	case st >= 12:
+		return true
+	}
+	return false
+}
