@@ -47,12 +47,16 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		if lost[x.t] == nil {
 			lost[x.t], changed[x.t] = map[int64]bool{}, map[int64]bool{}
 		}
-		_, _ = r.cen.Walk(x.ct.Index, btree.WalkOptions{OnEntry: func(e *btree.Entry) error {
+		// The damaged file's entries the output lacks: hashes of both,
+		// sorted and compared in one pass; only those entries are
+		// decoded, in a second walk (a sound file has none).
+		missing := entriesMissing(r.fileEntryHashes(x.ct), have)
+		if len(missing) == 0 {
+			continue
+		}
+		_, _ = r.cen.Walk(x.ct.Index, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
 			h, ok := recordHash(e.Payload, r.rd.Encoding())
-			if !ok || e.PayloadErr != nil {
-				return nil
-			}
-			if _, found := slices.BinarySearch(have, h); found {
+			if !ok || e.PayloadErr != nil || !missing[h] {
 				return nil
 			}
 			vals, err := r.rd.Record(e.Payload)
@@ -79,6 +83,36 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		x.t.fullIndex = x.t.fullIndex || !r.plan.partial[strings.ToLower(x.ct.Name)]
 	}
 	return nil
+}
+
+// fileEntryHashes returns the sorted hashes of the whole entries of index
+// tree ct in the damaged file.
+func (r *repairer) fileEntryHashes(ct *census.Tree) []uint64 {
+	out := make([]uint64, 0, ct.Walk.Entries)
+	_, _ = r.cen.Walk(ct.Index, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
+		if h, ok := recordHash(e.Payload, r.rd.Encoding()); ok && e.PayloadErr == nil {
+			out = append(out, h)
+		}
+		return nil
+	}})
+	slices.Sort(out)
+	return out
+}
+
+// entriesMissing returns the hashes in sorted list file that sorted list
+// have lacks.
+func entriesMissing(file, have []uint64) map[uint64]bool {
+	missing := map[uint64]bool{}
+	j := 0
+	for _, h := range file {
+		for j < len(have) && have[j] < h {
+			j++
+		}
+		if j == len(have) || have[j] != h {
+			missing[h] = true
+		}
+	}
+	return missing
 }
 
 // outputTrees opens the output as written so far, for reading its
@@ -134,12 +168,12 @@ func (r *repairer) indexTrees() []indexTree {
 // that it is not copied as it grows.
 func entryHashes(rd *btree.Reader, root uint32, hint int) ([]uint64, error) {
 	out := make([]uint64, 0, hint+hint/16)
-	res, err := rd.Walk(root, func(e *btree.Entry) error {
+	res, err := rd.WalkTree(root, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
 		if h, ok := recordHash(e.Payload, rd.Encoding()); ok {
 			out = append(out, h)
 		}
 		return nil
-	})
+	}})
 	if err == nil && len(res.Errors) > 0 {
 		err = res.Errors[0]
 	}

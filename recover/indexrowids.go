@@ -56,7 +56,7 @@ func (r *repairer) eachIndexedRowid(t *table, fn func(id int64), reset func()) b
 			continue
 		}
 		clean := true
-		res, err := r.cen.Walk(ct.Index, btree.WalkOptions{OnEntry: func(e *btree.Entry) error {
+		res, err := r.cen.Walk(ct.Index, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
 			// Only the trailing rowid is decoded: every indexed table of
 			// every repair is read this way.
 			if id, ok := btree.LastInteger(e.Payload); ok && e.PayloadErr == nil && clean {
