@@ -24,19 +24,17 @@ type Iter struct {
 }
 
 func newIter(s *Sorter, inputs []input) (*Iter, error) {
-	inputs, err := s.reduce(inputs)
-	if err != nil {
-		return nil, err
-	}
-	it := &Iter{s: s, concat: true}
-	for i := 1; i < len(inputs); i++ {
-		_, last := inputs[i-1].bounds()
-		first, _ := inputs[i].bounds()
-		if s.cmp(last, first) > 0 {
-			it.concat = false
-			break
+	// Runs that follow each other (items that came in order) are read
+	// one after the other, however many: merging them in groups first
+	// would copy every item through the file once more for nothing.
+	concat := follow(s, inputs)
+	if !concat {
+		var err error
+		if inputs, err = s.reduce(inputs); err != nil {
+			return nil, err
 		}
 	}
+	it := &Iter{s: s, concat: concat}
 	bufSize := readBuffer(s.budget, len(inputs))
 	for _, in := range inputs {
 		r, err := in.open(s.file, bufSize)
@@ -47,6 +45,19 @@ func newIter(s *Sorter, inputs []input) (*Iter, error) {
 	}
 	it.heads = make([][]byte, len(it.readers))
 	return it, nil
+}
+
+// follow reports whether each input's items all come before the next
+// input's.
+func follow(s *Sorter, inputs []input) bool {
+	for i := 1; i < len(inputs); i++ {
+		_, last := inputs[i-1].bounds()
+		first, _ := inputs[i].bounds()
+		if s.cmp(last, first) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // readBuffer gives each of n run readers a share of the budget, within

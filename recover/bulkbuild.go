@@ -258,17 +258,17 @@ func (r *repairer) readHeld(path string, todo []*bulkTable, indexes map[*bulkTab
 // tree's top goes there) and, with table rows, keeping the rows.
 func (h *heldTrees) read(rd *btree.Reader, root uint32, rows bool) (int, error) {
 	var item []byte
-	res, err := rd.Walk(root, func(e *btree.Entry) error {
+	res, err := rd.WalkTree(root, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
 		if e.PayloadErr != nil {
 			return e.PayloadErr
 		}
 		if rows && h.rows != nil {
 			item = binary.BigEndian.AppendUint64(item[:0], uint64(e.Rowid)^1<<63)
 			item = append(item, e.Payload...)
-			return h.rows.Add(item)
+			return h.rows.Add(item) // copies the item
 		}
 		return nil
-	})
+	}})
 	if err == nil && len(res.Errors) > 0 {
 		err = res.Errors[0]
 	}
@@ -286,6 +286,34 @@ func (h *heldTrees) read(rd *btree.Reader, root uint32, rows bool) (int, error) 
 
 // buildTable writes one table's b-tree, then its indexes'.
 func (r *repairer) buildTable(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *heldTrees) error {
+	if !bt.early || len(ixs) == 0 {
+		if err := r.buildRows(f, bt, ixs, h); err != nil {
+			return err
+		}
+		return buildIndexes(f, ixs)
+	}
+	// The index entries were made as the rows came: the indexes are
+	// built on the other core while the table is.
+	built := make(chan error, 1)
+	go func() { built <- buildIndexes(f, ixs) }()
+	err := r.buildRows(f, bt, ixs, h)
+	return errors.Join(err, <-built)
+}
+
+// buildIndexes writes the indexes of a table from their sorted entries.
+func buildIndexes(f *bulk.File, ixs []*bulkIndex) error {
+	for _, ix := range ixs {
+		if err := buildIndex(f, ix); err != nil {
+			return fmt.Errorf("index %q: %w", ix.name, err)
+		}
+	}
+	return nil
+}
+
+// buildRows writes a table's tree from its kept rows (and the rows SQLite
+// holds), and, unless they were made as the rows came, the entries of its
+// indexes.
+func (r *repairer) buildRows(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *heldTrees) error {
 	it, err := bt.sorter.Sort()
 	if err != nil {
 		return err
@@ -351,11 +379,6 @@ func (r *repairer) buildTable(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *
 	}
 	if bt.autoinc && maxRowid > 0 {
 		r.bulkSeq = append(r.bulkSeq, bulkSeq{bt.name, maxRowid})
-	}
-	for _, ix := range ixs {
-		if err := buildIndex(f, ix); err != nil {
-			return fmt.Errorf("index %q: %w", ix.name, err)
-		}
 	}
 	return nil
 }

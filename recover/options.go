@@ -37,6 +37,11 @@ type Options struct {
 	// the bulk builder did, instead of building the b-trees of the tables
 	// and indexes the builder can write directly (see package bulk).
 	NoBulk bool
+	// SkipIntegrityCheck leaves SQLite's PRAGMA integrity_check of the
+	// output out, for a caller that checks the output itself or measures
+	// the rest: the report's integrity_check then says "not checked", and
+	// the repair is never COMPLETE.
+	SkipIntegrityCheck bool
 	// Backup, when set, is a page-level backup of the same database:
 	// rows on pages the damaged file lost are read from the backup's
 	// version of those pages.

@@ -36,7 +36,7 @@ type result struct {
 // repairChild repairs path into out and prints the result as JSON. The
 // integrity_check's share is timed from the progress callback: its phase
 // starts at (0, 0) and ends at (1, 1).
-func repairChild(path, out, cpu string, noBulk bool) error {
+func repairChild(path, out, cpu string, noBulk, noCheck bool) error {
 	if cpu != "" {
 		f, err := os.Create(cpu)
 		if err != nil {
@@ -75,7 +75,7 @@ func repairChild(path, out, cpu string, noBulk bool) error {
 			}
 		}
 	}()
-	opts := recover.Options{Output: out, Force: true, NoBulk: noBulk, Progress: func(phase string, done, _ int) {
+	opts := recover.Options{Output: out, Force: true, NoBulk: noBulk, SkipIntegrityCheck: noCheck, Progress: func(phase string, done, _ int) {
 		if len(phases) == 0 || phases[len(phases)-1] != phase {
 			phases, phaseStart = append(phases, phase), append(phaseStart, time.Now())
 			mu.Lock()
