@@ -61,3 +61,28 @@ func recordHeaderSize(typesLen int) int {
 	}
 	return h
 }
+
+// AppendPrefixedRecord appends the record of prefix's values followed by
+// the fields of record, a canonical record (CanonicalRecord) whose header
+// is headerSize bytes: what AppendRecord writes for prefix and the
+// record's decoded values together, without decoding them.
+func AppendPrefixedRecord(dst []byte, prefix []any, record []byte, headerSize int, encoding uint32) ([]byte, error) {
+	var small [8]uint64
+	types := small[:0]
+	typesLen := 0
+	for _, v := range prefix {
+		t, err := ValueSerialType(v, encoding)
+		if err != nil {
+			return dst, err
+		}
+		types = append(types, t)
+		typesLen += VarintLen(t)
+	}
+	recordTypes := record[VarintLen(uint64(headerSize)):headerSize]
+	dst = AppendRecordHeader(dst, types, typesLen+len(recordTypes))
+	dst = append(dst, recordTypes...)
+	for i, v := range prefix {
+		dst = AppendValueBody(dst, v, types[i], encoding)
+	}
+	return append(dst, record[headerSize:]...), nil
+}

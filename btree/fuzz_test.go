@@ -67,6 +67,15 @@ func FuzzDecodeRecord(f *testing.F) {
 		if canonical != same {
 			t.Fatalf("CanonicalRecord says %v, but encoding the decoded values again gives the same bytes: %v (%x -> %x)", canonical, same, payload, again)
 		}
+		if canonical {
+			_, h, _ := btree.CanonicalRecord(nil, payload, pagefile.EncodingUTF8)
+			prefix := []any{int64(len(payload)), nil, "prefix", int64(-1 << 40)}
+			got, err := btree.AppendPrefixedRecord(nil, prefix, payload, h, pagefile.EncodingUTF8)
+			want, werr := btree.AppendRecord(nil, append(prefix, utf8Vals...), pagefile.EncodingUTF8)
+			if err != nil || werr != nil || !bytes.Equal(got, want) {
+				t.Fatalf("AppendPrefixedRecord gives %x (%v), AppendRecord of the values %x (%v)", got, err, want, werr)
+			}
+		}
 	})
 }
 

@@ -51,7 +51,7 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 	truncated := (e.PayloadErr != nil && !overrun) || errors.Is(derr, btree.ErrTruncated)
 	t := d.t
 	if t == nil {
-		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, "no table is known to own this b-tree")
+		return r.toLostAndFound(ctx, o.key, o.root, o.table, e, vals, noTableReason)
 	}
 	why := ""
 	switch {
@@ -73,6 +73,10 @@ func (r *repairer) place(ctx context.Context, o origin, e *btree.Entry, d destin
 	}
 	return r.write(ctx, o, t, e, vals, d.rank, truncated, suspect)
 }
+
+// noTableReason is the reason a lost_and_found row of a b-tree no table
+// owns gives.
+const noTableReason = "no table is known to own this b-tree"
 
 // maxAddedColumns bounds how many columns records may add to a table
 // whose schema came from a metadata backup.

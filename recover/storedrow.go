@@ -20,7 +20,10 @@ import (
 // counts, judges and writes it; keepStored changes nothing then.
 func (r *repairer) keepStored(o origin, e *btree.Entry, d destination) (kept bool, err error) {
 	t := d.t
-	if t == nil || d.drop || d.alone || d.suspect || d.keys != nil || (d.rank != rankWalked && d.rank != rankWAL) ||
+	if t == nil {
+		return r.keepLostStored(o, e, d)
+	}
+	if d.drop || d.alone || d.suspect || d.keys != nil || (d.rank != rankWalked && d.rank != rankWAL) ||
 		!o.table || e.PayloadErr != nil || r.bulk == nil || r.out.divert == nil || t.shadow || t.info.WithoutRowid {
 		return false, nil
 	}
@@ -71,6 +74,55 @@ func (r *repairer) keepStored(o origin, e *btree.Entry, d destination) (kept boo
 		return true, err
 	}
 	return true, bt.earlyEntries(r.bulk.entries, item)
+}
+
+// keepLostStored is keepStored for an entry of a b-tree no table owns: it
+// goes to the tree's lost_and_found table as toLostAndFound puts it there
+// (where it came from, then its fields), the fields copied from the
+// record as the file stores them. The table's first row, a row wider than
+// the table, and anything keepStored would not copy go through place.
+func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool, error) {
+	if d.drop || d.alone || d.suspect || e.PayloadErr != nil || r.bulk == nil || r.out.divert == nil {
+		return false, nil
+	}
+	lt := r.lost[o.key]
+	if lt == nil {
+		return false, nil
+	}
+	bt := r.bulk.tables[lt.name]
+	if bt == nil || bt.lost != lt || bt.path != PathBulk || r.bulk.enc != r.rd.Encoding() {
+		return false, nil
+	}
+	if len(e.Overflow) > 0 && (r.overflowChanged(e) || r.zeroOverflow(e)) {
+		return false, nil
+	}
+	types, h, ok := btree.CanonicalRecord(bt.types[:0], e.Payload, r.rd.Encoding())
+	bt.types = types
+	if !ok || len(types) > lt.width {
+		return false, nil
+	}
+	var id any
+	if o.table {
+		id = e.Rowid
+	}
+	// The values toLostAndFound passes, as keepLost normalises them; the
+	// columns' rules (INTEGER, TEXT, untyped) take them all unchanged.
+	prefix := append(bt.rec[:0], int64(o.root), int64(e.Pgno), int64(e.Cell), id, noTableReason)
+	bt.rec = prefix
+	bt.seq++
+	item := binary.BigEndian.AppendUint64(bt.item[:0], uint64(bt.nextRowid)^1<<63)
+	item = binary.BigEndian.AppendUint64(item, ^bt.seq)
+	item = append(item, itemRow)
+	item, err := btree.AppendPrefixedRecord(item, prefix, e.Payload, h, r.bulk.enc)
+	if err != nil || len(item)-rowidHead > maxSQLiteLength {
+		bt.seq--
+		return false, nil
+	}
+	bt.item = item
+	bt.nextRowid++
+	lt.rep.Rows++
+	lt.pages[e.Pgno] = true
+	return true, bt.sorter.Add(item)
 }
 
 // copiesRecord reports whether the INSERT path's values for a record of n
