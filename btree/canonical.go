@@ -68,15 +68,9 @@ func recordHeaderSize(typesLen int) int {
 // record's decoded values together, without decoding them.
 func AppendPrefixedRecord(dst []byte, prefix []any, record []byte, headerSize int, encoding uint32) ([]byte, error) {
 	var small [8]uint64
-	types := small[:0]
-	typesLen := 0
-	for _, v := range prefix {
-		t, err := ValueSerialType(v, encoding)
-		if err != nil {
-			return dst, err
-		}
-		types = append(types, t)
-		typesLen += VarintLen(t)
+	types, typesLen, err := appendSerialTypes(small[:0], prefix, encoding)
+	if err != nil {
+		return dst, err
 	}
 	recordTypes := record[VarintLen(uint64(headerSize)):headerSize]
 	dst = AppendRecordHeader(dst, types, typesLen+len(recordTypes))

@@ -180,21 +180,30 @@ func AppendValueBody(dst []byte, v any, t uint64, encoding uint32) []byte {
 // smallest serial type, 0 and 1 the bodiless 8 and 9 (schema format 4).
 func AppendRecord(dst []byte, vals []any, encoding uint32) ([]byte, error) {
 	var small [16]uint64
-	types := small[:0]
-	typesLen := 0
-	for _, v := range vals {
-		t, err := ValueSerialType(v, encoding)
-		if err != nil {
-			return dst, err
-		}
-		types = append(types, t)
-		typesLen += VarintLen(t)
+	types, typesLen, err := appendSerialTypes(small[:0], vals, encoding)
+	if err != nil {
+		return dst, err
 	}
 	dst = AppendRecordHeader(dst, types, typesLen)
 	for i, v := range vals {
 		dst = AppendValueBody(dst, v, types[i], encoding)
 	}
 	return dst, nil
+}
+
+// appendSerialTypes appends the serial types of vals to types and returns
+// them with the bytes their varints take.
+func appendSerialTypes(types []uint64, vals []any, encoding uint32) ([]uint64, int, error) {
+	typesLen := 0
+	for _, v := range vals {
+		t, err := ValueSerialType(v, encoding)
+		if err != nil {
+			return types, 0, err
+		}
+		types = append(types, t)
+		typesLen += VarintLen(t)
+	}
+	return types, typesLen, nil
 }
 
 // AppendRecordHeader appends a record header for serial types whose varints

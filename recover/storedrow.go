@@ -107,13 +107,12 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 	}
 	// The values toLostAndFound passes, as keepLost normalises them; the
 	// columns' rules (INTEGER, TEXT, untyped) take them all unchanged.
-	prefix := append(bt.rec[:0], int64(o.root), int64(e.Pgno), int64(e.Cell), id, noTableReason)
-	bt.rec = prefix
+	bt.rec = append(bt.rec[:0], int64(o.root), int64(e.Pgno), int64(e.Cell), id, noTableReason)
 	bt.seq++
 	item := binary.BigEndian.AppendUint64(bt.item[:0], uint64(bt.nextRowid)^1<<63)
 	item = binary.BigEndian.AppendUint64(item, ^bt.seq)
 	item = append(item, itemRow)
-	item, err := btree.AppendPrefixedRecord(item, prefix, e.Payload, h, r.bulk.enc)
+	item, err := btree.AppendPrefixedRecord(item, bt.rec, e.Payload, h, r.bulk.enc)
 	if err != nil || len(item)-rowidHead > maxSQLiteLength {
 		bt.seq--
 		return false, nil
