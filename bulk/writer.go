@@ -24,10 +24,12 @@ type wjob struct {
 	buf  []byte
 }
 
-// stageBytes bounds one write; inFlight bounds the pages queued.
+// stageBytes bounds one write; inFlight bounds the pages queued;
+// syncEvery is how many bytes written start a sync.
 const (
 	stageBytes = 1 << 20
 	inFlight   = 256
+	syncEvery  = 32 << 20
 )
 
 func newWriter(f *os.File, pageSize int) *writer {
@@ -81,12 +83,32 @@ func (w *writer) close() error {
 
 func (w *writer) run() {
 	defer close(w.done)
+	// The file goes to the disk while it is written: every syncEvery
+	// bytes a sync starts on a goroutine of its own (one at a time), so
+	// that the caller's final sync finds little left to write.
+	syncs := make(chan struct{}, 1)
+	synced := make(chan struct{})
+	go func() {
+		defer close(synced)
+		for range syncs {
+			_ = w.f.Sync() // an error shows in the caller's own sync
+		}
+	}()
+	defer func() { close(syncs); <-synced }()
+	unsynced := 0
 	stage := make([]byte, 0, stageBytes)
 	var first uint32 // page number of stage[0:pageSize]
 	flush := func() {
 		if len(stage) > 0 && w.error() == nil {
 			if _, err := w.f.WriteAt(stage, int64(first-1)*int64(w.pageSize)); err != nil {
 				w.fail(err)
+			}
+			if unsynced += len(stage); unsynced >= syncEvery {
+				unsynced = 0
+				select {
+				case syncs <- struct{}{}:
+				default: // one is under way: the next will take these too
+				}
 			}
 		}
 		stage = stage[:0]

@@ -184,5 +184,11 @@ func (c *Census) Walk(i int, opts btree.WalkOptions) (*btree.WalkResult, error) 
 	opts.Skip = func(pgno uint32) bool {
 		return int(c.Page(pgno).Tree) != i || (also != nil && also(pgno))
 	}
-	return c.Reader.WalkTree(t.Root, opts)
+	// A walk of its own through a read-ahead window: a tree whose pages
+	// were allocated in key order is read a run of pages at a time, and
+	// walks on several goroutines do not share a window.
+	src := c.Reader.Source()
+	window := min(readAheadBytes, (len(t.Walk.Pages)+len(t.Walk.Overflow))*src.PageSize())
+	rd := btree.NewReader(pagefile.NewReadAhead(src, window), c.Reader.Usable(), c.Reader.Encoding())
+	return rd.WalkTree(t.Root, opts)
 }

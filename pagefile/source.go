@@ -40,8 +40,6 @@ type ReaderSource struct {
 	pageSize    int
 	count       uint32
 	PartialTail int
-
-	ahead readAhead
 }
 
 // NewReaderSource pages r, which holds size bytes, at pageSize bytes per page.
@@ -92,7 +90,7 @@ func (s *ReaderSource) ReadPage(pgno uint32, dst []byte) error {
 	if err := checkRead(s, pgno, dst); err != nil {
 		return err
 	}
-	return s.ahead.read(s, pgno, dst)
+	return readPadded(s.r, dst, int64(pgno-1)*int64(s.pageSize))
 }
 
 // readPadded fills dst from r at off; what lies past the end of r reads as
