@@ -30,6 +30,10 @@ type bulkIndex struct {
 	// duplicate keys): SQLite's CREATE INDEX then runs as on the INSERT
 	// path, and fails as it would have.
 	failed string
+	// hashes are the sorted recordHash of every entry written, for the
+	// cross-check, once hashed says the index was written whole.
+	hashes []uint64
+	hashed bool
 }
 
 // finishBulk builds the b-trees of every table kept for the builder, once
@@ -393,7 +397,11 @@ func buildIndex(f *bulk.File, ix *bulkIndex) error {
 		return err
 	}
 	tree := f.NewIndexTree(ix.order)
+	var hashes []uint64
 	for it.Next() {
+		if h, ok := recordHash(it.Item(), f.Encoding()); ok {
+			hashes = append(hashes, h)
+		}
 		if err := tree.AddEntry(it.Item()); err != nil {
 			tree.Abandon()
 			if errors.Is(err, bulk.ErrNotUnique) {
@@ -407,7 +415,12 @@ func buildIndex(f *bulk.File, ix *bulkIndex) error {
 		tree.Abandon()
 		return it.Err()
 	}
-	return tree.Finish(ix.root)
+	if err := tree.Finish(ix.root); err != nil {
+		return err
+	}
+	slices.Sort(hashes)
+	ix.hashes, ix.hashed = hashes, true
+	return nil
 }
 
 // bulkSeq is an AUTOINCREMENT counter the builder's rows raise.

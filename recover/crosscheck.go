@@ -21,7 +21,8 @@ import (
 // whose indexed values changed (bytes flipped in the row, or in the
 // index). This needs no metadata backup: the file's own indexes are the second
 // copy of the data that a checksum would be.
-func (r *repairer) crossCheck(ctx context.Context, output string) error {
+func (r *repairer) crossCheck(ctx context.Context, output string, file *fileHashes) error {
+	file.wait()
 	trees := r.indexTrees()
 	if len(trees) == 0 {
 		return nil
@@ -40,9 +41,14 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		if !ok {
 			continue // not created in the output
 		}
-		have, err := entryHashes(ord, root, x.ct.Walk.Entries)
-		if err != nil {
-			continue
+		// An index the builder wrote is read as it was written: its
+		// entries' hashes were taken on the way (the integrity_check
+		// holds the file to them); one SQLite wrote is read back.
+		have, built := r.builtHashes(x.ct.Name)
+		if !built {
+			if have, err = entryHashes(ord, root, x.ct.Walk.Entries); err != nil {
+				continue
+			}
 		}
 		if lost[x.t] == nil {
 			lost[x.t], changed[x.t] = map[int64]bool{}, map[int64]bool{}
@@ -50,7 +56,11 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		// The damaged file's entries the output lacks: hashes of both,
 		// sorted and compared in one pass; only those entries are
 		// decoded, in a second walk (a sound file has none).
-		missing := entriesMissing(r.fileEntryHashes(x.ct), have)
+		fileHashes, ok := file.byTree[x.ct.Index]
+		if !ok {
+			fileHashes = r.fileEntryHashes(x.ct)
+		}
+		missing := entriesMissing(fileHashes, have)
 		if len(missing) == 0 {
 			continue
 		}
@@ -83,6 +93,50 @@ func (r *repairer) crossCheck(ctx context.Context, output string) error {
 		x.t.fullIndex = x.t.fullIndex || !r.plan.partial[strings.ToLower(x.ct.Name)]
 	}
 	return nil
+}
+
+// fileHashes are the sorted entry hashes of the damaged file's index
+// trees the cross-check compares, by census tree, made on a goroutine of
+// their own while the rows load: they depend on the file alone.
+type fileHashes struct {
+	done   chan struct{}
+	byTree map[int][]uint64
+}
+
+// hashFileIndexes starts hashing the entries of every index tree the
+// cross-check will compare.
+func (r *repairer) hashFileIndexes(ctx context.Context) *fileHashes {
+	fh := &fileHashes{done: make(chan struct{}), byTree: map[int][]uint64{}}
+	trees := r.indexTrees()
+	go func() {
+		defer close(fh.done)
+		for _, x := range trees {
+			if ctx.Err() != nil {
+				return
+			}
+			fh.byTree[x.ct.Index] = r.fileEntryHashes(x.ct)
+		}
+	}()
+	return fh
+}
+
+// wait returns once every hash is made.
+func (fh *fileHashes) wait() { <-fh.done }
+
+// builtHashes returns the sorted entry hashes of the index the builder
+// wrote under name, if it did.
+func (r *repairer) builtHashes(name string) ([]uint64, bool) {
+	if r.bulk == nil {
+		return nil, false
+	}
+	for _, bt := range r.bulk.tables {
+		for _, ix := range bt.indexes {
+			if ix.hashed && strings.EqualFold(ix.name, name) {
+				return ix.hashes, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // fileEntryHashes returns the sorted hashes of the whole entries of index

@@ -207,6 +207,8 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	}
 	defer func() { r.bulk.close() }()
 	r.gatherEvidence()
+	file := r.hashFileIndexes(ctx)
+	defer file.wait()
 	if err := r.loadNamed(ctx); err != nil {
 		return err
 	}
@@ -261,7 +263,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	// reader while SQLite checks the file: neither writes, and each has a
 	// core.
 	crossChecked := make(chan error, 1)
-	go func() { crossChecked <- r.crossCheck(ctx, tmp) }()
+	go func() { crossChecked <- r.crossCheck(ctx, tmp, file) }()
 	r.rep.Integrity = "not checked"
 	if !r.opts.SkipIntegrityCheck {
 		r.rep.Integrity = integrityCheck(ctx, r.out)
