@@ -15,9 +15,12 @@ type Iter struct {
 	s       *Sorter
 	readers []reader
 	heads   [][]byte // the current item of each reader; nil when it is done
-	heap    []int    // readers by their current item (merge mode)
-	concat  bool     // the inputs follow each other: read them in turn
-	cur     int      // the reader being read, in concat mode
+	// keys are the heads' key prefixes (Sorter.UsePrefix), when the
+	// sorter has them: most comparisons in the merge end there.
+	keys    []prefixKey
+	heap    []int // readers by their current item (merge mode)
+	concat  bool  // the inputs follow each other: read them in turn
+	cur     int   // the reader being read, in concat mode
 	item    []byte
 	started bool
 	err     error
@@ -44,6 +47,9 @@ func newIter(s *Sorter, inputs []input) (*Iter, error) {
 		it.readers = append(it.readers, r)
 	}
 	it.heads = make([][]byte, len(it.readers))
+	if s.prefix != nil {
+		it.keys = make([]prefixKey, len(it.readers))
+	}
 	return it, nil
 }
 
@@ -183,13 +189,29 @@ func (it *Iter) advance(i int) bool {
 		return false
 	default:
 		it.heads[i] = item
+		if it.keys != nil {
+			it.keys[i].hi, it.keys[i].lo = it.s.prefix(item)
+		}
 	}
 	return true
 }
 
+// prefixKey is an item's key prefix: two words that order items as the
+// sorter's comparison does wherever they differ.
+type prefixKey struct{ hi, lo uint64 }
+
 // less orders readers by their current items, then by their position, so
 // that equal items come out in the order they were added.
 func (it *Iter) less(a, b int) bool {
+	if it.keys != nil {
+		ka, kb := it.keys[a], it.keys[b]
+		if ka.hi != kb.hi {
+			return ka.hi < kb.hi
+		}
+		if ka.lo != kb.lo {
+			return ka.lo < kb.lo
+		}
+	}
 	if c := it.s.cmp(it.heads[a], it.heads[b]); c != 0 {
 		return c < 0
 	}

@@ -21,7 +21,7 @@ import (
 // whose indexed values changed (bytes flipped in the row, or in the
 // index). This needs no metadata backup: the file's own indexes are the second
 // copy of the data that a checksum would be.
-func (r *repairer) crossCheck(ctx context.Context, output string, file *fileHashes) error {
+func (r *repairer) crossCheck(ctx context.Context, output string, file *fileIndexes) error {
 	file.wait()
 	trees := r.indexTrees()
 	if len(trees) == 0 {
@@ -45,7 +45,9 @@ func (r *repairer) crossCheck(ctx context.Context, output string, file *fileHash
 		// entries' hashes were taken on the way (the integrity_check
 		// holds the file to them); one SQLite wrote is read back.
 		have, built := r.builtHashes(x.ct.Name)
-		if !built {
+		if built {
+			slices.Sort(have)
+		} else {
 			if have, err = entryHashes(ord, root, x.ct.Walk.Entries); err != nil {
 				continue
 			}
@@ -56,11 +58,11 @@ func (r *repairer) crossCheck(ctx context.Context, output string, file *fileHash
 		// The damaged file's entries the output lacks: hashes of both,
 		// sorted and compared in one pass; only those entries are
 		// decoded, in a second walk (a sound file has none).
-		fileHashes, ok := file.byTree[x.ct.Index]
+		fi, ok := file.byTree[x.ct.Index]
 		if !ok {
-			fileHashes = r.fileEntryHashes(x.ct)
+			fi = r.readFileIndex(x.ct)
 		}
-		missing := entriesMissing(fileHashes, have)
+		missing := entriesMissing(fi.hashes, have)
 		if len(missing) == 0 {
 			continue
 		}
@@ -95,35 +97,7 @@ func (r *repairer) crossCheck(ctx context.Context, output string, file *fileHash
 	return nil
 }
 
-// fileHashes are the sorted entry hashes of the damaged file's index
-// trees the cross-check compares, by census tree, made on a goroutine of
-// their own while the rows load: they depend on the file alone.
-type fileHashes struct {
-	done   chan struct{}
-	byTree map[int][]uint64
-}
-
-// hashFileIndexes starts hashing the entries of every index tree the
-// cross-check will compare.
-func (r *repairer) hashFileIndexes(ctx context.Context) *fileHashes {
-	fh := &fileHashes{done: make(chan struct{}), byTree: map[int][]uint64{}}
-	trees := r.indexTrees()
-	go func() {
-		defer close(fh.done)
-		for _, x := range trees {
-			if ctx.Err() != nil {
-				return
-			}
-			fh.byTree[x.ct.Index] = r.fileEntryHashes(x.ct)
-		}
-	}()
-	return fh
-}
-
-// wait returns once every hash is made.
-func (fh *fileHashes) wait() { <-fh.done }
-
-// builtHashes returns the sorted entry hashes of the index the builder
+// builtHashes returns the entry hashes of the index the builder
 // wrote under name, if it did.
 func (r *repairer) builtHashes(name string) ([]uint64, bool) {
 	if r.bulk == nil {
@@ -137,20 +111,6 @@ func (r *repairer) builtHashes(name string) ([]uint64, bool) {
 		}
 	}
 	return nil, false
-}
-
-// fileEntryHashes returns the sorted hashes of the whole entries of index
-// tree ct in the damaged file.
-func (r *repairer) fileEntryHashes(ct *census.Tree) []uint64 {
-	out := make([]uint64, 0, ct.Walk.Entries)
-	_, _ = r.cen.Walk(ct.Index, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
-		if h, ok := recordHash(e.Payload, r.rd.Encoding()); ok && e.PayloadErr == nil {
-			out = append(out, h)
-		}
-		return nil
-	}})
-	slices.Sort(out)
-	return out
 }
 
 // entriesMissing returns the hashes in sorted list file that sorted list

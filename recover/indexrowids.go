@@ -50,9 +50,7 @@ func (r *repairer) eachIndexedRowid(t *table, fn func(id int64), reset func()) b
 		return false
 	}
 	for _, ct := range r.cen.Trees {
-		if ct.From == census.FromOrphan || !ct.IndexTree || ct.Walk == nil || len(ct.Walk.Errors) > 0 ||
-			!strings.EqualFold(ct.TblName, t.Name) || strings.EqualFold(ct.Name, t.Name) ||
-			!r.plan.indexes[strings.ToLower(ct.Name)] || r.plan.partial[strings.ToLower(ct.Name)] {
+		if !r.cleanFullIndex(ct, t) {
 			continue
 		}
 		clean := true
@@ -70,6 +68,34 @@ func (r *repairer) eachIndexedRowid(t *table, fn func(id int64), reset func()) b
 			return true
 		}
 		reset()
+	}
+	return false
+}
+
+// cleanFullIndex reports whether census tree ct is a full (not partial)
+// index of t that the repair recreates and whose walk met no damage.
+func (r *repairer) cleanFullIndex(ct *census.Tree, t *table) bool {
+	return ct.From != census.FromOrphan && ct.IndexTree && ct.Walk != nil && len(ct.Walk.Errors) == 0 &&
+		strings.EqualFold(ct.TblName, t.Name) && !strings.EqualFold(ct.Name, t.Name) &&
+		r.plan.indexes[strings.ToLower(ct.Name)] && !r.plan.partial[strings.ToLower(ct.Name)]
+}
+
+// indexListsOnlyKept reports whether the index eachIndexedRowid would
+// read for t lists exactly the rowids t holds, by the signatures of both
+// sets (readFileIndex's, made while the rows loaded): then no row it
+// lists is missing, and the index need not be read again. False when
+// that is not known.
+func (r *repairer) indexListsOnlyKept(t *table) bool {
+	if t.info.WithoutRowid || r.fileIdx == nil {
+		return false
+	}
+	r.fileIdx.wait()
+	for _, ct := range r.cen.Trees {
+		if !r.cleanFullIndex(ct, t) {
+			continue
+		}
+		fi, ok := r.fileIdx.byTree[ct.Index]
+		return ok && fi.clean && fi.rowids == t.keys.signature()
 	}
 	return false
 }

@@ -73,6 +73,27 @@ func (k *keyset) set(rowid int64, r rank, seen bool) {
 	k.extra[rowid] = r
 }
 
+// signature signs the set of rowids held (rowidSignature), each once: a
+// rowid in extra may also lie in a run (a copy that replaced another).
+func (k *keyset) signature() rowidSignature {
+	var s rowidSignature
+	for _, run := range k.runs {
+		for id := run.lo; ; id++ {
+			s.add(id)
+			if id == run.hi {
+				break
+			}
+		}
+	}
+	for id := range k.extra {
+		i := sort.Search(len(k.runs), func(i int) bool { return k.runs[i].hi >= id })
+		if i == len(k.runs) || k.runs[i].lo > id {
+			s.add(id)
+		}
+	}
+	return s
+}
+
 // encodeKey encodes PRIMARY KEY values so that equal keys encode equally:
 // a type tag, then the value (integers and reals that are equal compare
 // equal in SQLite's key order, so integral reals encode as integers).

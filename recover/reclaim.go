@@ -27,6 +27,9 @@ func (r *repairer) reclaim(ctx context.Context) error {
 		if t == nil || !t.created || t.Virtual || t.info.WithoutRowid {
 			continue
 		}
+		if r.indexListsOnlyKept(t) {
+			continue
+		}
 		missing := r.indexedButMissing(t)
 		if len(missing) == 0 {
 			continue

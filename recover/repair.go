@@ -77,6 +77,7 @@ type repairer struct {
 	// bulk keeps the rows of the tables whose b-trees are built directly
 	// (bulk.go); bulkSeq the AUTOINCREMENT counters their rows raise.
 	bulk    *bulkState
+	fileIdx *fileIndexes
 	bulkSeq []bulkSeq
 }
 
@@ -207,8 +208,8 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	}
 	defer func() { r.bulk.close() }()
 	r.gatherEvidence()
-	file := r.hashFileIndexes(ctx)
-	defer file.wait()
+	r.fileIdx = r.readFileIndexes(ctx)
+	defer r.fileIdx.wait()
 	if err := r.loadNamed(ctx); err != nil {
 		return err
 	}
@@ -263,7 +264,7 @@ func (r *repairer) run(ctx context.Context, tmp string) error {
 	// reader while SQLite checks the file: neither writes, and each has a
 	// core.
 	crossChecked := make(chan error, 1)
-	go func() { crossChecked <- r.crossCheck(ctx, tmp, file) }()
+	go func() { crossChecked <- r.crossCheck(ctx, tmp, r.fileIdx) }()
 	r.rep.Integrity = "not checked"
 	if !r.opts.SkipIntegrityCheck {
 		r.rep.Integrity = integrityCheck(ctx, r.out)
