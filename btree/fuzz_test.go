@@ -60,6 +60,14 @@ func FuzzDecodeRecord(f *testing.F) {
 		if len(types) > len(payload) {
 			t.Fatalf("%d serial types from a %d-byte payload", len(types), len(payload))
 		}
+		lastInt, lastOK := btree.LastInteger(payload)
+		wantInt, wantOK := int64(0), false
+		if vals8, err := btree.DecodeRecord(payload, pagefile.EncodingUTF8); err == nil && len(vals8) > 0 {
+			wantInt, wantOK = vals8[len(vals8)-1].(int64)
+		}
+		if lastInt != wantInt || lastOK != wantOK {
+			t.Fatalf("LastInteger = %d, %v; DecodeRecord's last value %d, %v", lastInt, lastOK, wantInt, wantOK)
+		}
 		_, _, canonical := btree.CanonicalRecord(nil, payload, pagefile.EncodingUTF8)
 		utf8Vals, derr := btree.DecodeRecord(payload, pagefile.EncodingUTF8)
 		again, aerr := btree.AppendRecord(nil, utf8Vals, pagefile.EncodingUTF8)

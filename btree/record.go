@@ -140,17 +140,30 @@ func DecodeText(b []byte, encoding uint32) string {
 // ends with. ok is false when the record does not parse, a value runs past
 // the payload, or the last value is not an integer.
 func LastInteger(payload []byte) (v int64, ok bool) {
-	types, pos, err := RecordHeader(payload)
-	if err != nil || len(types) == 0 {
+	// The header is read in place, not into a slice: every entry of
+	// every index is read this way.
+	h, n := Varint(payload)
+	if n == 0 || h < uint64(n) || h > uint64(len(payload)) {
 		return 0, false
 	}
-	for _, t := range types[:len(types)-1] {
-		pos += int(SerialTypeSize(t))
-		if pos > len(payload) {
+	header := payload[n:h]
+	pos, fields := int(h), 0
+	var t uint64
+	for at := 0; at < len(header); fields++ {
+		if fields > 0 {
+			if pos += int(SerialTypeSize(t)); pos > len(payload) {
+				return 0, false
+			}
+		}
+		var m int
+		if t, m = Varint(header[at:]); m == 0 || t == 10 || t == 11 {
 			return 0, false
 		}
+		at += m
 	}
-	t := types[len(types)-1]
+	if fields == 0 {
+		return 0, false
+	}
 	size := int(SerialTypeSize(t))
 	if t > 9 || pos+size > len(payload) {
 		return 0, false

@@ -6,14 +6,14 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sync"
 )
 
-func newMemRun() *memRun { return &memRun{inOrder: true} }
+func newMemRun(b *Budget) *memRun { return &memRun{inOrder: true, budget: b} }
 
 // memRun is items in memory, each a uvarint length and its bytes, in
 // blocks: an arena that never moves what it holds as it grows.
 type memRun struct {
+	budget  *Budget // where blocks come from and go back to; may be nil
 	blocks  [][]byte
 	keys    []sortKey // in order of arrival until sorted
 	size    int       // bytes of items, length prefixes included
@@ -37,8 +37,6 @@ func (m *memRun) held() int { return m.size + sortKeySize*len(m.keys) }
 // its own.
 const blockSize = 1 << 20
 
-var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, blockSize); return &b }}
-
 func (m *memRun) add(item []byte, cmp func(a, b []byte) int, prefix func([]byte) (uint64, uint64)) {
 	k := sortKey{}
 	if prefix != nil {
@@ -52,7 +50,7 @@ func (m *memRun) add(item []byte, cmp func(a, b []byte) int, prefix func([]byte)
 	if n == 0 || len(m.blocks[n-1])+need > cap(m.blocks[n-1]) {
 		var b []byte
 		if need <= blockSize {
-			b = (*blockPool.Get().(*[]byte))[:0]
+			b = m.budget.block()
 		} else {
 			b = make([]byte, 0, need)
 		}
@@ -95,8 +93,7 @@ func cmpU64(a, b uint64) int {
 func (m *memRun) release() {
 	for _, b := range m.blocks {
 		if cap(b) == blockSize {
-			b = b[:0]
-			blockPool.Put(&b)
+			m.budget.reuse(b)
 		}
 	}
 	m.blocks, m.keys = nil, nil
@@ -138,9 +135,10 @@ func (m *memRun) sort(cmp func(a, b []byte) int) {
 	m.inOrder = true
 }
 
-// writeTo writes the items, in their order, at off in f.
-func (m *memRun) writeTo(f *os.File, off int64) error {
-	w := bufio.NewWriterSize(io.NewOffsetWriter(f, off), 1<<20)
+// writeTo writes the items, in their order, at off in f, through w (reset
+// to that place: one buffer serves every run a sorter writes).
+func (m *memRun) writeTo(w *bufio.Writer, f *os.File, off int64) error {
+	w.Reset(io.NewOffsetWriter(f, off))
 	for _, k := range m.keys {
 		b, _ := m.raw(k.ref)
 		if _, err := w.Write(b); err != nil {
@@ -157,4 +155,32 @@ func (m *memRun) read() ([]byte, error) {
 	b := m.item(m.next)
 	m.next++
 	return b, nil
+}
+
+// block returns an empty arena block: one a run gave back, or a new one.
+func (b *Budget) block() []byte {
+	if b != nil {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if n := len(b.free); n > 0 {
+			blk := b.free[n-1]
+			b.free = b.free[:n-1]
+			return blk[:0]
+		}
+	}
+	return make([]byte, 0, blockSize)
+}
+
+// reuse keeps a block a run is done with for the next run, up to the
+// budget's limit: sorting a large table then takes no new memory per run,
+// and what is kept is what the runs held anyway.
+func (b *Budget) reuse(blk []byte) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if int64(len(b.free)+1)*blockSize <= b.Limit {
+		b.free = append(b.free, blk)
+	}
 }

@@ -17,13 +17,15 @@ type Iter struct {
 	heads   [][]byte // the current item of each reader; nil when it is done
 	// keys are the heads' key prefixes (Sorter.UsePrefix), when the
 	// sorter has them: most comparisons in the merge end there.
-	keys    []prefixKey
-	heap    []int // readers by their current item (merge mode)
-	concat  bool  // the inputs follow each other: read them in turn
-	cur     int   // the reader being read, in concat mode
-	item    []byte
-	started bool
-	err     error
+	keys      []prefixKey
+	heap      []int         // readers by their current item (merge mode)
+	concat    bool          // the inputs follow each other: read them in turn
+	inputs    []input       // concat: the runs, each opened when reached
+	concatBuf *bufio.Reader // concat: the one buffer they are read through
+	cur       int           // the reader being read, in concat mode
+	item      []byte
+	started   bool
+	err       error
 }
 
 func newIter(s *Sorter, inputs []input) (*Iter, error) {
@@ -38,9 +40,16 @@ func newIter(s *Sorter, inputs []input) (*Iter, error) {
 		}
 	}
 	it := &Iter{s: s, concat: concat}
+	if concat {
+		// One run is read at a time: each is opened when reached, with
+		// the whole read buffer, and let go when done.
+		it.inputs, it.concatBuf = inputs, bufio.NewReaderSize(nil, readBuffer(s.budget, 1))
+		it.readers = make([]reader, len(inputs))
+		return it, nil
+	}
 	bufSize := readBuffer(s.budget, len(inputs))
 	for _, in := range inputs {
-		r, err := in.open(s.file, bufSize)
+		r, err := in.open(s.file, bufSize, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -131,6 +140,14 @@ func (it *Iter) Next() bool {
 	}
 	if it.concat {
 		for it.cur < len(it.readers) {
+			if it.readers[it.cur] == nil {
+				r, err := it.inputs[it.cur].open(it.s.file, 0, it.concatBuf)
+				if err != nil {
+					it.err = err
+					return false
+				}
+				it.readers[it.cur] = r
+			}
 			item, err := it.readers[it.cur].read()
 			if err == nil {
 				it.item = item
@@ -140,6 +157,7 @@ func (it *Iter) Next() bool {
 				it.err = err
 				return false
 			}
+			it.readers[it.cur] = nil
 			it.cur++
 		}
 		return false

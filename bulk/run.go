@@ -22,7 +22,9 @@ type run struct {
 // input is a sorted sequence of items: a run in the file or in memory.
 type input interface {
 	bounds() (first, last []byte)
-	open(f *os.File, bufSize int) (reader, error)
+	// open starts reading the run, through br when it is given (reset to
+	// the run), else through a buffer of bufSize of its own.
+	open(f *os.File, bufSize int, br *bufio.Reader) (reader, error)
 }
 
 type reader interface {
@@ -32,12 +34,18 @@ type reader interface {
 
 func (r *run) bounds() (first, last []byte) { return r.first, r.last }
 
-func (r *run) open(f *os.File, bufSize int) (reader, error) {
+func (r *run) open(f *os.File, bufSize int, br *bufio.Reader) (reader, error) {
 	if r.mem != nil {
 		r.mem.next = 0
 		return r.mem, nil
 	}
-	return &runReader{br: bufio.NewReaderSize(io.NewSectionReader(f, r.off, r.size), bufSize), left: r.n}, nil
+	section := io.NewSectionReader(f, r.off, r.size)
+	if br == nil {
+		br = bufio.NewReaderSize(section, bufSize)
+	} else {
+		br.Reset(section)
+	}
+	return &runReader{br: br, left: r.n}, nil
 }
 
 // runReader reads a run's items back.

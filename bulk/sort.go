@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"slices"
@@ -35,7 +36,9 @@ type Sorter struct {
 	end       int64 // bytes of the file reserved for runs
 	bg        serial
 	err       error
-	sorted    bool // Sort was called
+	sorted    bool          // Sort was called
+	added     int           // items added
+	spillBuf  *bufio.Writer // used by spills only, which run one at a time (bg)
 	closed    bool
 }
 
@@ -46,6 +49,7 @@ type Budget struct {
 
 	mu      sync.Mutex
 	sorters []*Sorter
+	free    [][]byte // arena blocks runs gave back (memRun.release)
 	used    atomic.Int64
 }
 
@@ -59,7 +63,7 @@ func NewSorter(cmp func(a, b []byte) int, dir string, budget *Budget) *Sorter {
 	// Chunks small enough that several are sorted while items come, and
 	// that a run spilled frees a useful share of the budget.
 	chunk := int(min(max(budget.Limit/8, minRun), 16<<20))
-	s := &Sorter{cmp: cmp, dir: dir, budget: budget, chunk: chunk, mem: newMemRun()}
+	s := &Sorter{cmp: cmp, dir: dir, budget: budget, chunk: chunk, mem: newMemRun(budget)}
 	budget.mu.Lock()
 	budget.sorters = append(budget.sorters, s)
 	budget.mu.Unlock()
@@ -85,6 +89,7 @@ func (s *Sorter) Add(item []byte) error {
 	}
 	before := s.mem.held()
 	s.mem.add(item, s.cmp, s.prefix)
+	s.added++
 	delta := int64(s.mem.held() - before)
 	s.spillable.Add(delta)
 	if s.mem.held() >= s.chunk {
@@ -103,7 +108,7 @@ func (s *Sorter) sealLocked() {
 	if len(m.keys) == 0 {
 		return
 	}
-	s.mem = newMemRun()
+	s.mem = newMemRun(s.budget)
 	r := &run{mem: m, n: len(m.keys), size: int64(m.size), held: int64(m.held())}
 	s.runs = append(s.runs, r)
 	s.bg.do(func() {
@@ -165,7 +170,10 @@ func (s *Sorter) spill() error {
 		s.end += r.size
 		s.spillable.Add(-r.held)
 		s.bg.do(func() {
-			err := r.mem.writeTo(s.file, r.off)
+			if s.spillBuf == nil {
+				s.spillBuf = bufio.NewWriterSize(nil, 1<<20)
+			}
+			err := r.mem.writeTo(s.spillBuf, s.file, r.off)
 			s.mu.Lock()
 			r.mem.release()
 			r.mem = nil
@@ -211,6 +219,13 @@ func (s *Sorter) Runs() int {
 		}
 	}
 	return n
+}
+
+// Len is the number of items added.
+func (s *Sorter) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.added
 }
 
 // Sort ends the input and returns the items in order. Items that compare

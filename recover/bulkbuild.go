@@ -30,12 +30,10 @@ type bulkIndex struct {
 	// duplicate keys): SQLite's CREATE INDEX then runs as on the INSERT
 	// path, and fails as it would have.
 	failed string
-	// hashes are the recordHash of every entry written, in the index's
-	// order, for the cross-check (which sorts them: on the build's
-	// critical path they would wait for nothing), once hashed says the
-	// index was written whole.
-	hashes []uint64
-	hashed bool
+	// entries signs the recordHash of every entry written, for the
+	// cross-check, once written says the index was written whole.
+	entries signature
+	written bool
 }
 
 // finishBulk builds the b-trees of every table kept for the builder, once
@@ -399,10 +397,10 @@ func buildIndex(f *bulk.File, ix *bulkIndex) error {
 		return err
 	}
 	tree := f.NewIndexTree(ix.order)
-	var hashes []uint64
+	var entries signature
 	for it.Next() {
 		if h, ok := recordHash(it.Item(), f.Encoding()); ok {
-			hashes = append(hashes, h)
+			entries.add(h)
 		}
 		if err := tree.AddEntry(it.Item()); err != nil {
 			tree.Abandon()
@@ -420,7 +418,7 @@ func buildIndex(f *bulk.File, ix *bulkIndex) error {
 	if err := tree.Finish(ix.root); err != nil {
 		return err
 	}
-	ix.hashes, ix.hashed = hashes, true // sorted by the cross-check
+	ix.entries, ix.written = entries, true
 	return nil
 }
 

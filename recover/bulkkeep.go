@@ -200,7 +200,7 @@ const entryBatch = 256 << 10
 func (bt *bulkTable) flushEntries(w *entryWorker, wait bool) error {
 	if len(bt.batch) > 0 {
 		w.send(bt, bt.batch)
-		bt.batch = make([]byte, 0, entryBatch+entryBatch/8)
+		bt.batch = w.buffer()
 	}
 	if wait {
 		return w.wait()
@@ -227,6 +227,7 @@ func (bt *bulkTable) lateIndexes(w *entryWorker) error {
 // own.
 type entryWorker struct {
 	jobs    chan entryJob
+	free    chan []byte // batches done with, for reuse
 	once    sync.Once
 	pending sync.WaitGroup
 	mu      sync.Mutex
@@ -239,7 +240,7 @@ type entryJob struct {
 }
 
 func newEntryWorker() *entryWorker {
-	w := &entryWorker{jobs: make(chan entryJob, 4)}
+	w := &entryWorker{jobs: make(chan entryJob, 4), free: make(chan []byte, 8)}
 	go w.run()
 	return w
 }
@@ -247,6 +248,16 @@ func newEntryWorker() *entryWorker {
 func (w *entryWorker) send(bt *bulkTable, items []byte) {
 	w.pending.Add(1)
 	w.jobs <- entryJob{bt: bt, items: items}
+}
+
+// buffer returns an empty batch: one the worker is done with, or a new one.
+func (w *entryWorker) buffer() []byte {
+	select {
+	case b := <-w.free:
+		return b[:0]
+	default:
+		return make([]byte, 0, entryBatch+entryBatch/8)
+	}
 }
 
 func (w *entryWorker) wait() error {
@@ -297,6 +308,10 @@ func (w *entryWorker) run() {
 					break
 				}
 			}
+		}
+		select {
+		case w.free <- j.items:
+		default:
 		}
 		w.pending.Done()
 	}

@@ -41,28 +41,25 @@ func (r *repairer) crossCheck(ctx context.Context, output string, file *fileInde
 		if !ok {
 			continue // not created in the output
 		}
-		// An index the builder wrote is read as it was written: its
-		// entries' hashes were taken on the way (the integrity_check
-		// holds the file to them); one SQLite wrote is read back.
-		have, built := r.builtHashes(x.ct.Name)
-		if built {
-			slices.Sort(have)
-		} else {
-			if have, err = entryHashes(ord, root, x.ct.Walk.Entries); err != nil {
-				continue
-			}
+		// A sound file's index holds the entries the one rebuilt over
+		// the recovered rows holds: when the signatures of both say so
+		// (the builder signs what it writes, the file's were signed
+		// while the rows loaded), nothing is compared entry by entry.
+		fi, read := file.byTree[x.ct.Index]
+		if built, ok := r.builtEntries(x.ct.Name); ok && read && built == fi.entries {
+			continue
+		}
+		have, err := entryHashes(ord, root, x.ct.Walk.Entries)
+		if err != nil {
+			continue
 		}
 		if lost[x.t] == nil {
 			lost[x.t], changed[x.t] = map[int64]bool{}, map[int64]bool{}
 		}
 		// The damaged file's entries the output lacks: hashes of both,
 		// sorted and compared in one pass; only those entries are
-		// decoded, in a second walk (a sound file has none).
-		fi, ok := file.byTree[x.ct.Index]
-		if !ok {
-			fi = r.readFileIndex(x.ct)
-		}
-		missing := entriesMissing(fi.hashes, have)
+		// decoded, in a second walk.
+		missing := entriesMissing(r.fileEntryHashes(x.ct), have)
 		if len(missing) == 0 {
 			continue
 		}
@@ -97,20 +94,34 @@ func (r *repairer) crossCheck(ctx context.Context, output string, file *fileInde
 	return nil
 }
 
-// builtHashes returns the entry hashes of the index the builder
-// wrote under name, if it did.
-func (r *repairer) builtHashes(name string) ([]uint64, bool) {
+// builtEntries returns the signature of the entries of the index the
+// builder wrote under name, if it did.
+func (r *repairer) builtEntries(name string) (signature, bool) {
 	if r.bulk == nil {
-		return nil, false
+		return signature{}, false
 	}
 	for _, bt := range r.bulk.tables {
 		for _, ix := range bt.indexes {
-			if ix.hashed && strings.EqualFold(ix.name, name) {
-				return ix.hashes, true
+			if ix.written && strings.EqualFold(ix.name, name) {
+				return ix.entries, true
 			}
 		}
 	}
-	return nil, false
+	return signature{}, false
+}
+
+// fileEntryHashes returns the sorted hashes of the whole entries of index
+// tree ct in the damaged file.
+func (r *repairer) fileEntryHashes(ct *census.Tree) []uint64 {
+	out := make([]uint64, 0, ct.Walk.Entries)
+	_, _ = r.cen.Walk(ct.Index, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
+		if h, ok := recordHash(e.Payload, r.rd.Encoding()); ok && e.PayloadErr == nil {
+			out = append(out, h)
+		}
+		return nil
+	}})
+	slices.Sort(out)
+	return out
 }
 
 // entriesMissing returns the hashes in sorted list file that sorted list

@@ -2,7 +2,6 @@ package recover
 
 import (
 	"context"
-	"slices"
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/census"
@@ -10,9 +9,9 @@ import (
 
 // fileIndexes is what the repair needs to know of the damaged file's
 // index trees over rowid tables, read on a goroutine of its own while the
-// rows load (it depends on the file alone): for the cross-check, the
-// sorted hashes of each tree's entries; for reclaim, a signature of the
-// rowids each lists.
+// rows load (it depends on the file alone): signatures of the entries
+// each tree holds (for the cross-check) and of the rowids it lists (for
+// reclaim).
 type fileIndexes struct {
 	done   chan struct{}
 	byTree map[int]fileIndex
@@ -20,8 +19,8 @@ type fileIndexes struct {
 
 // fileIndex is one index tree of the damaged file as readFileIndex read it.
 type fileIndex struct {
-	hashes []uint64
-	rowids rowidSignature
+	entries signature // of the recordHash of each whole entry
+	rowids  signature
 	// clean is false when an entry's trailing rowid did not read (as
 	// eachIndexedRowid would find it).
 	clean bool
@@ -47,38 +46,40 @@ func (r *repairer) readFileIndexes(ctx context.Context) *fileIndexes {
 // wait returns once every tree is read.
 func (fi *fileIndexes) wait() { <-fi.done }
 
-// readFileIndex hashes the whole entries of index tree ct and signs the
-// rowids they end with.
+// readFileIndex signs the whole entries of index tree ct and the rowids
+// they end with.
 func (r *repairer) readFileIndex(ct *census.Tree) fileIndex {
-	out := fileIndex{hashes: make([]uint64, 0, ct.Walk.Entries), clean: true}
+	out := fileIndex{clean: true}
 	_, _ = r.cen.Walk(ct.Index, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
 		if h, ok := recordHash(e.Payload, r.rd.Encoding()); ok && e.PayloadErr == nil {
-			out.hashes = append(out.hashes, h)
+			out.entries.add(h)
 		}
 		if id, ok := btree.LastInteger(e.Payload); ok && e.PayloadErr == nil {
-			out.rowids.add(id)
+			out.rowids.add(uint64(id))
 		} else {
 			out.clean = false
 		}
 		return nil
 	}})
-	slices.Sort(out.hashes)
 	return out
 }
 
-// rowidSignature stands for a set of rowids: their count and the sum of
-// their mixed values. Two sets with equal signatures are, but for a
-// chance of about 2^-64, equal; a repair uses that only to skip looking
-// for rows it would not find (reclaim), and the cross-check still
-// compares every entry.
-type rowidSignature struct {
-	count int
-	sum   uint64
+// signature stands for a multiset of 64-bit values (rowids, entry
+// hashes): their count and two sums of differently mixed values. Two
+// multisets with equal signatures are, but for a chance of about 2^-128,
+// equal: a repair uses that to skip comparing, value by value, what a
+// signature says is the same (a sound file's index against the one
+// rebuilt, an index's rowids against the rows kept), and compares value
+// by value whenever signatures differ.
+type signature struct {
+	count      int
+	sum1, sum2 uint64
 }
 
-func (s *rowidSignature) add(rowid int64) {
+func (s *signature) add(v uint64) {
 	s.count++
-	s.sum += mix64(uint64(rowid))
+	s.sum1 += mix64(v)
+	s.sum2 += mix64(v ^ 0x5bd1e9955bd1e995)
 }
 
 // mix64 is SplitMix64's finaliser: every bit of the input moves every bit

@@ -73,13 +73,13 @@ func (k *keyset) set(rowid int64, r rank, seen bool) {
 	k.extra[rowid] = r
 }
 
-// signature signs the set of rowids held (rowidSignature), each once: a
-// rowid in extra may also lie in a run (a copy that replaced another).
-func (k *keyset) signature() rowidSignature {
-	var s rowidSignature
+// signature signs the set of rowids held, each once: a rowid in extra may
+// also lie in a run (a copy that replaced another).
+func (k *keyset) signature() signature {
+	var s signature
 	for _, run := range k.runs {
 		for id := run.lo; ; id++ {
-			s.add(id)
+			s.add(uint64(id))
 			if id == run.hi {
 				break
 			}
@@ -88,7 +88,7 @@ func (k *keyset) signature() rowidSignature {
 	for id := range k.extra {
 		i := sort.Search(len(k.runs), func(i int) bool { return k.runs[i].hi >= id })
 		if i == len(k.runs) || k.runs[i].lo > id {
-			s.add(id)
+			s.add(uint64(id))
 		}
 	}
 	return s

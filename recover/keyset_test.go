@@ -42,16 +42,16 @@ func TestKeysetMatchesAMap(t *testing.T) {
 	if len(k.runs) == 0 || len(k.extra) >= len(ref) {
 		t.Errorf("%d runs, %d extra for %d keys: the runs hold nothing", len(k.runs), len(k.extra), len(ref))
 	}
-	var want rowidSignature
+	var want signature
 	for rowid := range ref {
-		want.add(rowid)
+		want.add(uint64(rowid))
 	}
 	if got := k.signature(); got != want {
 		t.Errorf("signature %+v, the map's %+v", got, want)
 	}
-	var other rowidSignature
+	var other signature
 	for rowid := range ref {
-		other.add(rowid + 1)
+		other.add(uint64(rowid + 1))
 	}
 	if other == want {
 		t.Errorf("shifted rowids sign the same: the signature tells nothing")
