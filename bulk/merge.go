@@ -8,7 +8,7 @@ import (
 
 // maxFanIn bounds how many runs are merged at once; more are merged in
 // groups first, into longer runs.
-const maxFanIn = 64
+const maxFanIn = 256
 
 // Iter returns a sorter's items in order.
 type Iter struct {
@@ -193,6 +193,16 @@ func (it *Iter) Next() bool {
 
 // Item is the current item, valid until the next call to Next.
 func (it *Iter) Item() []byte { return it.item }
+
+// Key is the current item's key prefix (Sorter.UsePrefix), when the merge
+// computed it; ok is false otherwise.
+func (it *Iter) Key() (hi, lo uint64, ok bool) {
+	if it.keys == nil || it.concat || len(it.heap) == 0 {
+		return 0, 0, false
+	}
+	k := it.keys[it.heap[0]]
+	return k.hi, k.lo, true
+}
 
 // Err is the error that ended the iteration early, if any.
 func (it *Iter) Err() error { return it.err }

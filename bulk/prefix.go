@@ -19,32 +19,23 @@ import (
 // decides. Whether it stops depends only on the bytes already written,
 // which keeps the prefix ordered.
 func (o *Order) Prefix(rec []byte) (uint64, uint64) {
-	var buf [16]byte
-	n := 0
-	put := func(b byte) bool {
-		if n == len(buf) {
-			return false
-		}
-		buf[n] = b
-		n++
-		return true
-	}
+	var p prefixBuf
 	fr := newFieldReader(rec)
 fields:
 	for i := range o.Fields {
-		start := n
+		start := p.n
 		t, v, ok := fr.next()
 		exact := true
 		switch {
 		case !ok:
 			// A missing field sorts before any value, descending or
 			// not, as in Compare.
-			put(0)
+			p.put(0)
 			break fields
 		case t == 0:
-			put(1)
+			p.put(1)
 		case t <= 9:
-			put(2)
+			p.put(2)
 			iv, rv, isReal := numberOf(t, v)
 			if !isReal {
 				rv = float64(iv)
@@ -52,42 +43,70 @@ fields:
 			if math.IsNaN(rv) {
 				// Never stored by SQLite; Compare puts it below every
 				// other number, as eight zero bytes do.
-				n += 8
+				p.n = min(p.n+8, len(p.buf))
 				exact = false
 				break
 			}
-			for _, b := range orderedFloat(rv) {
-				put(b)
-			}
+			f := orderedFloat(rv)
+			p.putAll(f[:])
 			exact = math.Abs(rv) < 1<<53
 		default:
 			if t%2 == 1 {
-				put(3)
+				p.put(3)
 				if o.Fields[i].Coll != Binary {
 					exact = false
 					break
 				}
 			} else {
-				put(4)
+				p.put(4)
 			}
-			for _, c := range v {
-				if !put(c) || (c == 0 && !put(0xff)) {
-					break
-				}
-			}
-			put(0)
-			put(1)
+			p.putEscaped(v)
+			p.put(0)
+			p.put(1)
 		}
 		if o.Fields[i].Desc {
-			for j := start; j < n; j++ {
-				buf[j] = ^buf[j]
+			for j := start; j < p.n; j++ {
+				p.buf[j] = ^p.buf[j]
 			}
 		}
-		if !exact || n == len(buf) {
+		if !exact || p.n == len(p.buf) {
 			break fields
 		}
 	}
-	return binary.BigEndian.Uint64(buf[:8]), binary.BigEndian.Uint64(buf[8:])
+	return binary.BigEndian.Uint64(p.buf[:8]), binary.BigEndian.Uint64(p.buf[8:])
+}
+
+// prefixBuf is the 16 bytes a prefix is written into; what does not fit
+// is dropped.
+type prefixBuf struct {
+	buf [16]byte
+	n   int
+}
+
+func (p *prefixBuf) put(b byte) {
+	if p.n < len(p.buf) {
+		p.buf[p.n] = b
+		p.n++
+	}
+}
+
+func (p *prefixBuf) putAll(b []byte) {
+	p.n += copy(p.buf[p.n:], b)
+}
+
+// putEscaped puts text or blob bytes with each 0x00 followed by 0xff,
+// until the buffer is full.
+func (p *prefixBuf) putEscaped(v []byte) {
+	for _, c := range v {
+		if p.n == len(p.buf) {
+			return
+		}
+		p.buf[p.n] = c
+		p.n++
+		if c == 0 {
+			p.put(0xff)
+		}
+	}
 }
 
 // orderedFloat is a real's bits arranged so that byte order is numeric

@@ -55,7 +55,8 @@ func TestSorter(t *testing.T) {
 		{"memory", 2000, 100, 64 << 20, false, [2]int{0, 0}},
 		{"runs", 20000, 300, 1 << 20, false, [2]int{2, 40}},
 		{"runs-in-order", 20000, 300, 1 << 20, true, [2]int{2, 40}},
-		{"merged-in-groups", 80000, 600, 256 << 10, false, [2]int{65, 200}},
+		{"merged-in-groups", 250000, 600, 256 << 10, false, [2]int{bulk.MaxFanIn + 1, 3 * bulk.MaxFanIn}},
+		{"in-order-more-than-a-merge-takes", 250000, 600, 256 << 10, true, [2]int{bulk.MaxFanIn + 1, 3 * bulk.MaxFanIn}},
 		{"empty", 0, 1, 1 << 20, false, [2]int{0, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,9 +28,12 @@ type Tree struct {
 	n      int64
 	last   int64  // table: the previous rowid
 	prev   []byte // index: the previous entry
-	done   bool
-	err    error
-	cell   []byte // scratch
+	// prevHi, prevLo: the previous entry's key prefix, when prevKeyed.
+	prevKeyed      bool
+	prevHi, prevLo uint64
+	done           bool
+	err            error
+	cell           []byte // scratch
 }
 
 // NewTableTree starts a table (rowid) b-tree.
@@ -102,6 +105,24 @@ func (t *Tree) AddRow(rowid int64, record []byte) error {
 // previous one in the tree's Order; under Unique, two entries may agree
 // on the unique fields only where the later one has a NULL among them.
 func (t *Tree) AddEntry(record []byte) error {
+	t.prevKeyed = false
+	return t.addEntry(record)
+}
+
+// AddEntryKeyed is AddEntry for an entry whose key prefix (Order.Prefix)
+// the caller has: when it is above the previous entry's, the order is
+// settled without comparing the records (a UNIQUE index still compares
+// its unique fields).
+func (t *Tree) AddEntryKeyed(record []byte, hi, lo uint64) error {
+	after := t.prevKeyed && (hi > t.prevHi || hi == t.prevHi && lo > t.prevLo)
+	t.prevKeyed, t.prevHi, t.prevLo = true, hi, lo
+	if after && t.order.Unique == 0 && !t.table {
+		return t.appendEntry(record)
+	}
+	return t.addEntry(record)
+}
+
+func (t *Tree) addEntry(record []byte) error {
 	if err := t.check(); err != nil {
 		return err
 	}
@@ -112,6 +133,14 @@ func (t *Tree) AddEntry(record []byte) error {
 		if err := t.checkOrder(record); err != nil {
 			return t.fail(err)
 		}
+	}
+	return t.appendEntry(record)
+}
+
+// appendEntry adds an entry whose place is checked.
+func (t *Tree) appendEntry(record []byte) error {
+	if err := t.check(); err != nil {
+		return err
 	}
 	cell, err := t.appendPayloadCell(t.cell[:0], btree.IndexLeaf, 0, record)
 	if err != nil {

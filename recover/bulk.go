@@ -137,8 +137,9 @@ func (r *repairer) planBulk(ctx context.Context, sb *sandbox, autoVacuum uint32)
 	if off != "" {
 		return nil
 	}
-	b := &bulkState{dir: filepath.Dir(r.opts.Output), budget: &bulk.Budget{Limit: bulkBudget}, enc: r.bulkEncoding(),
-		tables: map[string]*bulkTable{}, created: map[string]bool{}, entries: newEntryWorker(), autoVacuum: autoVacuum}
+	enc := r.bulkEncoding()
+	b := &bulkState{dir: filepath.Dir(r.opts.Output), budget: &bulk.Budget{Limit: bulkBudget}, enc: enc,
+		tables: map[string]*bulkTable{}, created: map[string]bool{}, entries: newEntryWorker(enc), autoVacuum: autoVacuum}
 	r.bulk = b
 	r.out.divert = r.bulkKeep // lost_and_found tables, at least
 	var indexes []master.Index

@@ -34,6 +34,8 @@ type bulkIndex struct {
 	// cross-check, once written says the index was written whole.
 	entries signature
 	written bool
+	// made signs the entries the entry worker made as the rows came.
+	made signature
 }
 
 // finishBulk builds the b-trees of every table kept for the builder, once
@@ -294,20 +296,20 @@ func (r *repairer) buildTable(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *
 		if err := r.buildRows(f, bt, ixs, h); err != nil {
 			return err
 		}
-		return buildIndexes(f, ixs)
+		return buildIndexes(f, ixs, false)
 	}
 	// The index entries were made as the rows came: the indexes are
 	// built on the other core while the table is.
 	built := make(chan error, 1)
-	go func() { built <- buildIndexes(f, ixs) }()
+	go func() { built <- buildIndexes(f, ixs, true) }()
 	err := r.buildRows(f, bt, ixs, h)
 	return errors.Join(err, <-built)
 }
 
 // buildIndexes writes the indexes of a table from their sorted entries.
-func buildIndexes(f *bulk.File, ixs []*bulkIndex) error {
+func buildIndexes(f *bulk.File, ixs []*bulkIndex, early bool) error {
 	for _, ix := range ixs {
-		if err := buildIndex(f, ix); err != nil {
+		if err := buildIndex(f, ix, early); err != nil {
 			return fmt.Errorf("index %q: %w", ix.name, err)
 		}
 	}
@@ -390,19 +392,29 @@ func (r *repairer) buildRows(f *bulk.File, bt *bulkTable, ixs []*bulkIndex, h *h
 // buildIndex writes one index from its sorted entries. A UNIQUE index over
 // duplicate keys is abandoned: SQLite's CREATE INDEX fails on it as it
 // does on the INSERT path.
-func buildIndex(f *bulk.File, ix *bulkIndex) error {
+func buildIndex(f *bulk.File, ix *bulkIndex, early bool) error {
 	defer ix.sorter.Close()
 	it, err := ix.sorter.Sort()
 	if err != nil {
 		return err
 	}
 	tree := f.NewIndexTree(ix.order)
-	var entries signature
+	// The entries' signature for the cross-check: made with them when
+	// they came with the rows (by the entry worker), else here.
+	entries, signed := ix.made, early
 	for it.Next() {
-		if h, ok := recordHash(it.Item(), f.Encoding()); ok {
-			entries.add(h)
+		if !signed {
+			if h, ok := recordHash(it.Item(), f.Encoding()); ok {
+				entries.add(h)
+			}
 		}
-		if err := tree.AddEntry(it.Item()); err != nil {
+		var err error
+		if hi, lo, ok := it.Key(); ok {
+			err = tree.AddEntryKeyed(it.Item(), hi, lo)
+		} else {
+			err = tree.AddEntry(it.Item())
+		}
+		if err != nil {
 			tree.Abandon()
 			if errors.Is(err, bulk.ErrNotUnique) {
 				ix.failed = err.Error()

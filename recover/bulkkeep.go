@@ -228,6 +228,7 @@ func (bt *bulkTable) lateIndexes(w *entryWorker) error {
 type entryWorker struct {
 	jobs    chan entryJob
 	free    chan []byte // batches done with, for reuse
+	enc     uint32      // the output's text encoding
 	once    sync.Once
 	pending sync.WaitGroup
 	mu      sync.Mutex
@@ -239,8 +240,8 @@ type entryJob struct {
 	items []byte // items, each a uvarint length and the item
 }
 
-func newEntryWorker() *entryWorker {
-	w := &entryWorker{jobs: make(chan entryJob, 4), free: make(chan []byte, 8)}
+func newEntryWorker(enc uint32) *entryWorker {
+	w := &entryWorker{jobs: make(chan entryJob, 4), free: make(chan []byte, 8), enc: enc}
 	go w.run()
 	return w
 }
@@ -300,6 +301,9 @@ func (w *entryWorker) run() {
 				var err error
 				if entry, fields, err = ix.recipe.AppendEntry(entry[:0], rowid, item[head:], fields); err == nil {
 					err = ix.sorter.Add(entry)
+				}
+				if h, ok := recordHash(entry, w.enc); ok && err == nil {
+					ix.made.add(h)
 				}
 				if err != nil {
 					w.mu.Lock()
