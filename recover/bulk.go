@@ -51,6 +51,8 @@ const bulkBudget = 32 << 20
 
 // bulkState is the bulk path of one repair.
 type bulkState struct {
+	lastT  *table // tableOf's last answer
+	lastBT *bulkTable
 	dir    string // where sort files go: beside the output, never the input
 	budget *bulk.Budget
 	enc    uint32
@@ -298,6 +300,15 @@ func recordRules(info *master.Table) ([]colRule, []bool) {
 		shortOK[n] = shortOK[n+1] && missingOK[n]
 	}
 	return rules, shortOK
+}
+
+// tableOf is tables[t.Name], remembered for the next row of the same
+// table: keepStored asks it for every row.
+func (b *bulkState) tableOf(t *table) *bulkTable {
+	if b.lastT != t || b.lastBT == nil {
+		b.lastT, b.lastBT = t, b.tables[t.Name]
+	}
+	return b.lastBT
 }
 
 // lostByName finds a lost_and_found table by name.

@@ -3,7 +3,7 @@ package recover
 import (
 	"context"
 	"encoding/binary"
-	"hash/fnv"
+	"hash/maphash"
 	"slices"
 	"strings"
 
@@ -209,7 +209,8 @@ func entryHashes(rd *btree.Reader, root uint32, hint int) ([]uint64, error) {
 // hashValues hashes a decoded record so that equal values hash equally
 // (an integral real and the integer are equal, as in an index's order).
 func hashValues(vals []any) uint64 {
-	h := fnv.New64a()
+	var h maphash.Hash
+	h.SetSeed(recordSeed)
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(len(vals)))
 	h.Write(n[:])

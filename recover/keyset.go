@@ -50,8 +50,14 @@ func (k *keyset) offer(rowid int64, key string, withoutRowid bool, r rank) (writ
 func (k *keyset) has(rowid int64) bool { _, ok := k.lookup(rowid); return ok }
 
 func (k *keyset) lookup(rowid int64) (rank, bool) {
-	if r, ok := k.extra[rowid]; ok {
-		return r, true
+	if len(k.extra) > 0 {
+		if r, ok := k.extra[rowid]; ok {
+			return r, true
+		}
+	}
+	// Most often the rowid follows the last run (a walk in key order).
+	if n := len(k.runs); n > 0 && rowid > k.runs[n-1].hi {
+		return 0, false
 	}
 	// The first run whose hi is >= rowid.
 	i := sort.Search(len(k.runs), func(i int) bool { return k.runs[i].hi >= rowid })

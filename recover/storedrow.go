@@ -27,7 +27,7 @@ func (r *repairer) keepStored(o origin, e *btree.Entry, d destination) (kept boo
 		!o.table || e.PayloadErr != nil || r.bulk == nil || r.out.divert == nil || t.shadow || t.info.WithoutRowid {
 		return false, nil
 	}
-	bt := r.bulk.tables[t.Name]
+	bt := r.bulk.tableOf(t)
 	if bt == nil || bt.t != t || bt.path != PathBulk || bt.lost != nil || bt.withoutRowid || r.bulk.enc != r.rd.Encoding() {
 		return false, nil
 	}
