@@ -109,6 +109,9 @@ func (s *Sorter) sealLocked() {
 		return
 	}
 	s.mem = newMemRun(s.budget)
+	// The next chunk takes about as many items: its keys are not grown
+	// to that size by doubling.
+	s.mem.keys = make([]sortKey, 0, len(m.keys)+len(m.keys)/8)
 	r := &run{mem: m, n: len(m.keys), size: int64(m.size), held: int64(m.held())}
 	s.runs = append(s.runs, r)
 	s.bg.do(func() {

@@ -69,8 +69,8 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 	wal := r.f.WAL
 	var werr error
 	// Entries come page by page: the page's decisions are looked up once.
-	var lastPgno uint32
-	var lastDest destination
+	var lastPgno, leafPgno uint32
+	var lastDest, leafDest destination
 	var lastCarveOnly bool
 	_, err := r.cen.Walk(ct.Index, btree.WalkOptions{
 		OnPage: func(p *btree.Page) {
@@ -100,11 +100,19 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 				r.alone = append(r.alone, aloneLeaf{pgno: p.Pgno, not: pd.t, tree: ct})
 				pd.t.incomplete = true
 			}
-			pageDest[p.Pgno] = pd
+			if p.Type.Leaf() {
+				// A leaf's entries follow at once: no need to look it up.
+				leafPgno, leafDest = p.Pgno, pd
+			} else {
+				pageDest[p.Pgno] = pd // an index's interior entries come after its children
+			}
 		},
 		OnEntry: func(e *btree.Entry) error {
 			if e.Pgno != lastPgno {
 				lastPgno, lastDest, lastCarveOnly = e.Pgno, pageDest[e.Pgno], carveOnly[e.Pgno]
+				if e.Pgno == leafPgno {
+					lastDest = leafDest
+				}
 			}
 			if lastDest.alone || lastCarveOnly {
 				return nil
