@@ -15,7 +15,10 @@
 //     accepted it in a scratch database as one statement creating the one
 //     object it claims (see sandbox).
 //  3. Walk each table's b-tree from its root and load its rows, in key
-//     order, into the new database. A bad cell loses that cell only.
+//     order, into the new database. A bad cell loses that cell only. The
+//     tables package bulk can write get their b-trees written directly
+//     once every row is decided; a row whose record is already what
+//     SQLite would store goes to it as the file stores it (keepStored).
 //  4. Scan every page no walk reached. Orphan subtrees and leaves are given
 //     to tables by the metadata backup's page lists (a leaf whose CRC still
 //     matches ranks above a walked page), by the pointer map, and by record
