@@ -2,6 +2,7 @@ package recover
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -123,6 +124,21 @@ const (
 	rowidHead  = 17
 	wrHead     = 9
 )
+
+// appendRowItemHead appends what a rowid table's item starts with: the
+// rowid, the complement of the sequence number, the kind.
+func appendRowItemHead(dst []byte, rowid int64, seq uint64, kind byte) []byte {
+	dst = appendRowid(dst, rowid)
+	return append(binary.BigEndian.AppendUint64(dst, ^seq), kind)
+}
+
+// appendRowid appends rowid biased so that its bytes order as the
+// integers do; rowidAt reads it back.
+func appendRowid(dst []byte, rowid int64) []byte {
+	return binary.BigEndian.AppendUint64(dst, uint64(rowid)^1<<63)
+}
+
+func rowidAt(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ 1<<63) }
 
 // planBulk decides, once the tables exist in the output, which of them
 // the builder writes, and starts keeping their rows. SQLite's description

@@ -269,7 +269,7 @@ func (h *heldTrees) read(rd *btree.Reader, root uint32, rows bool) (int, error) 
 			return e.PayloadErr
 		}
 		if rows && h.rows != nil {
-			item = binary.BigEndian.AppendUint64(item[:0], uint64(e.Rowid)^1<<63)
+			item = appendRowid(item[:0], e.Rowid)
 			item = append(item, e.Payload...)
 			return h.rows.Add(item) // copies the item
 		}

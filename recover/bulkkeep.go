@@ -60,8 +60,7 @@ func (r *repairer) bulkKeep(ctx context.Context, table string, cols []string, va
 	// An odd row: SQLite inserts it now, into the table it holds, and
 	// the builder keeps a marker that is told if SQLite refused it.
 	seq := bt.seq
-	bt.item = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(bt.item[:0], uint64(rowid)^1<<63), ^seq)
-	bt.item = append(bt.item, itemMarker)
+	bt.item = appendRowItemHead(bt.item[:0], rowid, seq, itemMarker)
 	bt.markers++
 	if err := bt.sorter.Add(bt.item); err != nil {
 		return false, err
@@ -132,14 +131,12 @@ func (bt *bulkTable) encode(rowid int64, rec []any, enc uint32) ([]byte, bool) {
 		}
 		rec[i] = nv
 	}
-	item := bt.item[:0]
+	var item []byte
 	if bt.withoutRowid {
-		item = binary.BigEndian.AppendUint64(item, ^bt.seq)
+		item = append(binary.BigEndian.AppendUint64(bt.item[:0], ^bt.seq), itemRow)
 	} else {
-		item = binary.BigEndian.AppendUint64(item, uint64(rowid)^1<<63)
-		item = binary.BigEndian.AppendUint64(item, ^bt.seq)
+		item = appendRowItemHead(bt.item[:0], rowid, bt.seq, itemRow)
 	}
-	item = append(item, itemRow)
 	head := len(item)
 	item, err := appendRecord(item, rec, enc)
 	if err != nil || len(item)-head > maxSQLiteLength {
@@ -295,7 +292,7 @@ func (w *entryWorker) run() {
 			b = b[k+int(n):]
 			var rowid int64
 			if !bt.withoutRowid {
-				rowid = int64(binary.BigEndian.Uint64(item) ^ 1<<63)
+				rowid = rowidAt(item)
 			}
 			for _, ix := range bt.indexes {
 				var err error

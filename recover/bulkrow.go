@@ -2,7 +2,6 @@ package recover
 
 import (
 	"context"
-	"encoding/binary"
 	"math"
 	"strconv"
 	"strings"
@@ -172,10 +171,7 @@ func (bt *bulkTable) keepLost(ctx context.Context, r *repairer, vals []any) (boo
 	}
 	bt.rec = rec
 	bt.seq++
-	item := binary.BigEndian.AppendUint64(bt.item[:0], uint64(bt.nextRowid)^1<<63)
-	item = binary.BigEndian.AppendUint64(item, ^bt.seq)
-	item = append(item, itemRow)
-	item, err := appendRecord(item, rec, r.bulk.enc)
+	item, err := appendRecord(appendRowItemHead(bt.item[:0], bt.nextRowid, bt.seq, itemRow), rec, r.bulk.enc)
 	if err != nil || len(item)-rowidHead > maxSQLiteLength {
 		return false, r.bulkAbandon(ctx, bt, "a row SQLite would refuse")
 	}

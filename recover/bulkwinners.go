@@ -41,7 +41,7 @@ func (bt *bulkTable) winners(it *bulk.Iter, held *bulk.Iter, emit func(rowid int
 	}
 	for it.Next() {
 		item := it.Item()
-		rowid := int64(binary.BigEndian.Uint64(item) ^ 1<<63)
+		rowid := rowidAt(item)
 		if !in || rowid != cur {
 			if err := finish(); err != nil {
 				return err
@@ -98,7 +98,7 @@ func (h *heldCursor) next() {
 	h.ok = h.it != nil && h.it.Next()
 	if h.ok {
 		item := h.it.Item()
-		h.rowid, h.rec = int64(binary.BigEndian.Uint64(item)^1<<63), item[8:]
+		h.rowid, h.rec = rowidAt(item), item[8:]
 	} else if h.it != nil {
 		h.err = h.it.Err()
 	}

@@ -111,16 +111,11 @@ func (r *repairer) builtEntries(name string) (signature, bool) {
 }
 
 // fileEntryHashes returns the sorted hashes of the whole entries of index
-// tree ct in the damaged file.
+// tree ct in the damaged file; damage met on the way loses only what it
+// touches.
 func (r *repairer) fileEntryHashes(ct *census.Tree) []uint64 {
-	out := make([]uint64, 0, ct.Walk.Entries)
-	_, _ = r.cen.Walk(ct.Index, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
-		if h, ok := recordHash(e.Payload, r.rd.Encoding()); ok && e.PayloadErr == nil {
-			out = append(out, h)
-		}
-		return nil
-	}})
-	slices.Sort(out)
+	walk := func(o btree.WalkOptions) (*btree.WalkResult, error) { return r.cen.Walk(ct.Index, o) }
+	out, _ := hashEntries(walk, r.rd.Encoding(), ct.Walk.Entries)
 	return out
 }
 
@@ -192,9 +187,16 @@ func (r *repairer) indexTrees() []indexTree {
 // The damaged file's count of the same index's entries sizes the list, so
 // that it is not copied as it grows.
 func entryHashes(rd *btree.Reader, root uint32, hint int) ([]uint64, error) {
+	return hashEntries(func(o btree.WalkOptions) (*btree.WalkResult, error) { return rd.WalkTree(root, o) }, rd.Encoding(), hint)
+}
+
+// hashEntries walks a b-tree with walk and returns the sorted hashes of
+// its whole entries (room for hint of them made at once), with the first
+// damage the walk met.
+func hashEntries(walk func(btree.WalkOptions) (*btree.WalkResult, error), enc uint32, hint int) ([]uint64, error) {
 	out := make([]uint64, 0, hint+hint/16)
-	res, err := rd.WalkTree(root, btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
-		if h, ok := recordHash(e.Payload, rd.Encoding()); ok {
+	res, err := walk(btree.WalkOptions{Reuse: true, OnEntry: func(e *btree.Entry) error {
+		if h, ok := recordHash(e.Payload, enc); ok && e.PayloadErr == nil {
 			out = append(out, h)
 		}
 		return nil

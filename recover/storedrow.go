@@ -24,18 +24,14 @@ func (r *repairer) keepStored(o origin, e *btree.Entry, d destination) (kept boo
 		return r.keepLostStored(o, e, d)
 	}
 	if d.drop || d.alone || d.suspect || d.keys != nil || (d.rank != rankWalked && d.rank != rankWAL) ||
-		!o.table || e.PayloadErr != nil || r.bulk == nil || r.out.divert == nil || t.shadow || t.info.WithoutRowid {
+		!o.table || r.bulk == nil || r.out.divert == nil || t.shadow || t.info.WithoutRowid {
 		return false, nil
 	}
 	bt := r.bulk.tableOf(t)
-	if bt == nil || bt.t != t || bt.path != PathBulk || bt.lost != nil || bt.withoutRowid || r.bulk.enc != r.rd.Encoding() {
+	if bt == nil || bt.t != t || bt.path != PathBulk || bt.lost != nil || bt.withoutRowid {
 		return false, nil
 	}
-	if len(e.Overflow) > 0 && (r.overflowChanged(e) || r.zeroOverflow(e)) {
-		return false, nil
-	}
-	types, pos, ok := btree.CanonicalRecord(bt.types[:0], e.Payload, r.rd.Encoding())
-	bt.types = types
+	types, pos, ok := r.storedRecord(e, bt)
 	n := len(types)
 	if !ok || n == 0 || len(e.Payload) > maxSQLiteLength || n > len(t.info.RecordOrder) ||
 		len(bt.rules) != len(t.info.RecordOrder) || !bt.shortOK[n] || !bt.copiesRecord(n) {
@@ -65,10 +61,7 @@ func (r *repairer) keepStored(o origin, e *btree.Entry, d destination) (kept boo
 		t.rep.RowsWritten++
 	}
 	bt.seq++
-	item := binary.BigEndian.AppendUint64(bt.item[:0], uint64(e.Rowid)^1<<63)
-	item = binary.BigEndian.AppendUint64(item, ^bt.seq)
-	item = append(item, itemRow)
-	item = append(item, e.Payload...)
+	item := append(appendRowItemHead(bt.item[:0], e.Rowid, bt.seq, itemRow), e.Payload...)
 	bt.item = item
 	if err := bt.sorter.Add(item); err != nil {
 		return true, err
@@ -82,7 +75,7 @@ func (r *repairer) keepStored(o origin, e *btree.Entry, d destination) (kept boo
 // record as the file stores them. The table's first row, a row wider than
 // the table, and anything keepStored would not copy go through place.
 func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool, error) {
-	if d.drop || d.alone || d.suspect || e.PayloadErr != nil || r.bulk == nil || r.out.divert == nil {
+	if d.drop || d.alone || d.suspect || r.bulk == nil || r.out.divert == nil {
 		return false, nil
 	}
 	lt := r.lost[o.key]
@@ -90,14 +83,10 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 		return false, nil
 	}
 	bt := r.bulk.tables[lt.name]
-	if bt == nil || bt.lost != lt || bt.path != PathBulk || r.bulk.enc != r.rd.Encoding() {
+	if bt == nil || bt.lost != lt || bt.path != PathBulk {
 		return false, nil
 	}
-	if len(e.Overflow) > 0 && (r.overflowChanged(e) || r.zeroOverflow(e)) {
-		return false, nil
-	}
-	types, h, ok := btree.CanonicalRecord(bt.types[:0], e.Payload, r.rd.Encoding())
-	bt.types = types
+	types, h, ok := r.storedRecord(e, bt)
 	if !ok || len(types) > lt.width {
 		return false, nil
 	}
@@ -109,10 +98,7 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 	// columns' rules (INTEGER, TEXT, untyped) take them all unchanged.
 	bt.rec = append(bt.rec[:0], int64(o.root), int64(e.Pgno), int64(e.Cell), id, noTableReason)
 	bt.seq++
-	item := binary.BigEndian.AppendUint64(bt.item[:0], uint64(bt.nextRowid)^1<<63)
-	item = binary.BigEndian.AppendUint64(item, ^bt.seq)
-	item = append(item, itemRow)
-	item, err := btree.AppendPrefixedRecord(item, bt.rec, e.Payload, h, r.bulk.enc)
+	item, err := btree.AppendPrefixedRecord(appendRowItemHead(bt.item[:0], bt.nextRowid, bt.seq, itemRow), bt.rec, e.Payload, h, r.bulk.enc)
 	if err != nil || len(item)-rowidHead > maxSQLiteLength {
 		bt.seq--
 		return false, nil
@@ -122,6 +108,23 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 	lt.rep.Rows++
 	lt.pages[e.Pgno] = true
 	return true, bt.sorter.Add(item)
+}
+
+// storedRecord returns the serial types and header size of e's record
+// when its bytes may go to bt as the file stores them: whole, canonical,
+// in the output's text encoding, and no overflow page of it suspect (a
+// page differing from a metadata backup's, or zeroed), which place
+// would flag.
+func (r *repairer) storedRecord(e *btree.Entry, bt *bulkTable) ([]uint64, int, bool) {
+	if e.PayloadErr != nil || r.bulk.enc != r.rd.Encoding() {
+		return nil, 0, false
+	}
+	if len(e.Overflow) > 0 && (r.overflowChanged(e) || r.zeroOverflow(e)) {
+		return nil, 0, false
+	}
+	types, h, ok := btree.CanonicalRecord(bt.types[:0], e.Payload, r.rd.Encoding())
+	bt.types = types
+	return types, h, ok
 }
 
 // copiesRecord reports whether the INSERT path's values for a record of n
