@@ -224,3 +224,22 @@ func TestIndexCrossCheckFlagsChangedRows(t *testing.T) {
 		t.Errorf("status %s, reasons %v", rep.Status, reasonCodes(rep))
 	}
 }
+
+// TestUncheckedRepairIsNeverComplete: a repair told to skip SQLite's
+// integrity_check of its output (Options.SkipIntegrityCheck) loses no row
+// of a sound database, yet cannot say COMPLETE: nothing verified what it
+// wrote.
+func TestUncheckedRepairIsNeverComplete(t *testing.T) {
+	db := newDB(t, t.TempDir(), "app.db", messenger...)
+	checked, _ := repair(t, db, recover.Options{})
+	if checked.Status != recover.StatusComplete {
+		t.Fatalf("the checked repair of a sound database: %s, reasons %v", checked.Status, reasonCodes(checked))
+	}
+	rep, _ := repair(t, db, recover.Options{SkipIntegrityCheck: true})
+	if rep.Status == recover.StatusComplete || rep.Integrity != "not checked" || !slices.Contains(reasonCodes(rep), recover.ReasonIntegrity) {
+		t.Errorf("status %s, integrity_check %q, reasons %v", rep.Status, rep.Integrity, reasonCodes(rep))
+	}
+	if got, want := tableReport(t, rep, "messages").RowsWritten, tableReport(t, checked, "messages").RowsWritten; got != want {
+		t.Errorf("messages: %d rows written unchecked, %d checked", got, want)
+	}
+}
