@@ -91,12 +91,13 @@ func (r *repairer) decideNamed(ct *census.Tree) (d destination, ok bool) {
 	return destination{t: t, rank: rankWalked}, true
 }
 
-// decidePage checks a leaf against its tree's destination d.
-func (r *repairer) decidePage(p *btree.Page, d destination) destination {
+// decidePage checks a leaf against its tree's destination d; crc is the
+// page's CRC32C, as the census took it.
+func (r *repairer) decidePage(p *btree.Page, d destination, crc uint32) destination {
 	if d.drop {
 		return d
 	}
-	if o, ok := r.ev.byCRC[census.CRC(p.Data)]; ok {
+	if o, ok := r.ev.byCRC[crc]; ok {
 		switch {
 		case o.index:
 			return destination{drop: true}

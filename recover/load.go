@@ -76,8 +76,9 @@ func (r *repairer) loadTree(ctx context.Context, ct *census.Tree, d destination)
 		OnPage: func(p *btree.Page) {
 			pd := d
 			if p.Type.Leaf() {
-				pd = r.decidePage(p, d)
-				pd.suspect = r.changedSinceCurrent(p.Pgno, census.CRC(p.Data)) || r.stale[p.Pgno]
+				crc := r.cen.Page(p.Pgno).CRC // the census's, of the same image
+				pd = r.decidePage(p, d, crc)
+				pd.suspect = r.changedSinceCurrent(p.Pgno, crc) || r.stale[p.Pgno]
 				if sp, err := p.Space(); err != nil && pd.t != nil && !pd.alone {
 					pd.t.spaceErrors = append(pd.t.spaceErrors, err)
 					switch {
