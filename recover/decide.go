@@ -148,29 +148,42 @@ const shapeFit = 0.98
 func (r *repairer) decideOrphan(ct *census.Tree) destination {
 	crcVotes, listVotes := map[*table]int{}, map[*table]int{}
 	crcIndex, listIndex := 0, 0
-	shape := r.newShapeTally()
-	for pgno, p := range r.treePages(ct) {
-		if !p.Class.Leaf() && p.Class != census.IndexInterior {
+	pages := r.treePages(ct)
+	for pgno, p := range pages {
+		if !p.Class.Leaf() {
 			continue
 		}
-		if p.Class.Leaf() {
-			if o, ok := r.ev.byCRC[p.CRC]; ok {
-				if o.index {
-					crcIndex++
-				} else {
-					crcVotes[o.t]++
+		if o, ok := r.ev.byCRC[p.CRC]; ok {
+			if o.index {
+				crcIndex++
+			} else {
+				crcVotes[o.t]++
+			}
+		} else if o, ok := r.ev.byPage[pgno]; ok {
+			if o.index {
+				listIndex++
+			} else {
+				listVotes[o.t]++
+			}
+		}
+	}
+	// The shape of the records is tallied only when a decision needs it:
+	// it reads every record of the tree again, and stronger evidence
+	// usually decides first.
+	var tallied *shapeTally
+	shape := func() *shapeTally {
+		if tallied == nil {
+			tallied = r.newShapeTally()
+			for pgno, p := range pages {
+				if !p.Class.Leaf() && p.Class != census.IndexInterior {
+					continue
 				}
-			} else if o, ok := r.ev.byPage[pgno]; ok {
-				if o.index {
-					listIndex++
-				} else {
-					listVotes[o.t]++
+				if bp, err := r.rd.Page(pgno); err == nil {
+					tallied.addPage(r, bp)
 				}
 			}
 		}
-		if bp, err := r.rd.Page(pgno); err == nil {
-			shape.addPage(r, bp)
-		}
+		return tallied
 	}
 	if t, n := mostVoted(crcVotes); t != nil && n >= crcIndex {
 		return destination{t: t, rank: rankCRC}
@@ -183,20 +196,20 @@ func (r *repairer) decideOrphan(ct *census.Tree) destination {
 		}
 		return destination{t: o.t, rank: rankPtrmap}
 	}
-	if r.plan.indexRoots[ct.Root] && !shape.table {
+	if r.plan.indexRoots[ct.Root] && !shape().table {
 		return destination{drop: true} // an index a lost schema row names: rebuilt
 	}
-	if t := r.plan.byRoot[ct.Root]; t != nil && t.created && shape.fits(t) {
+	if t := r.plan.byRoot[ct.Root]; t != nil && t.created && shape().fits(t) {
 		// A schema row the file lost (carved from free space, or in a
 		// metadata backup) names this page as the table's root.
 		return destination{t: t, rank: rankRoot}
 	}
-	if t, n := mostVoted(listVotes); t != nil && n >= listIndex && shape.fits(t) {
+	if t, n := mostVoted(listVotes); t != nil && n >= listIndex && shape().fits(t) {
 		return destination{t: t, rank: rankMetaList}
 	} else if listIndex > 0 && (t == nil || n < listIndex) {
 		return destination{drop: true}
 	}
-	if t := shape.best(nil); t != nil {
+	if t := shape().best(nil); t != nil {
 		return destination{t: t, rank: rankShape}
 	}
 	return destination{}
@@ -231,11 +244,15 @@ func (r *repairer) treePages(ct *census.Tree) map[uint32]census.Page {
 // shapeTally counts, for every table that may hold rows of some pages,
 // how many of their records fit it.
 type shapeTally struct {
+	// rows is the number of records tallied: none when no table could
+	// take them, for then no table fits whatever the records are.
 	rows      int
 	table     bool // the pages are table b-tree pages
 	fit       map[*table]int
 	overlap   map[*table]int // rowids the table already holds
 	indexLike int            // records that end in a rowid of a table
+	cands     []*table       // reused by addPage
+	types     []uint64       // reused by addPage
 }
 
 func (r *repairer) newShapeTally() *shapeTally {
@@ -246,12 +263,25 @@ func (r *repairer) newShapeTally() *shapeTally {
 // page's kind.
 func (s *shapeTally) addPage(r *repairer, p *btree.Page) {
 	s.table = p.Type.Table()
+	if p.Type == btree.TableInterior {
+		return
+	}
+	s.cands = s.cands[:0]
+	for _, t := range r.plan.tables {
+		if !t.Virtual && t.created && t.info.WithoutRowid != s.table {
+			s.cands = append(s.cands, t)
+		}
+	}
+	if len(s.cands) == 0 {
+		return
+	}
 	for i := 0; i < p.CellCount; i++ {
 		c, err := p.Cell(i)
-		if err != nil || (p.Type == btree.TableInterior) {
+		if err != nil {
 			continue
 		}
-		types, _, err := btree.RecordHeader(c.Local)
+		types, _, err := btree.AppendRecordTypes(s.types[:0], c.Local)
+		s.types = types
 		if err != nil {
 			continue
 		}
@@ -259,10 +289,7 @@ func (s *shapeTally) addPage(r *repairer, p *btree.Page) {
 		if !s.table && r.endsInRowid(c.Local, types) {
 			s.indexLike++
 		}
-		for _, t := range r.plan.tables {
-			if t.Virtual || !t.created || t.info.WithoutRowid == s.table {
-				continue
-			}
+		for _, t := range s.cands {
 			if t.fits(types) {
 				s.fit[t]++
 				if s.table && t.keys.has(c.Rowid) {
@@ -283,11 +310,7 @@ func (r *repairer) endsInRowid(local []byte, types []uint64) bool {
 	if st := types[len(types)-1]; st < 1 || st > 6 {
 		return false
 	}
-	vals, err := r.rd.Record(local)
-	if err != nil || len(vals) != len(types) {
-		return false
-	}
-	id, ok := vals[len(vals)-1].(int64)
+	id, ok := btree.LastInteger(local)
 	if !ok {
 		return false
 	}
