@@ -72,6 +72,9 @@ type Census struct {
 	// the largest child page number an interior page names.
 	read     []bool
 	maxChild uint32
+	// walker is Reader through a read-ahead window, for the walks of
+	// Take (one goroutine: a window is not safe for concurrent use).
+	walker *btree.Reader
 }
 
 // Options control a census.
@@ -98,6 +101,10 @@ func crcOf(page []byte) uint32 { return crc32.Checksum(page, castagnoli) }
 // is ctx's, or a failure of the source on every page.
 func Take(ctx context.Context, f *pagefile.File, rd *btree.Reader, opts Options) (*Census, error) {
 	c := &Census{File: f, Reader: rd, Pages: make([]Page, f.PageCount()), read: make([]bool, f.PageCount())}
+	// The census's own walks read through a read-ahead window: a tree
+	// whose pages were allocated in key order is read a run at a time.
+	src := rd.Source()
+	c.walker = btree.NewReader(pagefile.NewReadAhead(src, readAheadBytes), rd.Usable(), rd.Encoding())
 	for i := range c.Pages {
 		c.Pages[i].Tree = -1
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dbrescue/dbrescue/btree"
 	"github.com/dbrescue/dbrescue/pagefile"
@@ -21,57 +24,111 @@ const progressEvery = 4096
 // nothing claimed (zero, a b-tree page no walk reached, unknown,
 // unreadable). Interior pages raise maxChild, so that pages pointed at
 // beyond the end of the file are noticed.
+//
+// Pages are judged each on its own, so the pass runs on every core, each
+// taking the next run of passChunk pages through a read-ahead window of
+// its own: the result does not depend on which core read which page.
 func (c *Census) readEveryPage(ctx context.Context, progress func(done, total int)) error {
-	src := pagefile.NewReadAhead(c.File, readAheadBytes)
-	buf := make([]byte, c.File.Geometry.PageSize)
-	usable := c.File.Usable()
 	total := len(c.Pages)
-	for i := range c.Pages {
-		pgno := uint32(i + 1)
-		if pgno%progressEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	workers := min(runtime.GOMAXPROCS(0), max(1, total/passChunk))
+	var next, done atomic.Int64
+	children := make([]uint32, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Only the first worker reports progress, so that the
+			// callback is never called concurrently.
+			report := progress
+			if w > 0 {
+				report = nil
 			}
-			if progress != nil {
-				progress(i, total)
-			}
+			children[w], errs[w] = c.readPages(ctx, &next, &done, report)
+		}()
+	}
+	wg.Wait()
+	for w := range workers {
+		if errs[w] != nil {
+			return errs[w]
 		}
-		p := &c.Pages[i]
-		if c.read[i] {
-			continue
-		}
-		if err := src.ReadPage(pgno, buf); err != nil {
-			if p.Class == Unclassified {
-				p.Class = Unreadable
-			}
-			continue
-		}
-		p.CRC = crcOf(buf)
-		if p.Class != Unclassified && !p.Class.BTree() {
-			continue
-		}
-		bp, err := btree.ParsePage(pgno, buf, usable)
-		switch {
-		case err == nil:
-			p.Cells = uint16(min(bp.CellCount, 65535))
-			c.maxChild = max(c.maxChild, largestChild(bp))
-			if p.Class == Unclassified {
-				// Not reached, or pointed at by a tree whose walk could
-				// not use it (a page of another kind): an orphan.
-				p.Class, p.Tree = ClassOf(bp.Type), -1
-			}
-		case p.Class != Unclassified:
-			// Claimed by a walk, so it parsed then: the source changed.
-		case pagefile.AllZero(buf):
-			p.Class = Zero
-		default:
-			p.Class = Unknown
-		}
+		c.maxChild = max(c.maxChild, children[w])
 	}
 	if progress != nil {
 		progress(total, total)
 	}
 	return nil
+}
+
+// passChunk is how many pages a core of the pass takes at a time: a
+// multiple of progressEvery, and long runs for the read-ahead window.
+const passChunk = progressEvery
+
+// readPages is one core's share of readEveryPage: it takes runs of pages
+// from next until none is left, and returns the largest child page number
+// of the interior pages it read.
+func (c *Census) readPages(ctx context.Context, next, done *atomic.Int64, progress func(done, total int)) (uint32, error) {
+	src := pagefile.NewReadAhead(c.File, readAheadBytes)
+	buf := make([]byte, c.File.Geometry.PageSize)
+	usable := c.File.Usable()
+	total := len(c.Pages)
+	var maxChild uint32
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		first := int(next.Add(passChunk)) - passChunk
+		if first >= total {
+			return maxChild, nil
+		}
+		if progress != nil {
+			progress(int(done.Load()), total)
+		}
+		last := min(first+passChunk, total)
+		for i := first; i < last; i++ {
+			maxChild = max(maxChild, c.readPage(src, uint32(i+1), buf, usable))
+		}
+		done.Add(int64(last - first))
+	}
+}
+
+// readPage reads and judges one page for readEveryPage, and returns the
+// largest child page number it points to (0 for a leaf or a page that
+// does not parse).
+func (c *Census) readPage(src pagefile.Source, pgno uint32, buf []byte, usable int) uint32 {
+	p := &c.Pages[pgno-1]
+	if c.read[pgno-1] {
+		return 0
+	}
+	if err := src.ReadPage(pgno, buf); err != nil {
+		if p.Class == Unclassified {
+			p.Class = Unreadable
+		}
+		return 0
+	}
+	p.CRC = crcOf(buf)
+	if p.Class != Unclassified && !p.Class.BTree() {
+		return 0
+	}
+	bp, err := btree.ParsePage(pgno, buf, usable)
+	switch {
+	case err == nil:
+		p.Cells = uint16(min(bp.CellCount, 65535))
+		if p.Class == Unclassified {
+			// Not reached, or pointed at by a tree whose walk could
+			// not use it (a page of another kind): an orphan.
+			p.Class, p.Tree = ClassOf(bp.Type), -1
+		}
+		return largestChild(bp)
+	case p.Class != Unclassified:
+		// Claimed by a walk, so it parsed then: the source changed.
+	case pagefile.AllZero(buf):
+		p.Class = Zero
+	default:
+		p.Class = Unknown
+	}
+	return 0
 }
 
 // largestChild is the largest page number an interior page points to.
@@ -134,7 +191,7 @@ func (c *Census) groupOrphans(ctx context.Context) error {
 // nobody owns, and gives them to a new tree.
 func (c *Census) walkOrphan(root uint32) {
 	t := c.addTree(&Tree{Root: root, From: FromOrphan, IndexTree: !c.Pages[root-1].Class.table()})
-	res, _ := c.Reader.WalkTree(root, btree.WalkOptions{
+	res, _ := c.walker.WalkTree(root, btree.WalkOptions{
 		ChainsOnly: true,
 		Skip: func(pgno uint32) bool {
 			p := c.Pages[pgno-1]

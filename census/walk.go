@@ -123,7 +123,7 @@ func (c *Census) walk(t *Tree, report bool) {
 		return
 	}
 	var entered []uint32
-	res, _ := c.Reader.WalkTree(t.Root, btree.WalkOptions{
+	res, _ := c.walker.WalkTree(t.Root, btree.WalkOptions{
 		ChainsOnly: true,
 		Skip: func(pgno uint32) bool {
 			if p := &c.Pages[pgno-1]; p.Class != Unclassified {
