@@ -178,6 +178,12 @@ func (r *repairer) decideOrphan(ct *census.Tree) destination {
 				if !p.Class.Leaf() && p.Class != census.IndexInterior {
 					continue
 				}
+				if len(tallied.candidates(r, p.Class == census.TableLeaf)) == 0 {
+					// Nothing to read the page for (addPage would
+					// tally nothing).
+					tallied.table = p.Class == census.TableLeaf
+					continue
+				}
 				if bp, err := r.rd.Page(pgno); err == nil {
 					tallied.addPage(r, bp)
 				}
@@ -266,13 +272,7 @@ func (s *shapeTally) addPage(r *repairer, p *btree.Page) {
 	if p.Type == btree.TableInterior {
 		return
 	}
-	s.cands = s.cands[:0]
-	for _, t := range r.plan.tables {
-		if !t.Virtual && t.created && t.info.WithoutRowid != s.table {
-			s.cands = append(s.cands, t)
-		}
-	}
-	if len(s.cands) == 0 {
+	if len(s.candidates(r, s.table)) == 0 {
 		return
 	}
 	for i := 0; i < p.CellCount; i++ {
@@ -298,6 +298,18 @@ func (s *shapeTally) addPage(r *repairer, p *btree.Page) {
 			}
 		}
 	}
+}
+
+// candidates are the tables that may hold the records of a table
+// b-tree's pages (table) or of an index b-tree's.
+func (s *shapeTally) candidates(r *repairer, table bool) []*table {
+	s.cands = s.cands[:0]
+	for _, t := range r.plan.tables {
+		if !t.Virtual && t.created && t.info.WithoutRowid != table {
+			s.cands = append(s.cands, t)
+		}
+	}
+	return s.cands
 }
 
 // endsInRowid reports whether an index-b-tree record ends in an integer

@@ -19,6 +19,10 @@ type lostTable struct {
 	width int
 	rep   *LostAndFound
 	pages map[uint32]bool
+	// lastPage is the page keepLostStored last added to pages (rows
+	// come a page at a time); bulk is the table's bulk table once known.
+	lastPage uint32
+	bulk     *bulkTable
 }
 
 // lostColumns are the columns a lost_and_found table starts with, in the

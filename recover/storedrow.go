@@ -82,7 +82,13 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 	if lt == nil {
 		return false, nil
 	}
-	bt := r.bulk.tables[lt.name]
+	bt := lt.bulk
+	if bt == nil {
+		// Looked up once: a lost_and_found table's bulk table, once
+		// made, stays the same.
+		bt = r.bulk.tables[lt.name]
+		lt.bulk = bt
+	}
 	if bt == nil || bt.lost != lt || bt.path != PathBulk {
 		return false, nil
 	}
@@ -106,7 +112,9 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 	bt.item = item
 	bt.nextRowid++
 	lt.rep.Rows++
-	lt.pages[e.Pgno] = true
+	if e.Pgno != lt.lastPage {
+		lt.pages[e.Pgno], lt.lastPage = true, e.Pgno
+	}
 	return true, bt.sorter.Add(item)
 }
 
