@@ -61,9 +61,10 @@ func (c *Census) readEveryPage(ctx context.Context, progress func(done, total in
 	return nil
 }
 
-// passChunk is how many pages a core of the pass takes at a time: a
-// multiple of progressEvery, and long runs for the read-ahead window.
-const passChunk = progressEvery
+// passChunk is how many pages a core of the pass takes at a time: runs
+// long enough for the read-ahead window, short enough that a file of a few
+// hundred pages is shared.
+const passChunk = 256
 
 // readPages is one core's share of readEveryPage: it takes runs of pages
 // from next until none is left, and returns the largest child page number
