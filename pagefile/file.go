@@ -394,5 +394,11 @@ func (f *File) Page(pgno uint32) ([]byte, error) {
 	return buf, nil
 }
 
+// ReadPages implements RangeReader: in one read when the file's source
+// reads runs, else page by page. Without it a File, which embeds its
+// Source as an interface, would hide its source's ReadPages, and every
+// read-ahead window over a File would read a page at a time.
+func (f *File) ReadPages(first uint32, dst []byte) error { return ReadPages(f.Source, first, dst) }
+
 // Usable is the usable size of each page: page size minus reserved bytes.
 func (f *File) Usable() int { return f.Geometry.Usable() }

@@ -52,6 +52,16 @@ func (s *ReaderSource) ReadPages(first uint32, dst []byte) error {
 	return readPadded(s.r, dst, int64(first-1)*int64(s.pageSize))
 }
 
+// readsRanges reports whether src reads a run of pages in one read: a File
+// does when the source it wraps does (its ReadPages only delegates).
+func readsRanges(src Source) bool {
+	if f, ok := src.(*File); ok {
+		return readsRanges(f.Source)
+	}
+	_, ok := src.(RangeReader)
+	return ok
+}
+
 // ReadAhead serves a source through a window of consecutive pages read
 // with one ReadPages, for readers that mostly move forward through the
 // file: a b-tree whose pages were allocated in key order (rows appended)
@@ -72,7 +82,7 @@ type ReadAhead struct {
 // source that cannot read a run of pages at once (no RangeReader) is
 // returned as it is: a window would only add copies.
 func NewReadAhead(src Source, maxBytes int) Source {
-	if _, ok := src.(RangeReader); !ok {
+	if !readsRanges(src) {
 		return src
 	}
 	limit := max(1, maxBytes/src.PageSize())

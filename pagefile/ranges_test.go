@@ -182,3 +182,45 @@ func TestReadAhead(t *testing.T) {
 		t.Errorf("NewReadAhead wrapped a source that cannot read ranges")
 	}
 }
+
+// A File embeds its source as an interface, which hides the source's
+// ReadPages: a read-ahead window over a File must still read runs when
+// the source can (a File is what the census and the repair walk), and
+// must not wrap a File whose source cannot.
+func TestReadAheadSeesThroughFile(t *testing.T) {
+	const ps, count = 512, 300
+	data := randomBytes(ps*count, 11)
+	base, err := pagefile.NewBytesSource(data, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingSource{ReaderSource: base}
+	f, err := pagefile.FromSource(counted, pagefile.Geometry{PageSize: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted.reads, counted.pages = 0, 0 // what opening read
+	ra := pagefile.NewReadAhead(f, 64*ps)
+	got := make([]byte, ps)
+	for p := uint32(1); p <= count; p++ {
+		if err := ra.ReadPage(p, got); err != nil {
+			t.Fatal(err)
+		}
+		if want := data[int(p-1)*ps : int(p)*ps]; string(got) != string(want) {
+			t.Fatalf("page %d differs from the source's", p)
+		}
+	}
+	// Every page came through range reads, and few of them.
+	if counted.pages < count || counted.reads > 15 {
+		t.Errorf("%d range reads fetched %d pages for %d pages read forward: the window does not see through the File",
+			counted.reads, counted.pages, count)
+	}
+	plain := &pagefile.SourceFunc{Size: ps, Count: count, Read: func(uint32, []byte) error { return nil }}
+	pf, err := pagefile.FromSource(plain, pagefile.Geometry{PageSize: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pagefile.NewReadAhead(pf, 64*ps) != pagefile.Source(pf) {
+		t.Errorf("NewReadAhead wrapped a File whose source cannot read ranges")
+	}
+}
