@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/dbrescue/dbrescue/pagefile"
 )
@@ -75,7 +76,9 @@ func ValueSerialType(v any, encoding uint32) (uint64, error) {
 		}
 		return uint64(len(v))*2 + 12, nil
 	}
-	return 0, fmt.Errorf("%w: %T", ErrUnencodable, v)
+	// The type's name, not v: v passed on would escape, and every
+	// caller's boxed value would be allocated on the heap.
+	return 0, fmt.Errorf("%w: %s", ErrUnencodable, reflect.TypeOf(v))
 }
 
 // TextSize is the number of bytes s takes in the given text encoding, as
