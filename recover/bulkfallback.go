@@ -17,6 +17,9 @@ func (r *repairer) bulkAbandon(ctx context.Context, bt *bulkTable, why string) e
 	if err := bt.lateIndexes(r.bulk.entries); err != nil {
 		return err
 	}
+	if err := r.bulk.lostRows.wait(bt); err != nil {
+		return err
+	}
 	it, err := bt.sorter.Sort()
 	if err != nil {
 		return err

@@ -96,25 +96,54 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 	if !ok || len(types) > lt.width {
 		return false, nil
 	}
-	var id any
+	var id *int64
 	if o.table {
-		id = e.Rowid
+		id = &e.Rowid
 	}
-	// The values toLostAndFound passes, as keepLost normalises them; the
-	// columns' rules (INTEGER, TEXT, untyped) take them all unchanged.
-	bt.rec = append(bt.rec[:0], int64(o.root), int64(e.Pgno), int64(e.Cell), id, noTableReason)
-	bt.seq++
-	item, err := btree.AppendPrefixedRecord(appendRowItemHead(bt.item[:0], bt.nextRowid, bt.seq, itemRow), bt.rec, e.Payload, h, r.bulk.enc)
-	if err != nil || len(item)-rowidHead > maxSQLiteLength {
-		bt.seq--
+	var err error
+	if len(e.Payload) <= maxSQLiteLength-lostPrefixMax {
+		// Surely short enough for SQLite: laid out on the other core.
+		bt.seq++
+		if r.bulk.lostRows == nil {
+			r.bulk.lostRows = newLostRows(r.bulk.enc)
+		}
+		err = r.bulk.lostRows.put(bt, bt.nextRowid, bt.seq, o.root, e.Pgno, e.Cell, id, e.Payload, h)
+	} else if kept, aerr := bt.keepLostNow(r, o, e, id, h); !kept {
 		return false, nil
+	} else {
+		err = aerr
 	}
-	bt.item = item
 	bt.nextRowid++
 	lt.rep.Rows++
 	if e.Pgno != lt.lastPage {
 		lt.pages[e.Pgno], lt.lastPage = true, e.Pgno
 	}
+	return true, err
+}
+
+// lostPrefixMax bounds what the values toLostAndFound puts before a
+// record's fields add to its length: four integers (a serial type and at
+// most 8 bytes each), the reason (its length, and a serial type of at most
+// 9 bytes), and the header's size growing by up to 9 bytes.
+const lostPrefixMax = 4*9 + len(noTableReason) + 9 + 9
+
+// keepLostNow is keepLostStored for a row that may be too long for
+// SQLite once its origin is put before its fields: laid out here, and
+// refused (kept false, nothing changed) when it is.
+func (bt *bulkTable) keepLostNow(r *repairer, o origin, e *btree.Entry, id *int64, h int) (bool, error) {
+	var idv any
+	if id != nil {
+		idv = *id
+	}
+	// The values toLostAndFound passes, as keepLost normalises them; the
+	// columns' rules (INTEGER, TEXT, untyped) take them all unchanged.
+	bt.rec = append(bt.rec[:0], int64(o.root), int64(e.Pgno), int64(e.Cell), idv, noTableReason)
+	item, err := btree.AppendPrefixedRecord(appendRowItemHead(bt.item[:0], bt.nextRowid, bt.seq+1, itemRow), bt.rec, e.Payload, h, r.bulk.enc)
+	if err != nil || len(item)-rowidHead > maxSQLiteLength {
+		return false, nil
+	}
+	bt.seq++
+	bt.item = item
 	return true, bt.sorter.Add(item)
 }
 
