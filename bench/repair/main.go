@@ -208,12 +208,20 @@ func measure(m *method, target string, cmd *exec.Cmd) error {
 	return nil
 }
 
+// settle removes the last run's output and lets the disk go quiet before
+// the next run: the removal of a large file and the writeback it leaves
+// go on after sync returns, and on a 1 GB output they slowed whichever
+// method ran next by seconds.
 func settle(target string) {
 	for _, p := range []string{target, target + "-journal", target + "-wal"} {
 		_ = os.Remove(p)
 	}
 	_ = exec.Command("sync").Run()
+	time.Sleep(settlePause)
+	_ = exec.Command("sync").Run()
 }
+
+const settlePause = 2 * time.Second
 
 // measureRepair runs the repair in a child process, so that its peak RSS
 // is its own.
