@@ -23,6 +23,9 @@ type lostRows struct {
 	free chan []byte
 	wg   sync.WaitGroup // batches handed over and not yet done
 	stop sync.Once
+	// ended is set by end, on the caller's goroutine: a batch handed
+	// over later is an error, not a send on a closed channel.
+	ended bool
 
 	mu  sync.Mutex
 	err error
@@ -84,6 +87,9 @@ func (l *lostRows) put(bt *bulkTable, rowid int64, seq uint64, root, pgno uint32
 
 // handOver gives bt's batch to the worker.
 func (l *lostRows) handOver(bt *bulkTable) error {
+	if l.ended && len(bt.lostBatch) > 0 {
+		return errors.New("recover: lost_and_found rows kept after their worker ended")
+	}
 	if len(bt.lostBatch) > 0 {
 		l.wg.Add(1)
 		l.jobs <- lostBatch{bt: bt, buf: bt.lostBatch}
@@ -113,6 +119,7 @@ func (l *lostRows) end() error {
 	l.stop.Do(func() {
 		l.wg.Wait()
 		close(l.jobs)
+		l.ended = true
 	})
 	return l.error()
 }
