@@ -63,9 +63,6 @@ type bulkState struct {
 	// builder to fill: createLater leaves them alone.
 	created map[string]bool
 	entries *entryWorker
-	// lostRows lays out and sorts lost_and_found rows kept as stored;
-	// nil until the first such row.
-	lostRows *lostRows
 	// autoVacuum is the output's mode, for reopening it.
 	autoVacuum uint32
 }
@@ -88,7 +85,7 @@ type bulkTable struct {
 	// handed to the entry worker.
 	early     bool
 	batch     []byte
-	lostBatch []byte    // lost_and_found rows not yet handed to lostRows
+	lostBatch []byte    // lost_and_found rows not yet handed to the entry worker (queueLost)
 	rules     []colRule // by record field
 	shortOK   []bool    // shortOK[n]: a record of n fields may be stored as it is
 	sorter    *bulk.Sorter
@@ -360,7 +357,6 @@ func (b *bulkState) close() {
 		return
 	}
 	_ = b.entries.stop()
-	_ = b.lostRows.end()
 	for _, bt := range b.order {
 		bt.sorter.Close()
 		for _, ix := range bt.indexes {

@@ -49,14 +49,6 @@ func (r *repairer) finishBulk(ctx context.Context, tmp string) error {
 	defer b.describe()
 	r.out.divert = nil
 	for _, bt := range b.order {
-		if err := b.lostRows.wait(bt); err != nil {
-			return err
-		}
-	}
-	if err := b.lostRows.end(); err != nil {
-		return err
-	}
-	for _, bt := range b.order {
 		if err := bt.flushEntries(b.entries, false); err != nil {
 			return err
 		}

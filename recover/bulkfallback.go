@@ -17,7 +17,9 @@ func (r *repairer) bulkAbandon(ctx context.Context, bt *bulkTable, why string) e
 	if err := bt.lateIndexes(r.bulk.entries); err != nil {
 		return err
 	}
-	if err := r.bulk.lostRows.wait(bt); err != nil {
+	// Lost rows still queued (queueLost) go into the sorter before it is
+	// sorted.
+	if err := bt.flushEntries(r.bulk.entries, true); err != nil {
 		return err
 	}
 	it, err := bt.sorter.Sort()

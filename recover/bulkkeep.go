@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"sync"
 
 	"github.com/dbrescue/dbrescue/bulk"
@@ -192,12 +193,17 @@ func (bt *bulkTable) earlyEntries(w *entryWorker, item []byte) error {
 // entryBatch is how many bytes of rows go to the entry worker at once.
 const entryBatch = 256 << 10
 
-// flushEntries hands the queued rows to the worker; with wait, it also
-// waits until the worker has made every entry queued so far.
+// flushEntries hands the queued rows (and lost rows, see queueLost) to
+// the worker; with wait, it also waits until the worker has done
+// everything queued so far.
 func (bt *bulkTable) flushEntries(w *entryWorker, wait bool) error {
 	if len(bt.batch) > 0 {
-		w.send(bt, bt.batch)
+		w.send(entryJob{bt: bt, items: bt.batch})
 		bt.batch = w.buffer()
+	}
+	if len(bt.lostBatch) > 0 {
+		w.send(entryJob{bt: bt, items: bt.lostBatch, lost: true})
+		bt.lostBatch = nil
 	}
 	if wait {
 		return w.wait()
@@ -220,13 +226,14 @@ func (bt *bulkTable) lateIndexes(w *entryWorker) error {
 	return err
 }
 
-// entryWorker makes the index entries of kept rows on a goroutine of its
-// own.
+// entryWorker makes the index entries of kept rows, and the items of
+// lost_and_found rows (queueLost), on a goroutine of its own.
 type entryWorker struct {
 	jobs    chan entryJob
 	free    chan []byte // batches done with, for reuse
 	enc     uint32      // the output's text encoding
 	once    sync.Once
+	stopped bool // set by stop: a job sent later is an error
 	pending sync.WaitGroup
 	mu      sync.Mutex
 	err     error
@@ -234,7 +241,8 @@ type entryWorker struct {
 
 type entryJob struct {
 	bt    *bulkTable
-	items []byte // items, each a uvarint length and the item
+	items []byte // items, each a uvarint length and the item; or lost rows
+	lost  bool   // items are lost rows, laid out by queueLost
 }
 
 func newEntryWorker(enc uint32) *entryWorker {
@@ -243,9 +251,13 @@ func newEntryWorker(enc uint32) *entryWorker {
 	return w
 }
 
-func (w *entryWorker) send(bt *bulkTable, items []byte) {
+func (w *entryWorker) send(j entryJob) {
+	if w.stopped {
+		w.fail(errors.New("recover: rows queued after the entry worker stopped"))
+		return
+	}
 	w.pending.Add(1)
-	w.jobs <- entryJob{bt: bt, items: items}
+	w.jobs <- j
 }
 
 // buffer returns an empty batch: one the worker is done with, or a new one.
@@ -269,19 +281,41 @@ func (w *entryWorker) error() error {
 	return w.err
 }
 
+// fail keeps the first error.
+func (w *entryWorker) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
 // stop ends the goroutine once everything queued is done; it may be
 // called again.
 func (w *entryWorker) stop() error {
 	err := w.wait()
-	w.once.Do(func() { close(w.jobs) })
+	w.once.Do(func() {
+		close(w.jobs)
+		w.stopped = true
+	})
 	return err
 }
 
 func (w *entryWorker) run() {
-	var entry []byte
+	var entry, item []byte
 	var fields []bulk.Value
 	for j := range w.jobs {
 		bt := j.bt
+		if j.lost {
+			if w.error() == nil {
+				var err error
+				if item, err = addLost(bt, j.items, item, w.enc); err != nil {
+					w.fail(err)
+				}
+			}
+			w.done(j)
+			continue
+		}
 		head := rowidHead
 		if bt.withoutRowid {
 			head = wrHead
@@ -303,17 +337,20 @@ func (w *entryWorker) run() {
 					ix.made.add(h)
 				}
 				if err != nil {
-					w.mu.Lock()
-					w.err = err
-					w.mu.Unlock()
+					w.fail(err)
 					break
 				}
 			}
 		}
-		select {
-		case w.free <- j.items:
-		default:
-		}
-		w.pending.Done()
+		w.done(j)
 	}
+}
+
+// done gives a job's batch back for reuse and counts the job done.
+func (w *entryWorker) done(j entryJob) {
+	select {
+	case w.free <- j.items[:0]:
+	default:
+	}
+	w.pending.Done()
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // With page 1 zeroed every row of the file goes to lost_and_found, laid
-// out on another goroutine (lostRows) in batches: a database whose rows
+// out by the entry worker in batches (queueLost): a database whose rows
 // take many batches (and some overflow chains) must come out the same
 // through SQLite's INSERT and through the builder, with every row of the
 // table, values and rowid, in a lost_and_found table.

@@ -104,10 +104,7 @@ func (r *repairer) keepLostStored(o origin, e *btree.Entry, d destination) (bool
 	if len(e.Payload) <= maxSQLiteLength-lostPrefixMax {
 		// Surely short enough for SQLite: laid out on the other core.
 		bt.seq++
-		if r.bulk.lostRows == nil {
-			r.bulk.lostRows = newLostRows(r.bulk.enc)
-		}
-		err = r.bulk.lostRows.put(bt, bt.nextRowid, bt.seq, o.root, e.Pgno, e.Cell, id, e.Payload, h)
+		err = bt.queueLost(r.bulk.entries, bt.nextRowid, bt.seq, o.root, e.Pgno, e.Cell, id, e.Payload, h)
 	} else if kept, aerr := bt.keepLostNow(r, o, e, id, h); !kept {
 		return false, nil
 	} else {
