@@ -58,7 +58,7 @@ func (r *repairer) accountLostPages() {
 			schemaLost = true
 			return
 		}
-		o, listed := r.ev.byPage[pgno]
+		o, listed := r.ev.pageOwner(pgno)
 		if !listed && pointer != nil {
 			name := strings.ToLower(pointer.Name)
 			if t := r.plan.byName[name]; t != nil {
@@ -117,7 +117,7 @@ func (r *repairer) accountLostPages() {
 	// present state lost whatever rows it no longer holds.
 	for pgno, placed := range r.suspect {
 		l := r.current[pgno]
-		o, ok := r.ev.byPage[pgno]
+		o, ok := r.ev.pageOwner(pgno)
 		if !ok || o.t == nil || !r.currentCounts || l.cells <= placed {
 			continue
 		}

@@ -97,7 +97,7 @@ func (r *repairer) decidePage(p *btree.Page, d destination, crc uint32) destinat
 	if d.drop {
 		return d
 	}
-	if o, ok := r.ev.byCRC[crc]; ok {
+	if o, ok := r.ev.crcOwner(crc); ok {
 		switch {
 		case o.index:
 			return destination{drop: true}
@@ -123,7 +123,7 @@ func (r *repairer) decidePage(p *btree.Page, d destination, crc uint32) destinat
 // then by shape among the tables that lost pages (a table whose tree held
 // a leaf that is not its own lost that leaf's place).
 func (r *repairer) decideLeaf(p *btree.Page, not *table) destination {
-	if o, ok := r.ev.byPage[p.Pgno]; ok {
+	if o, ok := r.ev.pageOwner(p.Pgno); ok {
 		if o.index {
 			return destination{drop: true}
 		}
@@ -153,13 +153,13 @@ func (r *repairer) decideOrphan(ct *census.Tree) destination {
 		if !p.Class.Leaf() {
 			continue
 		}
-		if o, ok := r.ev.byCRC[p.CRC]; ok {
+		if o, ok := r.ev.crcOwner(p.CRC); ok {
 			if o.index {
 				crcIndex++
 			} else {
 				crcVotes[o.t]++
 			}
-		} else if o, ok := r.ev.byPage[pgno]; ok {
+		} else if o, ok := r.ev.pageOwner(pgno); ok {
 			if o.index {
 				listIndex++
 			} else {

@@ -18,11 +18,17 @@ type owner struct {
 // that the decisions below look things up instead of searching.
 type evidence struct {
 	// byCRC maps the CRC32C of every leaf a metadata backup lists to its
-	// owner. A CRC listed under two owners says nothing and is absent.
-	byCRC map[uint32]owner
+	// owner (in owners). A CRC listed under two owners says nothing and
+	// is absent.
+	byCRC map[uint32]ownerID
 	// byPage maps every page number a metadata backup lists (leaf or
 	// interior) to its owner in the newest backup that lists it.
-	byPage map[uint32]owner
+	byPage map[uint32]ownerID
+	// owners are the distinct owners the maps name. The maps hold an
+	// entry per listed page (a quarter of a million for a 1 GB file):
+	// a small number each rather than the owner itself keeps them at
+	// half the size.
+	owners []owner
 	// interior marks the pages the newest listing backup has as interior
 	// pages of a rowid table: they hold no rows.
 	interior map[uint32]bool
@@ -33,12 +39,35 @@ type evidence struct {
 	overflowPage map[uint32]bool
 }
 
+// ownerID is an owner's place in evidence.owners.
+type ownerID uint32
+
+// crcOwner is the owner of the leaves whose CRC32C is crc, if the
+// backups agree on one.
+func (ev *evidence) crcOwner(crc uint32) (owner, bool) {
+	id, ok := ev.byCRC[crc]
+	if !ok {
+		return owner{}, false
+	}
+	return ev.owners[id], true
+}
+
+// pageOwner is the owner the newest backup listing pgno gives it.
+func (ev *evidence) pageOwner(pgno uint32) (owner, bool) {
+	id, ok := ev.byPage[pgno]
+	if !ok {
+		return owner{}, false
+	}
+	return ev.owners[id], true
+}
+
 // gatherEvidence builds the indexes from the usable metadata backups,
 // newest first.
 func (r *repairer) gatherEvidence() {
-	ev := &evidence{byCRC: map[uint32]owner{}, byPage: map[uint32]owner{}, interior: map[uint32]bool{},
+	ev := &evidence{byCRC: map[uint32]ownerID{}, byPage: map[uint32]ownerID{}, interior: map[uint32]bool{},
 		leafCRC: map[uint32]uint32{}, overflowCRC: map[uint32]uint32{}, overflowPage: map[uint32]bool{}}
 	ambiguous := map[uint32]bool{}
+	ids := map[owner]ownerID{}
 	for _, e := range r.metas {
 		for i := range e.m.Trees {
 			tr := &e.m.Trees[i]
@@ -57,20 +86,26 @@ func (r *repairer) gatherEvidence() {
 			if !known {
 				continue
 			}
+			id, named := ids[o]
+			if !named {
+				id = ownerID(len(ev.owners))
+				ids[o] = id
+				ev.owners = append(ev.owners, o)
+			}
 			for _, l := range tr.Leaves {
-				if prev, seen := ev.byCRC[l.CRC]; (seen && prev != o) || ambiguous[l.CRC] {
+				if prev, seen := ev.byCRC[l.CRC]; (seen && prev != id) || ambiguous[l.CRC] {
 					delete(ev.byCRC, l.CRC)
 					ambiguous[l.CRC] = true
 				} else {
-					ev.byCRC[l.CRC] = o
+					ev.byCRC[l.CRC] = id
 				}
 				if _, seen := ev.byPage[l.Pgno]; !seen {
-					ev.byPage[l.Pgno] = o
+					ev.byPage[l.Pgno] = id
 				}
 			}
 			for _, p := range tr.Interior {
 				if _, seen := ev.byPage[p]; !seen {
-					ev.byPage[p] = o
+					ev.byPage[p] = id
 					ev.interior[p] = o.t != nil && !o.t.info.WithoutRowid
 				}
 			}
