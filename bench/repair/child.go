@@ -17,6 +17,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/dbrescue/dbrescue/master"
 	"github.com/dbrescue/dbrescue/recover"
 )
 
@@ -36,7 +37,7 @@ type result struct {
 // repairChild repairs path into out and prints the result as JSON. The
 // integrity_check's share is timed from the progress callback: its phase
 // starts at (0, 0) and ends at (1, 1).
-func repairChild(path, out, cpu string, noBulk, noCheck bool) error {
+func repairChild(path, out, meta, cpu string, noBulk, noCheck bool) error {
 	if cpu != "" {
 		f, err := os.Create(cpu)
 		if err != nil {
@@ -75,7 +76,11 @@ func repairChild(path, out, cpu string, noBulk, noCheck bool) error {
 			}
 		}
 	}()
-	opts := recover.Options{Output: out, Force: true, NoBulk: noBulk, SkipIntegrityCheck: noCheck, Progress: func(phase string, done, _ int) {
+	var metas []string
+	if meta != "" {
+		metas = []string{meta}
+	}
+	opts := recover.Options{Output: out, Force: true, MetaPaths: metas, NoBulk: noBulk, SkipIntegrityCheck: noCheck, Progress: func(phase string, done, _ int) {
 		if len(phases) == 0 || phases[len(phases)-1] != phase {
 			phases, phaseStart = append(phases, phase), append(phaseStart, time.Now())
 			mu.Lock()
@@ -158,6 +163,16 @@ func build(path string, rows int) error {
 		}
 	}
 	return nil
+}
+
+// writeMeta takes a metadata backup of the sound database, as the app
+// would have before the damage.
+func writeMeta(db, path string) error {
+	m, err := master.Capture(context.Background(), db, master.Options{})
+	if err != nil {
+		return err
+	}
+	return master.WriteFile(path, m)
 }
 
 // zeroPage1 writes a copy of src whose first page is all zeros, without

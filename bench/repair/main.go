@@ -2,8 +2,10 @@
 // with the alternatives, in one run: it builds (or takes, with -db) a
 // database of -rows rows (about 200 bytes each) with an index, and then,
 // -runs times, interleaved so that the machine's good and bad moments fall
-// on all of them alike, on the database as it is and on a copy with page 1
-// zeroed:
+// on all of them alike, on the database as it is, on a copy with page 1
+// zeroed, and on that copy again with a metadata backup of the sound file
+// (the mission's case: dbrescue uses the meta, the alternatives have no
+// use for it and are measured on the same zeroed copy):
 //
 //   - dbrescue repair in a child process (its time, its peak RSS), and
 //     the same repair without the final integrity_check
@@ -48,9 +50,10 @@ func main() {
 	out := flag.String("out", "", "internal: the child's output")
 	noBulk := flag.Bool("nobulk", false, "internal: the child repairs through INSERT")
 	noCheck := flag.Bool("nocheck", false, "internal: the child skips the integrity_check")
+	meta := flag.String("meta", "", "internal: the child repairs with this metadata backup")
 	flag.Parse()
 	if *child != "" {
-		if err := repairChild(*child, *out, *cpu, *noBulk, *noCheck); err != nil {
+		if err := repairChild(*child, *out, *meta, *cpu, *noBulk, *noCheck); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -97,14 +100,20 @@ func run(rows int, db, dir string, runs int, insert, zero bool, cpu string) erro
 		}
 		fmt.Fprintf(os.Stderr, "built %s (%d rows) in %v\n", db, rows, time.Since(start).Round(time.Second))
 	}
-	inputs := []string{db}
+	inputs := []input{{path: db, label: filepath.Base(db)}}
 	if zero {
+		meta := filepath.Join(dir, "events.meta")
+		if err := writeMeta(db, meta); err != nil {
+			return err
+		}
+		defer os.Remove(meta)
 		z := filepath.Join(dir, "events-zero-page1.db")
 		if err := zeroPage1(db, z); err != nil {
 			return err
 		}
 		defer os.Remove(z)
-		inputs = append(inputs, z)
+		inputs = append(inputs, input{path: z, label: filepath.Base(z)},
+			input{path: z, meta: meta, label: filepath.Base(z) + " with " + filepath.Base(meta)})
 	}
 	shell := recoverShell()
 	st, err := os.Stat(db)
@@ -142,15 +151,15 @@ func run(rows int, db, dir string, runs int, insert, zero bool, cpu string) erro
 				}
 			}
 			if shell != "" {
-				if err := measureShell(get(".recover + replay"), shell, in, target); err != nil {
+				if err := measureShell(get(".recover + replay"), shell, in.path, target); err != nil {
 					return err
 				}
 			}
-			if err := measure(get("cp + sync"), target, exec.Command("sh", "-c", `cp "$1" "$2" && sync "$2"`, "sh", in, target)); err != nil {
+			if err := measure(get("cp + sync"), target, exec.Command("sh", "-c", `cp "$1" "$2" && sync "$2"`, "sh", in.path, target)); err != nil {
 				return err
 			}
 		}
-		report(filepath.Base(in), mb, ms)
+		report(in.label, mb, ms)
 	}
 	return nil
 }
@@ -223,11 +232,20 @@ func settle(target string) {
 
 const settlePause = 2 * time.Second
 
+// input is a database the methods are measured on, with the metadata
+// backup dbrescue may use.
+type input struct {
+	path, meta, label string
+}
+
 // measureRepair runs the repair in a child process, so that its peak RSS
 // is its own.
-func measureRepair(m *method, in, target, cpu string, noBulk, noCheck bool) error {
+func measureRepair(m *method, in input, target, cpu string, noBulk, noCheck bool) error {
 	settle(target)
-	args := []string{"-child", in, "-out", target}
+	args := []string{"-child", in.path, "-out", target}
+	if in.meta != "" {
+		args = append(args, "-meta", in.meta)
+	}
 	if cpu != "" {
 		args = append(args, "-cpuprofile", cpu)
 	}
