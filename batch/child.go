@@ -72,7 +72,7 @@ func ServeChild(ctx context.Context, stdin io.Reader, stdout io.Writer) int {
 // repairOne repairs j as the settings say, then exports it when asked.
 func repairOne(ctx context.Context, j Job, s Settings) *response {
 	resp := &response{}
-	opts := recover.Options{Output: j.Output, Force: s.Force, NoWAL: s.NoWAL, NoJournal: s.NoJournal, Deleted: s.Deleted}
+	opts := recover.Options{Output: j.Output, Force: s.Force, NoWAL: s.NoWAL, NoJournal: s.NoJournal, Deleted: s.Deleted, BoundHeap: true}
 	if j.Meta != "" {
 		opts.MetaPaths = []string{j.Meta}
 	}

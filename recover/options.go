@@ -28,6 +28,13 @@ type Options struct {
 	// phases (the Phase constants); done and total count the phase's
 	// units, and total is 0 when the phase cannot tell.
 	Progress func(phase string, done, total int)
+	// BoundHeap sets a soft limit on the Go heap (debug.SetMemoryLimit)
+	// for the repair's duration, sized to what it keeps for this file,
+	// unless a limit is set already (GOMEMLIMIT): the collector then runs
+	// before the heap has doubled, and the peak RSS stays near what is
+	// live. The limit is the process's: leave it off when other work in
+	// the process needs memory while the repair runs. The CLI sets it.
+	BoundHeap bool
 	// Deleted brings back the rows deleted from each table that still
 	// survive in free space (freeblocks and unallocated space of its
 	// leaves, free pages that were its leaves), into a table of their own

@@ -105,6 +105,7 @@ func Repair(ctx context.Context, input string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer r.f.Close()
+	defer r.boundHeap()()
 
 	tmp, err := tempSibling(opts.Output)
 	if err != nil {

@@ -80,7 +80,7 @@ func repairChild(path, out, meta, cpu string, noBulk, noCheck bool) error {
 	if meta != "" {
 		metas = []string{meta}
 	}
-	opts := recover.Options{Output: out, Force: true, MetaPaths: metas, NoBulk: noBulk, SkipIntegrityCheck: noCheck, Progress: func(phase string, done, _ int) {
+	opts := recover.Options{Output: out, Force: true, MetaPaths: metas, BoundHeap: true, NoBulk: noBulk, SkipIntegrityCheck: noCheck, Progress: func(phase string, done, _ int) {
 		if len(phases) == 0 || phases[len(phases)-1] != phase {
 			phases, phaseStart = append(phases, phase), append(phaseStart, time.Now())
 			mu.Lock()

@@ -83,7 +83,7 @@ func repairCommand() *cli.Command {
 			if out == "" {
 				out = strings.TrimSuffix(in, ".db") + ".recovered.db"
 			}
-			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta"), Deleted: cmd.Bool("deleted")}
+			opts := recover.Options{Output: out, Force: cmd.Bool("force"), MetaPaths: cmd.StringSlice("meta"), Deleted: cmd.Bool("deleted"), BoundHeap: true}
 			if opts.WALPath, opts.NoWAL, err = sidecarChoice(cmd, "wal"); err != nil {
 				return err
 			}
