@@ -107,6 +107,7 @@ func run(rows int, db, dir string, runs int, insert, zero bool, cpu string) erro
 			return err
 		}
 		defer os.Remove(meta)
+		defer os.Remove(meta + ".prev") // master.WriteFile keeps the one it replaced
 		z := filepath.Join(dir, "events-zero-page1.db")
 		if err := zeroPage1(db, z); err != nil {
 			return err
