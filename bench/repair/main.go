@@ -102,12 +102,17 @@ func run(rows int, db, dir string, runs int, insert, zero bool, cpu string) erro
 	}
 	inputs := []input{{path: db, label: filepath.Base(db)}}
 	if zero {
-		meta := filepath.Join(dir, "events.meta")
+		// A directory of its own: a meta of that name in dir is never
+		// replaced (master.WriteFile would keep it as .prev) nor removed.
+		metaDir, err := os.MkdirTemp(dir, "bench-meta-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(metaDir)
+		meta := filepath.Join(metaDir, "events.meta")
 		if err := writeMeta(db, meta); err != nil {
 			return err
 		}
-		defer os.Remove(meta)
-		defer os.Remove(meta + ".prev") // master.WriteFile keeps the one it replaced
 		z := filepath.Join(dir, "events-zero-page1.db")
 		if err := zeroPage1(db, z); err != nil {
 			return err
